@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** Parses "true/false/1/0/yes/no" the way people write them in .env files. */
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+/**
+ * Every setting Troupe reads, keyed by its environment variable name. The README's configuration
+ * table documents each one; keep them in step.
+ */
+export const configSchema = z.object({
+  PORT: int(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  TROUPE_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  TROUPE_DATA_DIR: z.string().min(1).default('./.troupe'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  DATABASE_POOL_SIZE: int(1, 500).default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  TROUPE_SECRET_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TROUPE_CORS_ORIGINS: z.string().default(''),
+  TROUPE_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  TROUPE_ALLOW_SIGNUP: bool.default(true),
+  TROUPE_ACCESS_TOKEN_TTL: int(60, 86_400).default(900),
+  TROUPE_REFRESH_TOKEN_TTL: int(3600, 365 * 86_400).default(30 * 86_400),
+  TROUPE_AUTH_RATE_LIMIT: int(1, 100_000).default(20),
+  TROUPE_LOCKOUT_THRESHOLD: int(1, 1000).default(5),
+  TROUPE_LOCKOUT_MINUTES: int(1, 24 * 60).default(15),
+  TROUPE_OWNER_EMAIL: z.email().optional(),
+  TROUPE_OWNER_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  TROUPE_OWNER_NAME: z.string().min(1).default('Owner'),
+  TROUPE_ORG_NAME: z.string().min(1).default('My organization'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: url(['http:', 'https:']).optional(),
+  GROQ_API_KEY: z.string().min(1).optional(),
+  GROQ_BASE_URL: url(['http:', 'https:']).optional(),
+  GOOGLE_GENERATIVE_AI_API_KEY: z.string().min(1).optional(),
+  GOOGLE_GENERATIVE_AI_BASE_URL: url(['http:', 'https:']).optional(),
+  OLLAMA_BASE_URL: url(['http:', 'https:']).optional(),
+  OPENROUTER_API_KEY: z.string().min(1).optional(),
+  OPENROUTER_BASE_URL: url(['http:', 'https:']).optional(),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,170 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import { migrate, type SqlSession } from './migrate.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one way the application reaches its data. Every connection's default role is troupe_app,
+ * which sees no tenant rows, so a query that forgot its scope finds nothing rather than
+ * everything (row-level security is the second wall behind the services' own filters).
+ */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  /** Drizzle handle with no scope: sees global price rows, no tenant rows. */
+  readonly db: Db;
+  /** Runs fn in one transaction scoped to one organization (`SET LOCAL app.org_id`). */
+  withOrg<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one transaction as the login role, past row-level security. Only for work that is
+   * by nature cross-tenant: sign-in, token and API-key lookup, org creation, schedulers.
+   */
+  system<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function makeScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
+  return {
+    withOrg(orgId, fn) {
+      if (!UUID.test(orgId)) throw new Error(`withOrg: not an organization id: ${orgId}`);
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('app.org_id', ${orgId}, true)`);
+        return fn(tx);
+      });
+    },
+    system(fn) {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('role', 'none', true)`);
+        return fn(tx);
+      });
+    },
+  };
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+}
+
+/** Opens PostgreSQL through a node-postgres pool whose connections start as troupe_app. */
+export async function openPostgres(url: string, poolSize = 10, options: OpenOptions = {}): Promise<Database> {
+  if (options.migrate !== false) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await migrate(pgSession(client));
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c role=troupe_app' });
+  // An idle client that loses its server (restart, failover) must not crash the process.
+  pool.on('error', () => {});
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    kind: 'postgres',
+    db,
+    ...makeScopes(db),
+    async ping() {
+      await pool.query('select 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+export function pgSession(client: pg.Client | pg.PoolClient): SqlSession {
+  return {
+    async exec(text) {
+      await client.query(text);
+    },
+    async rows<T>(text: string, params?: unknown[]) {
+      return (await client.query(text, params)).rows as T[];
+    },
+  };
+}
+
+export function pgliteSession(client: PGlite): SqlSession {
+  return {
+    async exec(text) {
+      await client.exec(text);
+    },
+    async rows<T>(text: string, params?: unknown[]) {
+      return (await client.query<T>(text, params)).rows;
+    },
+  };
+}
+
+/**
+ * Opens the embedded database in `<dataDir>/pgdata` (or in memory for `memory://`). PGlite is one
+ * session in this process, so a lock file keeps a second Troupe process off the same folder.
+ */
+export async function openPglite(dataDir: string, options: OpenOptions = {}): Promise<Database> {
+  const inMemory = dataDir === 'memory://';
+  const release = inMemory ? () => {} : lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = inMemory ? new PGlite() : new PGlite(path.join(dataDir, 'pgdata'));
+    await client.waitReady;
+    if (options.migrate !== false) await migrate(pgliteSession(client));
+    await client.exec('set role troupe_app');
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    ...makeScopes(db),
+    async ping() {
+      await client.query('select 1');
+    },
+    async close() {
+      await client.close();
+      release();
+    },
+  };
+}
+
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+}
+
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'troupe.lock');
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new DataDirLockedError(
+        `The embedded database in ${dataDir} is in use by another Troupe process (pid ${pid}). ` +
+          'Stop it first, or use the HTTP API / CLI against the running server.',
+      );
+    }
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

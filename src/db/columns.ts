@@ -1,0 +1,15 @@
+import { sql } from 'drizzle-orm';
+import { timestamp, uuid } from 'drizzle-orm/pg-core';
+// Lazy reference (inside the callback) so the circular import with auth/schema is harmless.
+import { organizations } from '../auth/schema.js';
+
+/** Shared column builders so every table spells ids and times the same way. */
+export const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);
+/** Tenant column: every tenant row goes when its organization is deleted. */
+export const orgId = () =>
+  uuid('org_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' });
+export const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+export const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+export const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });

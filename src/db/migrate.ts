@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The migrations folder shipped with the package (drizzle-kit output plus custom SQL). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/** The least a driver must offer to run migrations: one session, plain SQL. */
+export interface SqlSession {
+  exec(sql: string): Promise<void>;
+  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Migration {
+  tag: string;
+  hash: string;
+  statements: string[];
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  const journal = JSON.parse(readFileSync(`${dir}/meta/_journal.json`, 'utf8')) as { entries: { tag: string }[] };
+  return journal.entries.map(({ tag }) => {
+    const text = readFileSync(`${dir}/${tag}.sql`, 'utf8');
+    return {
+      tag,
+      hash: createHash('sha256').update(text).digest('hex'),
+      statements: text.split('--> statement-breakpoint').map((s) => s.trim()).filter(Boolean),
+    };
+  });
+}
+
+/** Arbitrary constant for pg_advisory_lock: "troupe migrate". */
+const MIGRATION_LOCK = 7_267_261_001;
+
+/**
+ * Applies the migrations not yet recorded in troupe_migrations, each in its own transaction,
+ * then re-asserts tenancy (RLS + grants) on every org_id table. Several processes starting at
+ * once wait on one advisory lock, so each migration runs exactly once. Returns the tags applied.
+ */
+export async function migrate(session: SqlSession, migrations = readMigrations()): Promise<string[]> {
+  await session.exec(`select set_config('role', 'none', false)`);
+  await session.rows('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  const applied: string[] = [];
+  try {
+    await session.exec(`create table if not exists troupe_migrations (
+      tag text primary key, hash text not null, applied_at timestamptz not null default now())`);
+    const done = new Map(
+      (await session.rows<{ tag: string; hash: string }>('select tag, hash from troupe_migrations')).map((r) => [r.tag, r.hash]),
+    );
+    for (const m of migrations) {
+      const previous = done.get(m.tag);
+      if (previous) {
+        if (previous !== m.hash) {
+          throw new Error(`Migration ${m.tag} was changed after it was applied; add a new migration instead of editing it.`);
+        }
+        continue;
+      }
+      await session.exec('begin');
+      try {
+        for (const statement of m.statements) await session.exec(statement);
+        await session.rows('insert into troupe_migrations (tag, hash) values ($1, $2)', [m.tag, m.hash]);
+        await session.exec('commit');
+      } catch (err) {
+        await session.exec('rollback');
+        throw new Error(`Migration ${m.tag} failed: ${(err as Error).message}`, { cause: err });
+      }
+      applied.push(m.tag);
+    }
+    await session.exec('select troupe_enforce_tenancy()');
+  } finally {
+    await session.rows('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+  return applied;
+}
