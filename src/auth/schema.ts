@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 
 /** People who sign in. Global (not tenant) rows; visible in an org scope only to fellow members. */
@@ -18,16 +18,7 @@ export const users = pgTable(
   (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
 );
 
-export const organizations = pgTable('organizations', {
-  id: id(),
-  name: text('name').notNull(),
-  /** Billing markup in basis points over base cost: 2000 = 20%. */
-  markupBps: integer('markup_bps').notNull().default(2000),
-  /** Monthly organization budget in micro-dollars; null = no budget. */
-  monthlyBudgetMicros: bigint('monthly_budget_micros', { mode: 'number' }),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export { organizations } from '../db/tenancy.js';
 
 export const memberships = pgTable(
   'memberships',

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { timestamp, uuid } from 'drizzle-orm/pg-core';
-// Lazy reference (inside the callback) so the circular import with auth/schema is harmless.
-import { organizations } from '../auth/schema.js';
+import { organizations } from './tenancy.js';
 
 /** Shared column builders so every table spells ids and times the same way. */
 export const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);

@@ -1,0 +1,111 @@
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import { registerAgentRoutes } from '../agents/routes.js';
+import type { AppContext } from '../app.js';
+import { registerAuthRoutes } from '../auth/routes.js';
+import { registerOrgRoutes } from '../auth/org-routes.js';
+import { registerModelRoutes } from '../models/routes.js';
+import { registerAccessControl } from './access.js';
+import { registerHealthRoutes } from './health.js';
+import { registerMetrics } from './metrics.js';
+import { errorHandler, sendProblem } from './problem.js';
+
+export const API_PREFIX = '/api/v1';
+export const VERSION = '0.1.0';
+
+/** Assembles the HTTP server: plugins, error handling, access control, metrics and every module's routes. */
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const { config } = ctx;
+  // The cast drops pino's richer Logger type, which Fastify's FastifyInstance default does not carry.
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    bodyLimit: config.TROUPE_BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: false,
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const metrics = registerMetrics(app);
+  await app.register(fastifyHelmet, {
+    // Swagger UI's bundle needs inline styles; everything else stays on 'self'.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(fastifyCors, {
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    credentials: !config.corsOrigins.includes('*'),
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => {
+      const err = new Error(`Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`) as Error & { statusCode: number };
+      err.statusCode = 429;
+      return err;
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Troupe API',
+        version: VERSION,
+        description:
+          'Run a workforce of AI agents. Authenticate with `Authorization: Bearer <access token or API key>`; ' +
+          'choose the organization with the `X-Org-Id` header (default: your first organization). ' +
+          'Errors are application/problem+json.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'User access token or API key' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  registerAccessControl(app, ctx.services.auth);
+  registerHealthRoutes(app, ctx, metrics);
+  app.get(`${API_PREFIX}/openapi.json`, { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(
+    async (api) => {
+      registerAuthRoutes(api, ctx);
+      registerOrgRoutes(api, ctx);
+      registerAgentRoutes(api, ctx);
+      registerModelRoutes(api, ctx);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

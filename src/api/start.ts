@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/load.js';
+import { createContext, type AppContext } from '../app.js';
+import { buildServer } from './server.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  ctx: AppContext;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the API: opens the database (migrating it), handles first-run setup, listens, and prints
+ * where to go. Writes human-readable start-up lines to `out` (stdout) besides the JSON log.
+ */
+export async function startServer(config: Config, out: (line: string) => void = console.log): Promise<RunningServer> {
+  const ctx = await createContext(config);
+  let app: FastifyInstance | undefined;
+  try {
+    const boot = await ctx.services.auth.bootstrap();
+    app = await buildServer(ctx);
+    await app.listen({ port: config.PORT, host: config.HOST });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = config.TROUPE_PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
+
+    out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
+    out(`Database: ${config.databaseKind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL'}`);
+    if (boot.kind === 'setup_token') {
+      out('');
+      out('First start: no account exists yet. Create the owner with this one-time setup token:');
+      out(`  ${boot.token}`);
+      out(`  curl -X POST ${url}/api/v1/setup -H 'content-type: application/json' \\`);
+      out(`    -d '{"token":"${boot.token}","email":"you@example.com","password":"a long password","name":"You","organizationName":"My organization"}'`);
+      out(config.TROUPE_ALLOW_SIGNUP ? `Or simply sign up: POST ${url}/api/v1/auth/signup` : '');
+    } else if (boot.kind === 'owner_created') {
+      out(`First start: created the owner ${boot.email} from TROUPE_OWNER_EMAIL; sign in with POST ${url}/api/v1/auth/signin`);
+    }
+
+    const running = app;
+    return {
+      app: running,
+      ctx,
+      url,
+      async stop() {
+        await running.close();
+        await ctx.close();
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => {});
+    await ctx.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Stops cleanly on SIGTERM/SIGINT: finishes in-flight requests, closes the database, then exits. */
+export function stopOnSignals(server: RunningServer, graceMs = 10_000) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.ctx.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), graceMs);
+    force.unref();
+    server.stop().then(
+      () => process.exit(0),
+      (err) => {
+        server.ctx.logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

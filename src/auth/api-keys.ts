@@ -1,0 +1,101 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { randomToken, sha256 } from '../shared/crypto.js';
+import { badRequest, forbidden, notFound } from '../shared/errors.js';
+import { roleAtLeast, type Actor, type Role } from './roles.js';
+import { apiKeys } from './schema.js';
+
+export const API_KEY_PREFIX = 'trp_';
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  role: Role;
+  prefix: string;
+  createdBy: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const view = (k: typeof apiKeys.$inferSelect): ApiKeyView => ({
+  id: k.id,
+  name: k.name,
+  role: k.role,
+  prefix: k.prefix,
+  createdBy: k.createdBy,
+  createdAt: k.createdAt,
+  lastUsedAt: k.lastUsedAt,
+  expiresAt: k.expiresAt,
+  revokedAt: k.revokedAt,
+});
+
+/** last_used_at is written at most this often per key, so busy keys do not write on every call. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Organization API keys for service-to-service calls. The key is shown once; only its SHA-256 is
+ * stored (the key has 256 bits of entropy, so a fast hash is enough, unlike passwords).
+ */
+export class ApiKeys {
+  constructor(private readonly database: Database) {}
+
+  async create(actor: Actor, input: { name: string; role: Role; expiresAt?: Date }): Promise<{ apiKey: ApiKeyView; key: string }> {
+    if (!roleAtLeast(actor.role, input.role)) {
+      throw forbidden(`You cannot create a key with the ${input.role} role, which is above your own (${actor.role})`, 'role_above_own');
+    }
+    if (input.expiresAt && input.expiresAt <= new Date()) {
+      throw badRequest('expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
+    }
+    const key = randomToken(API_KEY_PREFIX);
+    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .insert(apiKeys)
+        .values({
+          orgId: actor.orgId,
+          name: input.name,
+          role: input.role,
+          prefix: key.slice(0, API_KEY_PREFIX.length + 8),
+          keyHash: sha256(key),
+          createdBy: actor.userId,
+          expiresAt: input.expiresAt ?? null,
+        })
+        .returning(),
+    );
+    return { apiKey: view(row!), key };
+  }
+
+  async list(actor: Actor, includeRevoked: boolean): Promise<ApiKeyView[]> {
+    const rows = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.orgId, actor.orgId), includeRevoked ? undefined : isNull(apiKeys.revokedAt)))
+        .orderBy(desc(apiKeys.createdAt)),
+    );
+    return rows.map(view);
+  }
+
+  async revoke(actor: Actor, id: string): Promise<void> {
+    const done = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.orgId, actor.orgId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id }),
+    );
+    if (done.length === 0) throw notFound('API key');
+  }
+
+  /** Resolves a presented key; null when unknown, revoked or expired. */
+  async authenticate(key: string): Promise<{ apiKeyId: string; orgId: string; role: Role } | null> {
+    const [row] = await this.database.system((tx) => tx.select().from(apiKeys).where(eq(apiKeys.keyHash, sha256(key))));
+    const now = new Date();
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      await this.database.system((tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)));
+    }
+    return { apiKeyId: row.id, orgId: row.orgId, role: row.role };
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
+import { ROLES } from './roles.js';
+
+/** Request and response schemas of the auth and organization routes (reused by CLI and dashboard). */
+export const roleSchema = z.enum(ROLES);
+export const emailSchema = z.email().max(254).transform((e) => e.trim().toLowerCase());
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
+export const personNameSchema = z.string().trim().min(1).max(100);
+export const orgNameSchema = z.string().trim().min(1).max(100);
+const isoDate = z.date().transform((d) => d.toISOString()).pipe(z.string());
+const isoDateOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());
+
+export const userSchema = z
+  .object({ id: z.uuid(), email: z.string(), name: z.string(), createdAt: isoDate })
+  .meta({ id: 'User' });
+
+export const organizationSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    role: roleSchema.describe('Your role in this organization'),
+    markupPercent: z.number().describe('Billing markup over base model cost, in percent (default 20)'),
+    monthlyBudgetMicros: z.number().int().nullable().describe('Monthly budget in micro-dollars; null = none'),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+  })
+  .meta({ id: 'Organization' });
+
+export const tokenPairSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().describe('Seconds until the access token expires'),
+  })
+  .meta({ id: 'TokenPair' });
+
+export const sessionSchema = z.object({ user: userSchema, organization: organizationSchema, tokens: tokenPairSchema });
+
+export const signUpBody = z.object({
+  email: emailSchema,
+  password: passwordSchema,
+  name: personNameSchema,
+  organizationName: orgNameSchema.optional().describe("Default: \"<name>'s organization\""),
+  invitationToken: z.string().min(1).max(200).optional().describe('Join the inviting organization instead of creating one'),
+});
+
+export const signInBody = z.object({ email: z.string().max(254), password: z.string().max(PASSWORD_MAX) });
+export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+
+export const memberSchema = z
+  .object({ userId: z.uuid(), email: z.string(), name: z.string(), role: roleSchema, joinedAt: isoDate })
+  .meta({ id: 'Member' });
+
+export const invitationSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    role: roleSchema,
+    invitedBy: z.uuid().nullable(),
+    expiresAt: isoDate,
+    createdAt: isoDate,
+  })
+  .meta({ id: 'Invitation' });
+
+export const apiKeySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    role: roleSchema,
+    prefix: z.string().describe('The first characters of the key, to tell keys apart'),
+    createdBy: z.uuid().nullable(),
+    createdAt: isoDate,
+    lastUsedAt: isoDateOrNull,
+    expiresAt: isoDateOrNull,
+    revokedAt: isoDateOrNull,
+  })
+  .meta({ id: 'ApiKey' });
+
+export const idParams = z.object({ id: z.string() });

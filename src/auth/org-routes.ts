@@ -1,0 +1,157 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf, userOf } from '../api/access.js';
+import { problemSchema } from '../api/problem.js';
+import type { AppContext } from '../app.js';
+import { AppError } from '../shared/errors.js';
+import { uuidOr404 } from '../shared/ids.js';
+import { emailSchema, idParams, invitationSchema, memberSchema, organizationSchema, orgNameSchema, roleSchema } from './dto.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
+const userIdParams = z.object({ userId: z.string() });
+
+/**
+ * /orgs (yours, create one, the current one), /members and /invitations of the current
+ * organization (chosen with the X-Org-Id header).
+ */
+export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const orgs = ctx.services.orgs;
+  const tags = ['organizations'];
+
+  r.get(
+    '/orgs',
+    { config: { access: 'user' }, schema: { tags, summary: 'Organizations you belong to', response: { 200: z.object({ items: z.array(organizationSchema) }), ...errors } } },
+    async (req) => ({ items: await orgs.listForUser(userOf(req)) }),
+  );
+
+  r.post(
+    '/orgs',
+    {
+      config: { access: 'user' },
+      schema: { tags, summary: 'Create an organization; you become its owner', body: z.object({ name: orgNameSchema }), response: { 201: organizationSchema, ...errors } },
+    },
+    async (req, reply) => reply.code(201).send(await orgs.create(userOf(req), req.body.name)),
+  );
+
+  r.get(
+    '/orgs/current',
+    { config: { access: 'viewer' }, schema: { tags, summary: 'The organization this request acts in', response: { 200: organizationSchema, ...errors } } },
+    async (req) => orgs.get(actorOf(req)),
+  );
+
+  r.patch(
+    '/orgs/current',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Rename (admin) or change billing settings (owner)',
+        body: z.object({
+          name: orgNameSchema.optional(),
+          markupPercent: z.number().min(0).max(1000).multipleOf(0.01).optional().describe('Owner only'),
+          monthlyBudgetMicros: z.number().int().min(0).nullable().optional().describe('Owner only; null removes the budget'),
+        }),
+        response: { 200: organizationSchema, ...errors },
+      },
+    },
+    async (req) => orgs.update(actorOf(req), req.body),
+  );
+
+  r.delete(
+    '/orgs/current',
+    {
+      config: { access: 'owner' },
+      schema: {
+        tags,
+        summary: 'Delete the organization and everything it owns',
+        body: z.object({ confirm: z.string().describe("The organization's name, to confirm") }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const org = await orgs.get(actor);
+      if (req.body.confirm !== org.name) {
+        throw new AppError(400, 'confirmation_mismatch', 'confirm must equal the organization name exactly', [
+          { path: 'body.confirm', message: 'does not match the organization name' },
+        ]);
+      }
+      await orgs.delete(actor);
+      return reply.code(204).send(null);
+    },
+  );
+
+  const memberTags = ['members'];
+  r.get(
+    '/members',
+    { config: { access: 'viewer' }, schema: { tags: memberTags, summary: 'Members of the organization', response: { 200: z.object({ items: z.array(memberSchema) }), ...errors } } },
+    async (req) => ({ items: await orgs.members(actorOf(req)) }),
+  );
+
+  r.patch(
+    '/members/:userId',
+    {
+      config: { access: 'admin' },
+      schema: { tags: memberTags, summary: "Change a member's role", params: userIdParams, body: z.object({ role: roleSchema }), response: { 200: memberSchema, ...errors } },
+    },
+    async (req) => orgs.changeRole(actorOf(req), uuidOr404(req.params.userId, 'Member'), req.body.role),
+  );
+
+  r.delete(
+    '/members/:userId',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: memberTags, summary: 'Remove a member (admin), or leave (yourself)', params: userIdParams, response: { 204: z.null(), ...errors } },
+    },
+    async (req, reply) => {
+      await orgs.removeMember(actorOf(req), uuidOr404(req.params.userId, 'Member'));
+      return reply.code(204).send(null);
+    },
+  );
+
+  const inviteTags = ['invitations'];
+  r.get(
+    '/invitations',
+    { config: { access: 'admin' }, schema: { tags: inviteTags, summary: 'Pending invitations', response: { 200: z.object({ items: z.array(invitationSchema) }), ...errors } } },
+    async (req) => ({ items: await orgs.invitations(actorOf(req)) }),
+  );
+
+  r.post(
+    '/invitations',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: inviteTags,
+        summary: 'Invite someone by email; the link is in the response and the server log',
+        body: z.object({ email: emailSchema, role: roleSchema.default('member') }),
+        response: { 201: z.object({ invitation: invitationSchema, inviteUrl: z.string() }), ...errors },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await orgs.invite(actorOf(req), req.body.email, req.body.role)),
+  );
+
+  r.delete(
+    '/invitations/:id',
+    { config: { access: 'admin' }, schema: { tags: inviteTags, summary: 'Revoke a pending invitation', params: idParams, response: { 204: z.null(), ...errors } } },
+    async (req, reply) => {
+      await orgs.revokeInvitation(actorOf(req), uuidOr404(req.params.id, 'Invitation'));
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.post(
+    '/invitations/accept',
+    {
+      config: { access: 'user', rateLimit: { max: ctx.config.TROUPE_AUTH_RATE_LIMIT, timeWindow: '1 minute' } },
+      schema: {
+        tags: inviteTags,
+        summary: 'Join an organization with an invitation token (the invitation must be for your email)',
+        body: z.object({ token: z.string().min(1).max(200) }),
+        response: { 200: organizationSchema, ...errors },
+      },
+    },
+    async (req) => orgs.accept(userOf(req), req.body.token),
+  );
+}

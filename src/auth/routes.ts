@@ -1,0 +1,186 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf, userOf } from '../api/access.js';
+import { problemSchema } from '../api/problem.js';
+import type { AppContext } from '../app.js';
+import { uuidOr404 } from '../shared/ids.js';
+import {
+  apiKeySchema,
+  emailSchema,
+  idParams,
+  organizationSchema,
+  orgNameSchema,
+  passwordSchema,
+  personNameSchema,
+  refreshBody,
+  roleSchema,
+  sessionSchema,
+  signInBody,
+  signUpBody,
+  tokenPairSchema,
+  userSchema,
+} from './dto.js';
+
+const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema };
+
+/** /auth (sessions and profile), /setup (first run) and /api-keys. */
+export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const auth = ctx.services.auth;
+  // Per client IP: brute force against one account is also stopped by the lockout.
+  const rateLimit = { max: ctx.config.TROUPE_AUTH_RATE_LIMIT, timeWindow: '1 minute' };
+  const tags = ['auth'];
+
+  r.post(
+    '/auth/signup',
+    {
+      config: { access: 'public', rateLimit },
+      schema: { tags, summary: 'Create an account (and an organization, unless joining by invitation)', body: signUpBody, response: { 201: sessionSchema, ...errors } },
+    },
+    async (req, reply) => reply.code(201).send(await auth.signUp(req.body)),
+  );
+
+  r.post(
+    '/auth/signin',
+    {
+      config: { access: 'public', rateLimit },
+      schema: { tags, summary: 'Sign in with email and password', body: signInBody, response: { 200: z.object({ user: userSchema, tokens: tokenPairSchema }), ...errors } },
+    },
+    async (req) => auth.signIn(req.body.email, req.body.password),
+  );
+
+  r.post(
+    '/auth/refresh',
+    {
+      config: { access: 'public', rateLimit },
+      schema: { tags, summary: 'Exchange a refresh token for a new token pair (the old one stops working)', body: refreshBody, response: { 200: tokenPairSchema, ...errors } },
+    },
+    async (req) => auth.sessions.rotate(req.body.refreshToken),
+  );
+
+  r.post(
+    '/auth/signout',
+    {
+      config: { access: 'public', rateLimit },
+      schema: { tags, summary: 'End the session a refresh token belongs to', body: refreshBody, response: { 204: z.null(), ...errors } },
+    },
+    async (req, reply) => {
+      await auth.sessions.revoke(req.body.refreshToken);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/auth/me',
+    {
+      config: { access: 'user' },
+      schema: { tags, summary: 'The signed-in user and their organizations', response: { 200: z.object({ user: userSchema, organizations: z.array(organizationSchema) }), ...errors } },
+    },
+    async (req) => auth.me(userOf(req)),
+  );
+
+  r.patch(
+    '/auth/me',
+    {
+      config: { access: 'user' },
+      schema: { tags, summary: 'Update your profile', body: z.object({ name: personNameSchema.optional() }), response: { 200: userSchema, ...errors } },
+    },
+    async (req) => auth.updateProfile(userOf(req), req.body),
+  );
+
+  r.post(
+    '/auth/password',
+    {
+      config: { access: 'user', rateLimit },
+      schema: {
+        tags,
+        summary: 'Change your password; every other session is signed out',
+        body: z.object({ currentPassword: z.string().max(256), newPassword: passwordSchema }),
+        response: { 200: tokenPairSchema, ...errors },
+      },
+    },
+    async (req) => auth.changePassword(userOf(req), req.body.currentPassword, req.body.newPassword),
+  );
+
+  r.get(
+    '/setup',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['setup'], summary: 'Whether this server still needs its first owner', response: { 200: z.object({ required: z.boolean() }) } },
+    },
+    async () => ({ required: await auth.setupRequired() }),
+  );
+
+  r.post(
+    '/setup',
+    {
+      config: { access: 'public', rateLimit },
+      schema: {
+        tags: ['setup'],
+        summary: 'Create the first owner and organization with the setup token printed at start-up',
+        body: z.object({
+          token: z.string().min(1).max(200),
+          email: emailSchema,
+          password: passwordSchema,
+          name: personNameSchema,
+          organizationName: orgNameSchema,
+        }),
+        response: { 201: sessionSchema, ...errors },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await auth.completeSetup(req.body)),
+  );
+
+  const keyTags = ['api-keys'];
+  r.get(
+    '/api-keys',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: keyTags,
+        summary: "List the organization's API keys (never the keys themselves)",
+        querystring: z.object({ includeRevoked: z.stringbool().default(false) }),
+        response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errors },
+      },
+    },
+    async (req) => ({ items: await auth.apiKeys.list(actorOf(req), req.query.includeRevoked) }),
+  );
+
+  r.post(
+    '/api-keys',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: keyTags,
+        summary: 'Create an API key; the key is in this response only',
+        body: z.object({
+          name: z.string().trim().min(1).max(100),
+          role: roleSchema.default('member').describe('At most your own role'),
+          expiresAt: z.iso.datetime({ offset: true }).optional(),
+        }),
+        response: { 201: z.object({ apiKey: apiKeySchema, key: z.string().describe('Shown once; store it now') }), ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(
+        await auth.apiKeys.create(actorOf(req), {
+          name: req.body.name,
+          role: req.body.role,
+          expiresAt: req.body.expiresAt ? new Date(req.body.expiresAt) : undefined,
+        }),
+      ),
+  );
+
+  r.delete(
+    '/api-keys/:id',
+    {
+      config: { access: 'admin' },
+      schema: { tags: keyTags, summary: 'Revoke an API key', params: idParams, response: { 204: z.null(), ...errors } },
+    },
+    async (req, reply) => {
+      await auth.apiKeys.revoke(actorOf(req), uuidOr404(req.params.id, 'API key'));
+      return reply.code(204).send(null);
+    },
+  );
+}

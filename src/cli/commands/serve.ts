@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { startServer, stopOnSignals } from '../../api/start.js';
+
+export function registerServeCommands(program: Command) {
+  program
+    .command('serve')
+    .description('Start the Troupe server (API; later also worker and scheduler) with the configuration from the environment')
+    .option('-p, --port <port>', 'port to listen on (overrides PORT)')
+    .option('--host <host>', 'interface to bind (overrides HOST)')
+    .action(async (opts: { port?: string; host?: string }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(opts.port !== undefined ? { PORT: opts.port } : {}),
+        ...(opts.host !== undefined ? { HOST: opts.host } : {}),
+      });
+      const server = await startServer(config);
+      stopOnSignals(server);
+    });
+}
