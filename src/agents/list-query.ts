@@ -1,6 +1,6 @@
 import { asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { isProvider, PROVIDER_IDS } from '../models/providers.js';
+import { PROVIDER_IDS, type ProviderId } from '../models/providers.js';
 import { badRequest } from '../shared/errors.js';
 import { pageQuery, type CursorPosition } from '../shared/pagination.js';
 import { agentStatusSchema } from './dto.js';
@@ -18,13 +18,12 @@ export const listAgentsQuery = pageQuery
   .extend({
     status: agentStatusSchema.optional(),
     provider: z
-      .string()
-      .refine(isProvider, `must be one of ${PROVIDER_IDS.join(', ')}`)
+      .enum(PROVIDER_IDS as [ProviderId, ...ProviderId[]])
       .optional()
       .describe('The part of `model` before ":"'),
     search: z.string().trim().max(200).optional().describe('Case-insensitive, in name, description, role and tags'),
     tag: z.string().trim().min(1).max(50).optional().describe('Agents carrying this tag (case-insensitive)'),
-    includeDeleted: z.stringbool().default(false),
+    includeDeleted: z.stringbool().default(false).describe('true to list soft-deleted agents too'),
     sortBy: z
       .enum([...SORT_FIELDS, 'created_at', 'updated_at', 'execution_count'])
       .default('createdAt')
@@ -79,7 +78,8 @@ const SORTS: Record<AgentSortField, SortSpec> = {
   },
   executionCount: {
     expr: sql`${agents.executionCount}`,
-    key: sql<number>`${agents.executionCount}`,
+    // bigint arrives as a string from raw SQL; counts stay far below 2^53.
+    key: sql<number>`${agents.executionCount}`.mapWith(Number),
     param: (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? sql`${v}::bigint` : null),
   },
 };

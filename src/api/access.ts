@@ -14,6 +14,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Every /api route with its access level, collected as routes register (tests, docs). */
+    accessTable: { method: string; url: string; access: Access }[];
+  }
   interface FastifyRequest {
     /** The acting person, when a user access token was presented. */
     userId: string | null;
@@ -41,10 +45,13 @@ export function registerAccessControl(app: FastifyInstance, auth: Authenticator)
   app.decorateRequest('userId', null);
   app.decorateRequest('actor', null);
 
+  const table: FastifyInstance['accessTable'] = [];
+  app.decorate('accessTable', table);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && !route.config?.access) {
-      throw new Error(`Route ${route.method} ${route.url} declares no config.access`);
-    }
+    if (!route.url.startsWith('/api/')) return;
+    const access = route.config?.access;
+    if (!access) throw new Error(`Route ${route.method} ${route.url} declares no config.access`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') table.push({ method, url: route.url, access });
   });
 
   app.addHook('onRequest', async (request) => {

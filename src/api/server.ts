@@ -19,6 +19,7 @@ import { registerModelRoutes } from '../models/routes.js';
 import { registerAccessControl } from './access.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
+import { registerNulGuard } from './nul-guard.js';
 import { errorHandler, sendProblem } from './problem.js';
 
 export const API_PREFIX = '/api/v1';
@@ -95,6 +96,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   registerAccessControl(app, ctx.services.auth);
+  registerNulGuard(app);
   registerHealthRoutes(app, ctx, metrics);
   app.get(`${API_PREFIX}/openapi.json`, { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -5,7 +5,7 @@ import { createContext, type AppContext } from '../../src/app.js';
 import { memberships, organizations, users } from '../../src/auth/schema.js';
 import type { Role } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { openTestDatabase, type DbKind } from './databases.js';
 
 export const TEST_SECRET_KEY = 'a'.repeat(64);
@@ -20,7 +20,11 @@ export interface TestApp {
  * A real server (routes, hooks, services) on a fresh migrated database, driven with app.inject.
  * Extra settings can be given as environment variables.
  */
-export async function createTestApp(kind: DbKind = 'postgres', env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  kind: DbKind = 'postgres',
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestApp> {
   const database = await openTestDatabase(kind);
   const config = loadConfig({
     TROUPE_SECRET_KEY: TEST_SECRET_KEY,
@@ -28,7 +32,7 @@ export async function createTestApp(kind: DbKind = 'postgres', env: Record<strin
     TROUPE_AUTH_RATE_LIMIT: '10000',
     ...env,
   });
-  const ctx = await createContext(config, { database, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
+  const ctx = await createContext(config, { database, logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   const app = await buildServer(ctx);
   await app.ready();
   return {

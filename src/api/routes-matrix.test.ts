@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, expectProblem, json, seedRoles, type TestApp } from '../../test/helpers/app.js';
+import { ROLES, type Role } from '../auth/roles.js';
+import type { Access } from './access.js';
+
+/**
+ * The role rules of the product, written out by hand: viewers read; members use agents; admins
+ * manage agents, keys, members and credentials; owners manage billing and delete the
+ * organization. Any route added without a line here fails the first test, on purpose.
+ */
+const EXPECTED: Record<string, Access> = {
+  'GET /api/v1/openapi.json': 'public',
+  'POST /api/v1/auth/signup': 'public',
+  'POST /api/v1/auth/signin': 'public',
+  'POST /api/v1/auth/refresh': 'public',
+  'POST /api/v1/auth/signout': 'public',
+  'GET /api/v1/setup': 'public',
+  'POST /api/v1/setup': 'public',
+  'GET /api/v1/auth/me': 'user',
+  'PATCH /api/v1/auth/me': 'user',
+  'POST /api/v1/auth/password': 'user',
+  'GET /api/v1/orgs': 'user',
+  'POST /api/v1/orgs': 'user',
+  'POST /api/v1/invitations/accept': 'user',
+  'GET /api/v1/orgs/current': 'viewer',
+  'PATCH /api/v1/orgs/current': 'admin', // billing fields additionally need the owner (tested in org.test.ts)
+  'DELETE /api/v1/orgs/current': 'owner',
+  'GET /api/v1/members': 'viewer',
+  'PATCH /api/v1/members/:userId': 'admin',
+  'DELETE /api/v1/members/:userId': 'viewer', // anyone may leave; removing others needs admin (org.test.ts)
+  'GET /api/v1/invitations': 'admin',
+  'POST /api/v1/invitations': 'admin',
+  'DELETE /api/v1/invitations/:id': 'admin',
+  'GET /api/v1/api-keys': 'admin',
+  'POST /api/v1/api-keys': 'admin',
+  'DELETE /api/v1/api-keys/:id': 'admin',
+  'GET /api/v1/agents': 'viewer',
+  'POST /api/v1/agents': 'admin',
+  'POST /api/v1/agents/prompt-preview': 'viewer',
+  'GET /api/v1/agents/:id': 'viewer',
+  'PATCH /api/v1/agents/:id': 'admin',
+  'DELETE /api/v1/agents/:id': 'admin',
+  'POST /api/v1/agents/:id/restore': 'admin',
+  'POST /api/v1/agents/:id/enable': 'admin',
+  'POST /api/v1/agents/:id/disable': 'admin',
+  'GET /api/v1/agents/:id/prompt': 'viewer',
+  'GET /api/v1/agents/:id/versions': 'viewer',
+  'GET /api/v1/agents/:id/versions/compare': 'viewer',
+  'GET /api/v1/agents/:id/versions/:version': 'viewer',
+  'POST /api/v1/agents/:id/versions/:version/restore': 'admin',
+  'GET /api/v1/models': 'viewer',
+  'GET /api/v1/models/:provider/:modelId': 'viewer',
+  'GET /api/v1/providers': 'viewer',
+  'GET /api/v1/credentials': 'admin',
+  'PUT /api/v1/credentials/:provider': 'admin',
+  'DELETE /api/v1/credentials/:provider': 'admin',
+};
+
+const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);
+
+describe('every route', () => {
+  let t: TestApp;
+  let r: Awaited<ReturnType<typeof seedRoles>>;
+  let key: string;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+    r = await seedRoles(t.ctx);
+    key = json<{ key: string }>(await t.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: r.owner.headers, payload: { name: 'k', role: 'owner' } })).key;
+  });
+  afterAll(() => t.close());
+
+  const routes = () => t.app.accessTable.map((x) => ({ ...x, name: `${x.method} ${x.url}` }));
+
+  it('declares exactly the access levels of the role rules', () => {
+    expect(Object.fromEntries(routes().map((x) => [x.name, x.access]))).toEqual(EXPECTED);
+  });
+
+  it('answers 401 problem+json without credentials, and with a bogus token', async () => {
+    for (const route of routes().filter((x) => x.access !== 'public')) {
+      const url = fill(route.url, randomUUID());
+      const none = await t.app.inject({ method: route.method as 'GET', url, payload: {} });
+      expect(none.statusCode, route.name).toBe(401);
+      expectProblem(none, 401);
+      const bogus = await t.app.inject({ method: route.method as 'GET', url, payload: {}, headers: { authorization: 'Bearer trp_bogus' } });
+      expect(bogus.statusCode, route.name).toBe(401);
+    }
+  });
+
+  it('answers 403 to the role just below the required one, and lets the required role through', async () => {
+    const byRole: Record<Role, typeof r.owner> = { viewer: r.viewer, member: r.member, admin: r.admin, owner: r.owner };
+    for (const route of routes()) {
+      if (route.access === 'public' || route.access === 'user') continue;
+      const url = fill(route.url, randomUUID());
+      const rank = ROLES.indexOf(route.access);
+      if (rank > 0) {
+        const below = byRole[ROLES[rank - 1]!];
+        const res = await t.app.inject({ method: route.method as 'GET', url, headers: below.headers, payload: {} });
+        expect(res.statusCode, `${route.name} as ${below.role}`).toBe(403);
+        expect(expectProblem(res, 403).code).toBe('insufficient_role');
+      }
+      // The required role passes the access check (whatever the handler then says about the input).
+      const at = await t.app.inject({ method: route.method as 'GET', url, headers: byRole[route.access].headers, payload: {} });
+      expect([401, 403], `${route.name} as ${route.access}: ${at.body}`).not.toContain(at.statusCode);
+    }
+  });
+
+  it("'user' routes refuse API keys; role routes accept them", async () => {
+    for (const route of routes().filter((x) => x.access === 'user')) {
+      const res = await t.app.inject({ method: route.method as 'GET', url: route.url, headers: { authorization: `Bearer ${key}` }, payload: {} });
+      expect(res.statusCode, route.name).toBe(403);
+    }
+    const ok = await t.app.inject({ url: '/api/v1/agents', headers: { authorization: `Bearer ${key}` } });
+    expect(ok.statusCode).toBe(200);
+  });
+
+  it('never answers 500 to anything a client can send', { timeout: 180_000 }, async () => {
+    const spec = json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties?: object } }> } }>> }>(
+      await t.app.inject({ url: '/api/v1/openapi.json' }),
+    );
+    const hostile: unknown[] = [null, -1, 1e308, 'x'.repeat(20_000), [], {}, true, '\u0000', "'; drop table agents; --", { $gt: '' }, [1, 'a', null]];
+    const params = [randomUUID(), 'not-a-uuid', '%00', 'a'.repeat(600), '..%2F..%2Fetc%2Fpasswd'];
+    const queries = ['', '?limit=-1&offset=abc&cursor=%25%25&sortBy=drop&sortOrder=sideways&status=1&includeDeleted=maybe', '?limit=1e9&cursor=eyJ4Ijp9&from=a&to=-3'];
+    const failures: string[] = [];
+    for (const route of routes()) {
+      if (route.name === 'DELETE /api/v1/orgs/current') continue; // a hostile body cannot match the name; tested in org.test.ts
+      const specPath = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      const props = Object.keys(spec.paths[specPath]?.[route.method.toLowerCase()]?.requestBody?.content['application/json']?.schema.properties ?? {});
+      const bodies: unknown[] = [undefined, ...hostile, ...hostile.map((v) => Object.fromEntries(props.map((p) => [p, v])))];
+      const hasParams = route.url.includes(':');
+      const isRead = route.method === 'GET' || route.method === 'DELETE';
+      for (const param of hasParams ? params : [params[0]!]) {
+        for (const query of isRead ? queries : ['']) {
+          for (const body of isRead ? [undefined] : bodies) {
+            const res = await t.app.inject({
+              method: route.method as 'GET',
+              url: fill(route.url, param) + query,
+              headers: { ...r.owner.headers, 'content-type': 'application/json' },
+              ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+            });
+            if (res.statusCode >= 500) failures.push(`${route.name} ${param} ${query} ${JSON.stringify(body)?.slice(0, 80)} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

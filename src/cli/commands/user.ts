@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+import { emailSchema, passwordSchema, personNameSchema, roleSchema } from '../../auth/dto.js';
+import { withContext } from '../admin/context.js';
+import { addMembership, assertOrgExists } from '../admin/directory.js';
+import { resolvePassword } from '../admin/password.js';
+import { flagName, invalidInput } from '../errors.js';
+import { printJson, printLine, printNote } from '../output.js';
+import { CliError } from '../run.js';
+
+const userCreateFlags = z.object({
+  email: emailSchema,
+  name: personNameSchema,
+  password: passwordSchema,
+  org: z.uuid('must be an organization id (UUID)').optional(),
+  role: roleSchema.optional(),
+});
+
+interface UserCreateOptions {
+  email: string;
+  name: string;
+  password?: string;
+  passwordStdin?: boolean;
+  org?: string;
+  role?: string;
+  json?: boolean;
+}
+
+/** `troupe user create`: a user (optionally a member of an organization), straight in the database. */
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('Manage users (direct database access)');
+  user
+    .command('create')
+    .description('Create a user; prints its id. Without --password the password is read from stdin.')
+    .requiredOption('--email <email>', 'email address (sign-in name)')
+    .requiredOption('--name <name>', 'display name')
+    .option('--password <password>', 'at least 10 characters (visible in the process list: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin')
+    .option('--org <orgId>', 'also make the user a member of this organization')
+    .option('--role <role>', 'role in --org: owner, admin, member (default) or viewer')
+    .option('--json', 'print the user as JSON')
+    .action(async (opts: UserCreateOptions) => {
+      if (opts.role !== undefined && opts.org === undefined) throw new CliError('--role needs --org (the organization the role is in)');
+      const parsed = userCreateFlags.safeParse({ ...opts, password: await resolvePassword(opts) });
+      if (!parsed.success) throw invalidInput('user', parsed.error, flagName);
+      const { email, name, password, org } = parsed.data;
+      const role = parsed.data.role ?? 'member';
+      const created = await withContext((ctx) =>
+        ctx.database.system(async (tx) => {
+          if (org) await assertOrgExists(tx, org);
+          const view = await ctx.services.auth.createUser(email, name, password, tx).catch((err: unknown) => {
+            if (err instanceof AppError && err.code === 'email_taken') throw new CliError(`a user with the email ${email} already exists (email_taken)`);
+            throw err;
+          });
+          if (org) await addMembership(tx, org, view.id, role);
+          return view;
+        }),
+      );
+      const membership = org ? { orgId: org, role } : null;
+      if (opts.json) return printJson({ ...created, membership });
+      printLine(created.id);
+      printNote(`Created user ${created.email}${membership ? ` (${role} of organization ${org})` : ''}`);
+    });
+}
