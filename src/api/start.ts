@@ -12,9 +12,9 @@ export interface RunningServer {
 
 /**
  * Starts the API: opens the database (migrating it), handles first-run setup, listens, and prints
- * where to go. Writes human-readable start-up lines to `out` (stdout) besides the JSON log.
+ * where to go. Prints a human-readable start-up banner (to stdout by default) besides the JSON log.
  */
-export async function startServer(config: Config, out: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(config: Config, print: (text: string) => void = console.log): Promise<RunningServer> {
   const ctx = await createContext(config);
   let app: FastifyInstance | undefined;
   try {
@@ -25,6 +25,8 @@ export async function startServer(config: Config, out: (line: string) => void = 
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = config.TROUPE_PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
 
+    const lines: string[] = [];
+    const out = (line: string) => lines.push(line);
     out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
     out(`Database: ${config.databaseKind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL'}`);
     if (boot.kind === 'setup_token') {
@@ -33,10 +35,12 @@ export async function startServer(config: Config, out: (line: string) => void = 
       out(`  ${boot.token}`);
       out(`  curl -X POST ${url}/api/v1/setup -H 'content-type: application/json' \\`);
       out(`    -d '{"token":"${boot.token}","email":"you@example.com","password":"a long password","name":"You","organizationName":"My organization"}'`);
-      out(config.TROUPE_ALLOW_SIGNUP ? `Or simply sign up: POST ${url}/api/v1/auth/signup` : '');
+      if (config.TROUPE_ALLOW_SIGNUP) out(`Or simply sign up: POST ${url}/api/v1/auth/signup`);
     } else if (boot.kind === 'owner_created') {
       out(`First start: created the owner ${boot.email} from TROUPE_OWNER_EMAIL; sign in with POST ${url}/api/v1/auth/signin`);
     }
+    // One write, so the banner is never interleaved with log lines.
+    print(lines.join('\n'));
 
     const running = app;
     return {

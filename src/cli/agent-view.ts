@@ -24,4 +24,7 @@ export function formatAgentPage(page: Page<Agent>): string {
 }
 
 /** One agent as `key: value` lines (nested settings as dotted keys). */
-export const formatAgent = (agent: Agent): string => formatKeyValues(agent as unknown as Record<string, unknown>);
+export function formatAgent(agent: Agent): string {
+  const { id, name, ...rest } = agent;
+  return formatKeyValues({ id, name, ...rest });
+}

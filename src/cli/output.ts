@@ -59,7 +59,7 @@ export function formatKeyValues(object: Record<string, unknown>): string {
   const width = Math.max(0, ...entries.map(([k]) => k.length + 1));
   return entries
     .map(([key, value]) => {
-      const text = display(value);
+      const text = display(value).trimEnd();
       const label = `${key}:`.padEnd(width);
       return text.includes('\n') ? `${key}:\n${text.replace(/^/gm, '  ')}` : `${label} ${text}`;
     })

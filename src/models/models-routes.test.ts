@@ -180,4 +180,15 @@ describe('catalog and provider routes', () => {
       expectProblem(await t.app.inject({ method: 'GET', url: '/api/v1/providers' }), 401);
     });
   });
+
+  it('documents its routes in the OpenAPI description, with no key field in any response', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>(res);
+    for (const p of ['/api/v1/models', '/api/v1/models/{provider}/{modelId}', '/api/v1/providers', '/api/v1/credentials', '/api/v1/credentials/{provider}']) {
+      expect(doc.paths[p], p).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/api/v1/credentials/{provider}']!).sort()).toEqual(['delete', 'put']);
+    expect(JSON.stringify(doc.paths['/api/v1/credentials']!.get!.responses)).not.toContain('apiKey');
+  });
 });

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPglite, openPostgres, type Database } from '../../src/db/client.js';
-import { adminUrl, TEMPLATE_DB } from './pg-url.js';
+import { inject } from 'vitest';
+import { adminUrl } from './pg-url.js';
 
 export type DbKind = 'postgres' | 'pglite';
 
 /** A fresh PostgreSQL database cloned from the migrated template; dropped by `drop()`. */
 export async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `troupe_t_${randomBytes(6).toString('hex')}`;
+  const template = inject('templateDb');
+  // Same pid suffix as the template, so a later run can tell whether its owner is still alive.
+  const name = `troupe_t_${template.split('_').pop()}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   // Another file cloning at the same moment makes CREATE DATABASE fail ("source database is
   // being accessed by other users"); retry briefly.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
+      await admin.query(`create database ${name} template ${template}`);
       break;
     } catch (err) {
       if (attempt > 50) throw err;

@@ -5,4 +5,5 @@ export function adminUrl(database = 'postgres'): string {
   return url.toString();
 }
 
-export const TEMPLATE_DB = 'troupe_test_template';
+/** Test databases are named troupe_t…_<pid of the test run>[_<random>]; see global-setup.ts. */
+export const TEMPLATE_PREFIX = 'troupe_tpl_';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { roleSchema } from '../../auth/dto.js';
 import type { Actor } from '../../auth/roles.js';
 import { withContext } from '../admin/context.js';
+import { assertOrgExists } from '../admin/directory.js';
 import { flagName, invalidInput } from '../errors.js';
 import { printJson, printLine, printNote } from '../output.js';
 
@@ -15,6 +16,10 @@ const expiresSchema = z
     const date = new Date(v.length === 10 ? `${v}T23:59:59.999Z` : v);
     if (Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: 'custom', message: 'is not a real date' });
+      return z.NEVER;
+    }
+    if (date <= new Date()) {
+      ctx.addIssue({ code: 'custom', message: 'must be in the future' });
       return z.NEVER;
     }
     return date;
@@ -45,7 +50,7 @@ export function registerApiKeyCommands(program: Command): void {
       // The operator at the machine acts with the owner's power, for this one organization.
       const actor: Actor = { orgId: org, role: 'owner', userId: null, apiKeyId: null };
       const created = await withContext(async (ctx) => {
-        await ctx.services.orgs.get(actor);
+        await ctx.database.system((tx) => assertOrgExists(tx, org));
         return ctx.services.auth.apiKeys.create(actor, { name, role, expiresAt: expires });
       });
       if (opts.json) return printJson(created);
