@@ -4,7 +4,11 @@
 -- Migrations and explicitly system-scoped work (sign-in, scheduler) reset to the login role.
 DO $$
 BEGIN
-  CREATE ROLE troupe_app NOLOGIN;
+  -- Checked first: CREATE ROLE needs CREATEROLE even when the role exists already, and a managed
+  -- database's administrator may have created it for a login that lacks that privilege.
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'troupe_app') THEN
+    CREATE ROLE troupe_app NOLOGIN;
+  END IF;
 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 --> statement-breakpoint

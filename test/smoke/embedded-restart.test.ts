@@ -49,6 +49,7 @@ async function call(url: string, method: string, body?: unknown, token?: string)
     headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loosely typed JSON for a black-box test
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
