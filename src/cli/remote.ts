@@ -21,9 +21,12 @@ export function withRemoteOptions(command: Command): Command {
 
 /** The API client for these options: flags first, then TROUPE_URL / TROUPE_API_KEY. */
 export function clientFor(opts: RemoteOptions, env = process.env): ApiClient {
-  const apiKey = opts.apiKey || env.TROUPE_API_KEY;
+  const apiKey = (opts.apiKey || env.TROUPE_API_KEY)?.trim();
   if (!apiKey) {
     throw new CliError('no API key: pass --api-key <key> or set TROUPE_API_KEY (create one with `troupe apikey create`)', 2);
+  }
+  if (/[^\x21-\x7e]/.test(apiKey)) {
+    throw new CliError(`the API key (${opts.apiKey ? '--api-key' : 'TROUPE_API_KEY'}) contains spaces or characters a key cannot have`, 2);
   }
   return new ApiClient({ url: opts.url || env.TROUPE_URL || DEFAULT_URL, apiKey, orgId: opts.org });
 }

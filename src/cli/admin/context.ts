@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { createContext, type AppContext } from '../../app.js';
-import { loadConfig, type Config } from '../../config/load.js';
+import { ConfigError, loadConfig, type Config } from '../../config/load.js';
+import { DataDirLockedError } from '../../db/client.js';
 import { REDACT_PATHS, type Logger } from '../../shared/logger.js';
 import { reportingAppErrors } from '../errors.js';
 import { CliError } from '../run.js';
@@ -26,7 +27,9 @@ export function describeDatabase(config: Config): string {
 
 /** A failure to open the database, in words (connection refused, unknown database, bad password…). */
 export function cannotOpen(config: Config, err: unknown): CliError {
-  return new CliError(`cannot open ${describeDatabase(config)}: ${(err as Error).message || String(err)}`, 1);
+  // A refused connection to `localhost` is an AggregateError (IPv6 and IPv4) with no message, only a code.
+  const e = err as Error & { code?: string };
+  return new CliError(`cannot open ${describeDatabase(config)}: ${e.message || e.code || String(err)}`, 1);
 }
 
 /**
@@ -40,7 +43,7 @@ export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promi
   try {
     ctx = await createContext(config, { logger: cliLogger() });
   } catch (err) {
-    if (err instanceof Error && (err.name === 'ConfigError' || err.name === 'DataDirLockedError')) throw err;
+    if (err instanceof ConfigError || err instanceof DataDirLockedError) throw err;
     throw cannotOpen(config, err);
   }
   try {
