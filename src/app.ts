@@ -44,6 +44,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     (config.DATABASE_URL
       ? await openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE)
       : await openPglite(config.dataDir));
+  if (database.migrated.length) logger.info({ migrations: database.migrated }, 'applied database migrations');
   const secrets = new SecretBox(key);
   const tokens = new AccessTokens(key, config.TROUPE_ACCESS_TOKEN_TTL);
   const models = new ModelService(database, secrets, config);

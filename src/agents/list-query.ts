@@ -5,6 +5,7 @@ import { badRequest } from '../shared/errors.js';
 import { pageQuery, type CursorPosition } from '../shared/pagination.js';
 import { agentStatusSchema } from './dto.js';
 import { agents } from './schema.js';
+import { UUID_RE } from '../shared/ids.js';
 
 const SORT_ALIASES = { created_at: 'createdAt', updated_at: 'updatedAt', execution_count: 'executionCount' } as const;
 export const SORT_FIELDS = ['createdAt', 'updatedAt', 'name', 'executionCount'] as const;
@@ -59,7 +60,6 @@ interface SortSpec {
 }
 
 const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const timestampSort = (column: typeof agents.createdAt | typeof agents.updatedAt): SortSpec => ({
   expr: sql`${column}`,
@@ -94,7 +94,7 @@ export function orderOf(sortBy: AgentSortField, order: 'asc' | 'desc'): SQL[] {
 /** Rows strictly after the cursor in the list's order (keyset on (sort value, id)). */
 export function afterCursor(sortBy: AgentSortField, order: 'asc' | 'desc', position: CursorPosition): SQL {
   const value = SORTS[sortBy].param(position.value);
-  if (!value || !UUID.test(position.id)) {
+  if (!value || !UUID_RE.test(position.id)) {
     throw badRequest('cursor does not belong to this sort; start again without it', [
       { path: 'querystring.cursor', message: `not a cursor for sortBy=${sortBy}` },
     ]);

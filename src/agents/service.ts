@@ -19,8 +19,8 @@ import { composeSystemPrompt, type SystemPrompt } from './prompt.js';
 import { agents } from './schema.js';
 import { applyUpdate, diffSnapshots, snapshotOf, toAgent, type AgentRow } from './snapshot.js';
 import { findVersion, listVersions, recordVersion } from './versions.js';
+import { UUID_RE } from '../shared/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERSION = /^[1-9]\d{0,8}$/;
 
 interface LoadOptions {
@@ -203,7 +203,7 @@ export class AgentService {
   }
 
   private async load(tx: Tx, actor: Actor, id: string, options: LoadOptions = {}): Promise<AgentRow> {
-    if (!UUID.test(id)) throw notFound('Agent');
+    if (!UUID_RE.test(id)) throw notFound('Agent');
     const where = and(eq(agents.orgId, actor.orgId), eq(agents.id, id), options.includeDeleted ? undefined : isNull(agents.deletedAt));
     const query = tx.select().from(agents).where(where);
     const [row] = options.forUpdate ? await query.for('update') : await query;

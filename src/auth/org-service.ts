@@ -78,6 +78,28 @@ export class OrgService {
     return tx ? run(tx) : this.database.system(run);
   }
 
+  /** Whether an organization exists (operators: CLI). */
+  async exists(orgId: string): Promise<boolean> {
+    const [org] = await this.database.system((tx) => tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId)));
+    return Boolean(org);
+  }
+
+  /**
+   * Adds a member directly, without an invitation: for operators at the machine (CLI). 409
+   * already_member when they are one. Runs in the caller's transaction when given one.
+   */
+  async addMember(orgId: string, userId: string, role: Role, tx?: Tx): Promise<void> {
+    const run = async (t: Tx) => {
+      try {
+        await t.transaction((sp) => sp.insert(memberships).values({ orgId, userId, role }));
+      } catch (err) {
+        if (isUniqueViolation(err)) throw conflict('The user is already a member of this organization', 'already_member');
+        throw err;
+      }
+    };
+    return tx ? run(tx) : this.database.system(run);
+  }
+
   /** The organizations a user belongs to, oldest membership first (the first is their default). */
   async listForUser(userId: string): Promise<OrganizationView[]> {
     const rows = await this.database.system((tx) =>

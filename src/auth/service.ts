@@ -141,6 +141,12 @@ export class AuthService implements Authenticator {
     return { user: userView(user), tokens: await this.sessions.issue(user.id) };
   }
 
+  /** The user with this email (any case), or null. For operators (CLI); the API never looks people up by email. */
+  async findUserByEmail(email: string): Promise<UserView | null> {
+    const [user] = await this.database.system((tx) => tx.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`));
+    return user ? userView(user) : null;
+  }
+
   async me(userId: string): Promise<{ user: UserView; organizations: OrganizationView[] }> {
     const [user] = await this.database.system((tx) => tx.select().from(users).where(eq(users.id, userId)));
     if (!user) throw unauthorized('This account no longer exists', 'invalid_token');

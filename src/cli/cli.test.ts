@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -121,7 +122,25 @@ describe('troupe CLI against PostgreSQL and a running server', () => {
     state.key = key.stdout.trim();
     expect(state.key).toMatch(/^trp_\S+$/);
     expect(key.stderr).toMatch(/shown only once/);
-  }, 90_000);
+
+    const member = await troupe(
+      ['user', 'create', '--email', 'bob@example.com', '--name', 'Bob', '--password', 'bob long password', '--org', state.orgId, '--role', 'viewer', '--json'],
+      dbEnv,
+    );
+    expect(member.code, member.stderr).toBe(0);
+    expect(JSON.parse(member.stdout)).toMatchObject({ email: 'bob@example.com', membership: { orgId: state.orgId, role: 'viewer' } });
+    const check = new pg.Client({ connectionString: dbEnv.DATABASE_URL });
+    await check.connect();
+    const { rows } = await check.query('select m.role from memberships m join users u on u.id = m.user_id where u.email = $1 and m.org_id = $2', [
+      'bob@example.com',
+      state.orgId,
+    ]);
+    await check.end();
+    expect(rows).toEqual([{ role: 'viewer' }]);
+    const noOrg = await troupe(['user', 'create', '--email', 'c@example.com', '--name', 'C', '--password', 'c long password', '--org', randomUUID()], dbEnv);
+    expect(noOrg.code).toBe(1);
+    expect(noOrg.stderr).toMatch(/--org: no organization/);
+  }, 120_000);
 
   it('manages agents through a running server with the created API key', async () => {
     ctx = await createContext(loadConfig({ ...dbEnv, LOG_LEVEL: 'silent' }));

@@ -28,5 +28,8 @@ export function clientFor(opts: RemoteOptions, env = process.env): ApiClient {
   if (/[^\x21-\x7e]/.test(apiKey)) {
     throw new CliError(`the API key (${opts.apiKey ? '--api-key' : 'TROUPE_API_KEY'}) contains spaces or characters a key cannot have`, 2);
   }
+  if (opts.org !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(opts.org)) {
+    throw new CliError(`--org: must be an organization id (UUID), got "${opts.org}"`);
+  }
   return new ApiClient({ url: opts.url || env.TROUPE_URL || DEFAULT_URL, apiKey, orgId: opts.org });
 }

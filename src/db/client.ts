@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import pg from 'pg';
 import { migrate, type SqlSession } from './migrate.js';
 import * as schema from './schema.js';
+import { UUID_RE } from '../shared/ids.js';
 
 export type Schema = typeof schema;
 /** Both drivers (node-postgres and PGlite) answer raw `execute()` with at least `{ rows }`. */
@@ -17,7 +18,6 @@ export interface RowsResultHKT extends PgQueryResultHKT {
 export type Db = PgDatabase<RowsResultHKT, Schema>;
 export type Tx = PgTransaction<RowsResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The one way the application reaches its data. Every connection's default role is troupe_app,
@@ -26,6 +26,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
+  /** Tags of the migrations applied while opening (empty when it was up to date or not asked to migrate). */
+  readonly migrated: string[];
   /** Drizzle handle with no scope: sees global price rows, no tenant rows. */
   readonly db: Db;
   /** Runs fn in one transaction scoped to one organization (`SET LOCAL app.org_id`). */
@@ -42,7 +44,7 @@ export interface Database {
 function makeScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
   return {
     withOrg(orgId, fn) {
-      if (!UUID.test(orgId)) throw new Error(`withOrg: not an organization id: ${orgId}`);
+      if (!UUID_RE.test(orgId)) throw new Error(`withOrg: not an organization id: ${orgId}`);
       return db.transaction(async (tx) => {
         await tx.execute(sql`select set_config('app.org_id', ${orgId}, true)`);
         return fn(tx);
@@ -64,11 +66,13 @@ export interface OpenOptions {
 
 /** Opens PostgreSQL through a node-postgres pool whose connections start as troupe_app. */
 export async function openPostgres(url: string, poolSize = 10, options: OpenOptions = {}): Promise<Database> {
+  let migrated: string[] = [];
   if (options.migrate !== false) {
     const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {});
     await client.connect();
     try {
-      await migrate(pgSession(client));
+      migrated = await migrate(pgSession(client));
     } finally {
       await client.end();
     }
@@ -79,6 +83,7 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',
+    migrated,
     db,
     ...makeScopes(db),
     async ping() {
@@ -120,10 +125,11 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
   const inMemory = dataDir === 'memory://';
   const release = inMemory ? () => {} : lockDataDir(dataDir);
   let client: PGlite;
+  let migrated: string[] = [];
   try {
     client = inMemory ? new PGlite() : new PGlite(path.join(dataDir, 'pgdata'));
     await client.waitReady;
-    if (options.migrate !== false) await migrate(pgliteSession(client));
+    if (options.migrate !== false) migrated = await migrate(pgliteSession(client));
     await client.exec('set role troupe_app');
   } catch (err) {
     release();
@@ -132,6 +138,7 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',
+    migrated,
     db,
     ...makeScopes(db),
     async ping() {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { roleSchema } from '../../auth/dto.js';
 import type { Actor } from '../../auth/roles.js';
 import { withContext } from '../admin/context.js';
-import { assertOrgExists } from '../admin/directory.js';
+import { CliError } from '../run.js';
 import { flagName, invalidInput } from '../errors.js';
 import { printJson, printLine, printNote } from '../output.js';
 
@@ -50,7 +50,7 @@ export function registerApiKeyCommands(program: Command): void {
       // The operator at the machine acts with the owner's power, for this one organization.
       const actor: Actor = { orgId: org, role: 'owner', userId: null, apiKeyId: null };
       const created = await withContext(async (ctx) => {
-        await ctx.database.system((tx) => assertOrgExists(tx, org));
+        if (!(await ctx.services.orgs.exists(org))) throw new CliError(`--org: no organization with the id ${org}`);
         return ctx.services.auth.apiKeys.create(actor, { name, role, expiresAt: expires });
       });
       if (opts.json) return printJson(created);

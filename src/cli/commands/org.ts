@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { emailSchema, orgNameSchema } from '../../auth/dto.js';
 import { withContext } from '../admin/context.js';
-import { userIdByEmail } from '../admin/directory.js';
+import { CliError } from '../run.js';
 import { invalidInput } from '../errors.js';
 import { printJson, printLine, printNote } from '../output.js';
 
@@ -21,7 +21,11 @@ export function registerOrgCommands(program: Command): void {
       const parsed = orgCreateFlags.safeParse(opts);
       if (!parsed.success) throw invalidInput('organization', parsed.error, (p) => (p === 'ownerEmail' ? '--owner-email' : `--${p}`));
       const { name, ownerEmail } = parsed.data;
-      const organization = await withContext(async (ctx) => ctx.services.orgs.create(await userIdByEmail(ctx, ownerEmail), name));
+      const organization = await withContext(async (ctx) => {
+        const owner = await ctx.services.auth.findUserByEmail(ownerEmail);
+        if (!owner) throw new CliError(`no user with the email ${ownerEmail}; create it first with \`troupe user create\``);
+        return ctx.services.orgs.create(owner.id, name);
+      });
       if (opts.json) return printJson(organization);
       printLine(organization.id);
       printNote(`Created organization "${organization.name}" owned by ${ownerEmail}`);

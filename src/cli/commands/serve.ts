@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { startServer, stopOnSignals } from '../../api/start.js';
 
 export function registerServeCommands(program: Command) {
   program
@@ -14,6 +13,8 @@ export function registerServeCommands(program: Command) {
         ...(opts.port !== undefined ? { PORT: opts.port } : {}),
         ...(opts.host !== undefined ? { HOST: opts.host } : {}),
       });
+      // Imported here, so that other commands do not load the whole server to start.
+      const { startServer, stopOnSignals } = await import('../../api/start.js');
       const server = await startServer(config);
       stopOnSignals(server);
     });

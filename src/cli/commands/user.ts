@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { emailSchema, passwordSchema, personNameSchema, roleSchema } from '../../auth/dto.js';
 import { withContext } from '../admin/context.js';
-import { addMembership, assertOrgExists } from '../admin/directory.js';
 import { resolvePassword } from '../admin/password.js';
 import { flagName, invalidInput } from '../errors.js';
 import { printJson, printLine, printNote } from '../output.js';
@@ -46,17 +45,19 @@ export function registerUserCommands(program: Command): void {
       if (!parsed.success) throw invalidInput('user', parsed.error, flagName);
       const { email, name, password, org } = parsed.data;
       const role = parsed.data.role ?? 'member';
-      const created = await withContext((ctx) =>
-        ctx.database.system(async (tx) => {
-          if (org) await assertOrgExists(tx, org);
+      const created = await withContext(async (ctx) => {
+        // Checked before the transaction: PGlite is one session, so a second transaction opened
+        // inside this one would wait for it forever.
+        if (org && !(await ctx.services.orgs.exists(org))) throw new CliError(`--org: no organization with the id ${org}`);
+        return ctx.database.system(async (tx) => {
           const view = await ctx.services.auth.createUser(email, name, password, tx).catch((err: unknown) => {
             if (err instanceof AppError && err.code === 'email_taken') throw new CliError(`a user with the email ${email} already exists (email_taken)`);
             throw err;
           });
-          if (org) await addMembership(tx, org, view.id, role);
+          if (org) await ctx.services.orgs.addMember(org, view.id, role, tx);
           return view;
-        }),
-      );
+        });
+      });
       const membership = org ? { orgId: org, role } : null;
       if (opts.json) return printJson({ ...created, membership });
       printLine(created.id);
