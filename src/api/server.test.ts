@@ -80,6 +80,10 @@ describe('operations endpoints and HTTP hygiene', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBeDefined();
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // Plain-HTTP LAN installs must not have their asset requests upgraded to HTTPS.
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    const docs = await t.app.inject({ url: '/docs/static/index.html' });
+    expect(docs.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.headers['x-request-id']).toBe('trace-123');
     const generated = await t.app.inject({ url: '/health', headers: { 'x-request-id': 'bad id with spaces' } });
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

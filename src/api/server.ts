@@ -58,6 +58,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         scriptSrc: ["'self'"],
+        // Self-hosted installs are often plain HTTP on a LAN address; upgrading their asset
+        // requests to HTTPS would break every page.
+        upgradeInsecureRequests: null,
       },
     },
   });
@@ -93,7 +96,13 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Swagger UI sets inline styles on some elements; scripts stay restricted to 'self'.
+    transformStaticCSP: (header) =>
+      header.replace(/\s*upgrade-insecure-requests;?/g, '').replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';"),
+  });
 
   registerAccessControl(app, ctx.services.auth);
   registerNulGuard(app);
