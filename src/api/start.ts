@@ -42,12 +42,20 @@ export async function startServer(config: Config, print: (text: string) => void 
     // One write, so the banner is never interleaved with log lines.
     print(lines.join('\n'));
 
+    // Housekeeping: expired and long-revoked refresh tokens. Idempotent, so it is harmless when
+    // several API processes each run it.
+    const prune = () => ctx.services.auth.sessions.prune().catch((err: unknown) => ctx.logger.warn({ err }, 'pruning sessions failed'));
+    const housekeeping = setInterval(prune, 3_600_000);
+    housekeeping.unref();
+    void prune();
+
     const running = app;
     return {
       app: running,
       ctx,
       url,
       async stop() {
+        clearInterval(housekeeping);
         await running.close();
         await ctx.close();
       },

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, seedMember, SEED_PASSWORD, type TestApp } from '../../test/helpers/app.js';
+import { sha256 } from '../shared/crypto.js';
 import { refreshTokens, users } from './schema.js';
 
 interface Session {
@@ -172,6 +173,32 @@ describe('rate limit on authentication endpoints', () => {
       expect(codes).toEqual([401, 401, 401, 429, 429]);
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/signin', payload: { email: 'a@b.c', password: 'x' } });
       expect(expectProblem(res, 429).code).toBe('rate_limited');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('session housekeeping', () => {
+  it('prunes expired and long-revoked refresh tokens, keeping live ones', async () => {
+    const t = await createTestApp('postgres');
+    try {
+      const m = await seedMember(t.ctx);
+      const sessions = t.ctx.services.auth.sessions;
+      const live = await sessions.issue(m.userId);
+      const expired = await sessions.issue(m.userId);
+      const revoked = await sessions.issue(m.userId);
+      await sessions.revoke(revoked.refreshToken);
+      const day = 86_400_000;
+      await t.ctx.database.system(async (tx) => {
+        await tx.update(refreshTokens).set({ expiresAt: new Date(Date.now() - day) }).where(eq(refreshTokens.tokenHash, sha256(expired.refreshToken)));
+        await tx.update(refreshTokens).set({ revokedAt: new Date(Date.now() - 2 * day) }).where(eq(refreshTokens.tokenHash, sha256(revoked.refreshToken)));
+      });
+      expect(await sessions.prune()).toBe(2);
+      expect(await sessions.prune()).toBe(0);
+      const left = await t.ctx.database.system((tx) => tx.select().from(refreshTokens).where(eq(refreshTokens.userId, m.userId)));
+      expect(left).toHaveLength(1);
+      expect((await sessions.rotate(live.refreshToken)).refreshToken).toMatch(/^trr_/);
     } finally {
       await t.close();
     }

@@ -91,7 +91,7 @@ export class Sessions {
     );
   }
 
-  /** Deletes expired or long-revoked rows; returns how many. */
+  /** Deletes rows expired before `olderThan`, or revoked more than a day before it; returns how many. */
   async prune(olderThan = new Date()): Promise<number> {
     const gone = await this.database.system((tx) =>
       tx
