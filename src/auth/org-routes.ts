@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, userOf } from '../api/access.js';
-import { problemSchema } from '../api/problem.js';
+import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { AppError } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { emailSchema, idParams, invitationSchema, memberSchema, organizationSchema, orgNameSchema, roleSchema } from './dto.js';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
+const errors = problemResponses;
 const userIdParams = z.object({ userId: z.string() });
 
 /**

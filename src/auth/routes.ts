@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf, userOf } from '../api/access.js';
-import { problemSchema } from '../api/problem.js';
+import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { uuidOr404 } from '../shared/ids.js';
 import {
@@ -22,7 +22,7 @@ import {
   userSchema,
 } from './dto.js';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema };
+const errors = problemResponses;
 
 /** /auth (sessions and profile), /setup (first run) and /api-keys. */
 export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
-import { problemSchema } from '../api/problem.js';
+import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { credentialSchema, credentialView, providerParam } from './api-schemas.js';
 import { credentialBody } from './credential-input.js';
@@ -25,7 +25,7 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: AppContext):
         tags: ['credentials'],
         summary: 'Provider credentials stored by this organization (never the keys)',
         description: 'At most one per provider, so the list is not paged.',
-        response: { 200: z.object({ items: z.array(credentialSchema) }) },
+        response: { 200: z.object({ items: z.array(credentialSchema) }), ...problemResponses },
       },
     },
     async (request) => ({ items: (await models.listCredentials(actorOf(request).orgId)).map(credentialView) }),
@@ -44,7 +44,7 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: AppContext):
           '`openai-compatible` requires `baseUrl`.',
         params: providerParam,
         body: credentialBody,
-        response: { 200: credentialSchema, 400: problemSchema },
+        response: { 200: credentialSchema, ...problemResponses },
       },
     },
     async (request) => {
@@ -61,7 +61,7 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: AppContext):
         tags: ['credentials'],
         summary: 'Remove this organization’s credential for a provider (the environment key, if any, applies again)',
         params: providerParam,
-        response: { 204: z.null().describe('Removed'), 404: problemSchema },
+        response: { 204: z.null().describe('Removed'), ...problemResponses },
       },
     },
     async (request, reply) => {

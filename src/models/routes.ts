@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
-import { problemSchema } from '../api/problem.js';
+import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { notFound } from '../shared/errors.js';
 import { assertOneOfOffsetCursor, decodeCursor, encodeCursor, pageOf, pageQuery, type Page } from '../shared/pagination.js';
@@ -39,7 +39,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: AppContext): void
           'One item per model with the price in force today (UTC). Ordered by id (`provider:modelId`, code-point order). ' +
           'The catalog is small, so paging happens after filtering; `limit` defaults to 100.',
         querystring: modelQuery,
-        response: { 200: pageOf(modelSchema) },
+        response: { 200: pageOf(modelSchema), ...problemResponses },
       },
     },
     async (request) => {
@@ -60,7 +60,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: AppContext): void
         tags: ['models'],
         summary: 'One model, its current price and its price history',
         params: modelParams,
-        response: { 200: modelDetailSchema, 404: problemSchema },
+        response: { 200: modelDetailSchema, ...problemResponses },
       },
     },
     async (request) => {
@@ -80,7 +80,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: AppContext): void
         tags: ['models'],
         summary: 'Model providers and where this organization’s credential for each comes from',
         description: 'A fixed, short list, so it is not paged. Never includes a key.',
-        response: { 200: z.object({ items: z.array(providerSchema) }) },
+        response: { 200: z.object({ items: z.array(providerSchema) }), ...problemResponses },
       },
     },
     async (request) => ({ items: await models.providerStatuses(actorOf(request).orgId) }),
