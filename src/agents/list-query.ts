@@ -1,11 +1,10 @@
-import { asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { PROVIDER_IDS, type ProviderId } from '../models/providers.js';
-import { badRequest } from '../shared/errors.js';
-import { pageQuery, type CursorPosition } from '../shared/pagination.js';
+import { keysetAfter, keysetOrder, timestampSort, type KeysetSort } from '../shared/keyset.js';
+import { likePattern, pageQuery } from '../shared/pagination.js';
 import { agentStatusSchema } from './dto.js';
 import { agents } from './schema.js';
-import { UUID_RE } from '../shared/ids.js';
 
 const SORT_ALIASES = { created_at: 'createdAt', updated_at: 'updatedAt', execution_count: 'executionCount' } as const;
 export const SORT_FIELDS = ['createdAt', 'updatedAt', 'name', 'executionCount'] as const;
@@ -32,8 +31,6 @@ export const listAgentsQuery = pageQuery
   });
 export type ListAgentsQuery = z.output<typeof listAgentsQuery>;
 
-/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
-const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The WHERE conditions for the filters (organization first: belt and braces with row-level security). */
 export function listConditions(orgId: string, q: ListAgentsQuery): SQL[] {
@@ -50,24 +47,7 @@ export function listConditions(orgId: string, q: ListAgentsQuery): SQL[] {
   return where;
 }
 
-interface SortSpec {
-  /** What rows are ordered by (before the id tie-breaker). */
-  expr: SQL;
-  /** The same value as it goes into a cursor: timestamps as text with microseconds, since a JS Date would drop them. */
-  key: SQL<string | number>;
-  /** The cursor value back as a typed SQL parameter, or null when it cannot be one (a cursor from another sort). */
-  param(value: CursorPosition['value']): SQL | null;
-}
-
-const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/;
-
-const timestampSort = (column: typeof agents.createdAt | typeof agents.updatedAt): SortSpec => ({
-  expr: sql`${column}`,
-  key: sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
-  param: (v) => (typeof v === 'string' && ISO_MICROS.test(v) ? sql`${v}::timestamptz` : null),
-});
-
-const SORTS: Record<AgentSortField, SortSpec> = {
+const SORTS: Record<AgentSortField, KeysetSort> = {
   createdAt: timestampSort(agents.createdAt),
   updatedAt: timestampSort(agents.updatedAt),
   // Case-insensitive, as people read names; the same expression serves order and cursor.
@@ -86,21 +66,8 @@ const SORTS: Record<AgentSortField, SortSpec> = {
 
 export const sortKeyOf = (sortBy: AgentSortField) => SORTS[sortBy].key;
 
-export function orderOf(sortBy: AgentSortField, order: 'asc' | 'desc'): SQL[] {
-  const dir = order === 'asc' ? asc : desc;
-  return [dir(SORTS[sortBy].expr), dir(agents.id)];
-}
+export const orderOf = (sortBy: AgentSortField, order: 'asc' | 'desc') => keysetOrder(SORTS[sortBy], agents.id, order);
 
 /** Rows strictly after the cursor in the list's order (keyset on (sort value, id)). */
-export function afterCursor(sortBy: AgentSortField, order: 'asc' | 'desc', position: CursorPosition): SQL {
-  const value = SORTS[sortBy].param(position.value);
-  if (!value || !UUID_RE.test(position.id)) {
-    throw badRequest('cursor does not belong to this sort; start again without it', [
-      { path: 'querystring.cursor', message: `not a cursor for sortBy=${sortBy}` },
-    ]);
-  }
-  const { expr } = SORTS[sortBy];
-  return order === 'asc'
-    ? sql`(${expr}, ${agents.id}) > (${value}, ${position.id}::uuid)`
-    : sql`(${expr}, ${agents.id}) < (${value}, ${position.id}::uuid)`;
-}
+export const afterCursor = (sortBy: AgentSortField, order: 'asc' | 'desc', cursor: string) =>
+  keysetAfter(SORTS[sortBy], agents.id, order, cursor, `sortBy=${sortBy}`);

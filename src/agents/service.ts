@@ -2,7 +2,8 @@ import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Actor } from '../auth/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import { AppError, isUniqueViolation, notFound } from '../shared/errors.js';
-import { assertOneOfOffsetCursor, decodeCursor, encodeCursor, type Page, type PageQuery } from '../shared/pagination.js';
+import { toPage } from '../shared/keyset.js';
+import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
 import type {
   Agent,
   AgentDraft,
@@ -68,25 +69,17 @@ export class AgentService {
   async list(actor: Actor, q: ListAgentsQuery): Promise<Page<Agent>> {
     assertOneOfOffsetCursor(q);
     const filters = listConditions(actor.orgId, q);
-    const keyset = q.cursor ? [afterCursor(q.sortBy, q.sortOrder, decodeCursor(q.cursor))] : [];
+    const keyset = q.cursor ? [afterCursor(q.sortBy, q.sortOrder, q.cursor)] : [];
     return this.database.withOrg(actor.orgId, async (tx) => {
       const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(agents).where(and(...filters));
       const rows = await tx
-        .select({ agent: agents, sortKey: sortKeyOf(q.sortBy) })
+        .select({ agent: agents, id: agents.id, sortKey: sortKeyOf(q.sortBy) })
         .from(agents)
         .where(and(...filters, ...keyset))
         .orderBy(...orderOf(q.sortBy, q.sortOrder))
         .limit(q.limit + 1)
         .offset(q.offset ?? 0);
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        items: page.map((r) => toAgent(r.agent)),
-        total,
-        limit: q.limit,
-        offset: q.cursor ? null : (q.offset ?? 0),
-        nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.sortKey, id: last.agent.id }) : null,
-      };
+      return toPage(rows, q, total, (r) => toAgent(r.agent));
     });
   }
 

@@ -6,6 +6,7 @@ import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { AppError } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
+import { pageOf, pageQuery } from '../shared/pagination.js';
 import { emailSchema, idParams, invitationSchema, memberSchema, organizationSchema, orgNameSchema, roleSchema } from './dto.js';
 
 const errors = problemResponses;
@@ -86,8 +87,16 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   const memberTags = ['members'];
   r.get(
     '/members',
-    { config: { access: 'viewer' }, schema: { tags: memberTags, summary: 'Members of the organization', response: { 200: z.object({ items: z.array(memberSchema) }), ...errors } } },
-    async (req) => ({ items: await orgs.members(actorOf(req)) }),
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: memberTags,
+        summary: 'Members of the organization',
+        querystring: pageQuery.extend({ role: roleSchema.optional(), search: z.string().trim().min(1).max(200).optional().describe('In name or email') }),
+        response: { 200: pageOf(memberSchema), ...errors },
+      },
+    },
+    async (req) => orgs.members(actorOf(req), req.query),
   );
 
   r.patch(
@@ -114,8 +123,11 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   const inviteTags = ['invitations'];
   r.get(
     '/invitations',
-    { config: { access: 'admin' }, schema: { tags: inviteTags, summary: 'Pending invitations', response: { 200: z.object({ items: z.array(invitationSchema) }), ...errors } } },
-    async (req) => ({ items: await orgs.invitations(actorOf(req)) }),
+    {
+      config: { access: 'admin' },
+      schema: { tags: inviteTags, summary: 'Pending invitations', querystring: pageQuery, response: { 200: pageOf(invitationSchema), ...errors } },
+    },
+    async (req) => orgs.invitations(actorOf(req), req.query),
   );
 
   r.post(

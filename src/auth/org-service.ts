@@ -1,7 +1,9 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config/load.js';
 import type { Database, Tx } from '../db/client.js';
 import { randomToken, sha256 } from '../shared/crypto.js';
+import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
+import { assertOneOfOffsetCursor, likePattern, type Page, type PageQuery } from '../shared/pagination.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { roleAtLeast, type Actor, type Role } from './roles.js';
@@ -142,16 +144,31 @@ export class OrgService {
     await this.database.system((tx) => tx.delete(organizations).where(eq(organizations.id, actor.orgId)));
   }
 
-  async members(actor: Actor): Promise<MemberView[]> {
-    const rows = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
-        .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role, joinedAt: memberships.createdAt })
+  /** Members, newest first by default; filters: role, search (name or email, case-insensitive). */
+  async members(actor: Actor, q: PageQuery & { role?: Role; search?: string }): Promise<Page<MemberView>> {
+    assertOneOfOffsetCursor(q);
+    const sort = timestampSort(memberships.createdAt);
+    const filters = and(
+      eq(memberships.orgId, actor.orgId),
+      q.role ? eq(memberships.role, q.role) : undefined,
+      q.search ? sql`(${users.name} ilike ${likePattern(q.search)} or ${users.email} ilike ${likePattern(q.search)})` : undefined,
+    );
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const [{ total } = { total: 0 }] = await tx
+        .select({ total: count() })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
-        .where(eq(memberships.orgId, actor.orgId))
-        .orderBy(asc(memberships.createdAt)),
-    );
-    return rows;
+        .where(filters);
+      const rows = await tx
+        .select({ id: memberships.id, sortKey: sort.key, userId: users.id, email: users.email, name: users.name, role: memberships.role, joinedAt: memberships.createdAt })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(and(filters, q.cursor ? keysetAfter(sort, memberships.id, q.sortOrder, q.cursor) : undefined))
+        .orderBy(...keysetOrder(sort, memberships.id, q.sortOrder))
+        .limit(q.limit + 1)
+        .offset(q.offset ?? 0);
+      return toPage(rows, q, total, ({ userId, email, name, role, joinedAt }) => ({ userId, email, name, role, joinedAt }));
+    });
   }
 
   async changeRole(actor: Actor, userId: string, role: Role): Promise<MemberView> {
@@ -232,17 +249,27 @@ export class OrgService {
     return { invitation, inviteUrl };
   }
 
-  async invitations(actor: Actor): Promise<InvitationView[]> {
-    const rows = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
-        .select()
-        .from(invitations)
-        .where(
-          and(eq(invitations.orgId, actor.orgId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, new Date())),
-        )
-        .orderBy(asc(invitations.createdAt)),
+  /** Pending (not accepted, revoked or expired) invitations, newest first by default. */
+  async invitations(actor: Actor, q: PageQuery): Promise<Page<InvitationView>> {
+    assertOneOfOffsetCursor(q);
+    const sort = timestampSort(invitations.createdAt);
+    const pending = and(
+      eq(invitations.orgId, actor.orgId),
+      isNull(invitations.acceptedAt),
+      isNull(invitations.revokedAt),
+      gt(invitations.expiresAt, new Date()),
     );
-    return rows.map(invitationView);
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(invitations).where(pending);
+      const rows = await tx
+        .select({ row: invitations, id: invitations.id, sortKey: sort.key })
+        .from(invitations)
+        .where(and(pending, q.cursor ? keysetAfter(sort, invitations.id, q.sortOrder, q.cursor) : undefined))
+        .orderBy(...keysetOrder(sort, invitations.id, q.sortOrder))
+        .limit(q.limit + 1)
+        .offset(q.offset ?? 0);
+      return toPage(rows, q, total, (r) => invitationView(r.row));
+    });
   }
 
   async revokeInvitation(actor: Actor, id: string): Promise<void> {

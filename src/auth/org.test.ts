@@ -145,3 +145,64 @@ describe('organizations, members and invitations', () => {
     expect(json<{ items: unknown[] }>(await call(a, 'GET', '/orgs')).items).toEqual([]);
   });
 });
+
+describe('member, invitation and API key lists page like every list', () => {
+  it('walk by cursor and by offset, filter, and refuse a foreign cursor', async () => {
+    const t = await createTestApp('postgres');
+    try {
+      const owner = await seedMember(t.ctx, 'owner');
+      const others = [];
+      for (let i = 0; i < 6; i++) others.push(await seedMember(t.ctx, i % 2 ? 'viewer' : 'member', owner.orgId));
+      const all = new Set<string>();
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await t.app.inject({ url: `/api/v1/members?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: owner.headers });
+        const page = json<{ items: { userId: string }[]; total: number; nextCursor: string | null }>(res);
+        expect(page.total).toBe(7);
+        for (const m of page.items) {
+          expect(all.has(m.userId)).toBe(false);
+          all.add(m.userId);
+        }
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(all).toEqual(new Set([owner.userId, ...others.map((o) => o.userId)]));
+
+      const second = json<{ items: { userId: string }[]; offset: number }>(
+        await t.app.inject({ url: '/api/v1/members?limit=2&offset=2&sortOrder=asc', headers: owner.headers }),
+      );
+      expect(second.offset).toBe(2);
+      expect(second.items.map((m) => m.userId)).toEqual([others[1]!.userId, others[2]!.userId]);
+
+      const viewers = json<{ items: { role: string }[]; total: number }>(await t.app.inject({ url: '/api/v1/members?role=viewer', headers: owner.headers }));
+      expect(viewers.total).toBe(3);
+      expect(viewers.items.every((m) => m.role === 'viewer')).toBe(true);
+      const found = json<{ items: { userId: string }[] }>(
+        await t.app.inject({ url: `/api/v1/members?search=${others[4]!.email.toUpperCase()}`, headers: owner.headers }),
+      );
+      expect(found.items.map((m) => m.userId)).toEqual([others[4]!.userId]);
+      const pct = json<{ total: number }>(await t.app.inject({ url: '/api/v1/members?search=%25', headers: owner.headers }));
+      expect(pct.total).toBe(0);
+
+      for (let i = 0; i < 3; i++) {
+        await t.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: owner.headers, payload: { email: `p${i}@example.com` } });
+        await t.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: owner.headers, payload: { name: `k${i}` } });
+      }
+      for (const url of ['/api/v1/invitations', '/api/v1/api-keys']) {
+        const first = json<{ items: unknown[]; total: number; nextCursor: string }>(await t.app.inject({ url: `${url}?limit=2`, headers: owner.headers }));
+        expect([first.items.length, first.total]).toEqual([2, 3]);
+        const rest = json<{ items: unknown[]; nextCursor: null }>(await t.app.inject({ url: `${url}?limit=2&cursor=${first.nextCursor}`, headers: owner.headers }));
+        expect([rest.items.length, rest.nextCursor]).toEqual([1, null]);
+      }
+      const foreign = Buffer.from(JSON.stringify([42, 'x'])).toString('base64url');
+      expect(expectProblem(await t.app.inject({ url: `/api/v1/members?cursor=${foreign}`, headers: owner.headers }), 400).errors![0]!.path).toBe(
+        'querystring.cursor',
+      );
+      expectProblem(await t.app.inject({ url: '/api/v1/members?cursor=abc&offset=1', headers: owner.headers }), 400);
+    } finally {
+      await t.close();
+    }
+  });
+});

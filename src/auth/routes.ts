@@ -5,6 +5,7 @@ import { actorOf, userOf } from '../api/access.js';
 import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { uuidOr404 } from '../shared/ids.js';
+import { pageOf, pageQuery } from '../shared/pagination.js';
 import {
   apiKeySchema,
   emailSchema,
@@ -140,11 +141,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: keyTags,
         summary: "List the organization's API keys (never the keys themselves)",
-        querystring: z.object({ includeRevoked: z.stringbool().default(false) }),
-        response: { 200: z.object({ items: z.array(apiKeySchema) }), ...errors },
+        querystring: pageQuery.extend({ includeRevoked: z.stringbool().default(false) }),
+        response: { 200: pageOf(apiKeySchema), ...errors },
       },
     },
-    async (req) => ({ items: await auth.apiKeys.list(actorOf(req), req.query.includeRevoked) }),
+    async (req) => auth.apiKeys.list(actorOf(req), req.query),
   );
 
   r.post(

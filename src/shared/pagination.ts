@@ -55,3 +55,6 @@ export function assertOneOfOffsetCursor(q: PageQuery) {
     throw badRequest('Use either offset or cursor, not both', [{ path: 'querystring.cursor', message: 'conflicts with offset' }]);
   }
 }
+
+/** A LIKE/ILIKE pattern matching `text` anywhere, with its wildcards escaped ("50%" means the text "50%"). */
+export const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

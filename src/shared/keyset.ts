@@ -1,0 +1,59 @@
+import { asc, desc, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { badRequest } from './errors.js';
+import { UUID_RE } from './ids.js';
+import { decodeCursor, encodeCursor, type Page, type PageQuery } from './pagination.js';
+
+/**
+ * Keyset (cursor) paging on (sort value, id). A sort says how rows are ordered, how its value is
+ * written into a cursor, and how a cursor's value comes back as a typed SQL parameter.
+ */
+export interface KeysetSort {
+  /** What rows are ordered by (before the id tie-breaker). */
+  expr: SQL;
+  /** The same value as it goes into a cursor: timestamps as text with microseconds, since a JS Date would drop them. */
+  key: SQL<string | number>;
+  /** The cursor value back as a typed SQL parameter, or null when it cannot be one (a cursor from another sort). */
+  param(value: string | number | null): SQL | null;
+}
+
+const ISO_MICROS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/;
+
+export const timestampSort = (column: PgColumn): KeysetSort => ({
+  expr: sql`${column}`,
+  key: sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  param: (v) => (typeof v === 'string' && ISO_MICROS.test(v) ? sql`${v}::timestamptz` : null),
+});
+
+export function keysetOrder(sort: KeysetSort, id: PgColumn, order: 'asc' | 'desc'): SQL[] {
+  const dir = order === 'asc' ? asc : desc;
+  return [dir(sort.expr), dir(id)];
+}
+
+/** Rows strictly after the cursor in the list's order; 400 naming `querystring.cursor` for a foreign cursor. */
+export function keysetAfter(sort: KeysetSort, id: PgColumn, order: 'asc' | 'desc', cursor: string, sortName = 'this list'): SQL {
+  const position = decodeCursor(cursor);
+  const value = sort.param(position.value);
+  if (!value || !UUID_RE.test(position.id)) {
+    throw badRequest('cursor does not belong to this sort; start again without it', [
+      { path: 'querystring.cursor', message: `not a cursor for ${sortName}` },
+    ]);
+  }
+  return order === 'asc' ? sql`(${sort.expr}, ${id}) > (${value}, ${position.id}::uuid)` : sql`(${sort.expr}, ${id}) < (${value}, ${position.id}::uuid)`;
+}
+
+/**
+ * Builds the page from rows fetched with `limit + 1` (the extra row only tells that another page
+ * exists). Each row carries its cursor key and id.
+ */
+export function toPage<R extends { sortKey: string | number; id: string }, T>(rows: R[], q: PageQuery, total: number, item: (row: R) => T): Page<T> {
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(item),
+    total,
+    limit: q.limit,
+    offset: q.cursor ? null : (q.offset ?? 0),
+    nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.sortKey, id: last.id }) : null,
+  };
+}
