@@ -99,6 +99,14 @@ describe('operations endpoints and HTTP hygiene', () => {
     const withHeaders = mine.find((l) => (l.req as { headers?: unknown } | undefined)?.headers);
     if (withHeaders) expect(JSON.stringify(withHeaders)).toContain('[redacted]');
   });
+
+  it('logs the invitation link, the way an operator without mail hands it on', async () => {
+    const m = await seedMember(t.ctx);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: m.headers, payload: { email: 'guest@example.com' } });
+    const { inviteUrl } = json<{ inviteUrl: string }>(res);
+    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'invitation created');
+    expect(line).toMatchObject({ email: 'guest@example.com', orgId: m.orgId, inviteUrl });
+  });
 });
 
 describe('readiness with Redis', () => {
