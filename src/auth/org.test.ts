@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, seedMember, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 
@@ -157,8 +158,8 @@ describe('member, invitation and API key lists page like every list', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res = await t.app.inject({ url: `/api/v1/members?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: owner.headers });
-        const page = json<{ items: { userId: string }[]; total: number; nextCursor: string | null }>(res);
+        const res: LightMyRequestResponse = await t.app.inject({ url: `/api/v1/members?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: owner.headers });
+        const page: { items: { userId: string }[]; total: number; nextCursor: string | null } = json(res);
         expect(page.total).toBe(7);
         for (const m of page.items) {
           expect(all.has(m.userId)).toBe(false);
