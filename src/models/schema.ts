@@ -37,3 +37,21 @@ export const providerCredentials = pgTable(
   },
   (t) => [uniqueIndex('provider_credentials_org_provider_key').on(t.orgId, t.provider)],
 );
+
+/**
+ * Keyword rules of the offline rules model: text containing any keyword gets the rule's label
+ * (highest priority first). Organizations edit them; the decision engine falls back on them.
+ */
+export const classificationRules = pgTable(
+  'classification_rules',
+  {
+    id: id(),
+    orgId: orgId(),
+    label: text('label').notNull(),
+    keywords: text('keywords').array().notNull(),
+    priority: integer('priority').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('classification_rules_org_label_key').on(t.orgId, t.label)],
+);

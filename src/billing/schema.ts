@@ -1,0 +1,53 @@
+import { bigint, date, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, orgId } from '../db/columns.js';
+
+/**
+ * The cost ledger: exactly one row per model call. Every usage figure, statement, breakdown and
+ * budget check is a sum over these rows. Money is integer micro-dollars.
+ */
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: id(),
+    orgId: orgId(),
+    agentId: uuid('agent_id').notNull(),
+    runId: uuid('run_id').notNull(),
+    /** The model-call step this row prices; unique, so a retried write cannot double-bill. */
+    stepId: uuid('step_id').notNull(),
+    conversationId: uuid('conversation_id'),
+    taskId: uuid('task_id'),
+    workflowId: uuid('workflow_id'),
+    provider: text('provider').notNull(),
+    model: text('model').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    cachedInputTokens: integer('cached_input_tokens').notNull().default(0),
+    baseCostMicros: bigint('base_cost_micros', { mode: 'number' }).notNull(),
+    billedCostMicros: bigint('billed_cost_micros', { mode: 'number' }).notNull(),
+    markupBps: integer('markup_bps').notNull(),
+    /** effective_from of the price row used; null when the model has no list price (local models). */
+    priceEffectiveFrom: date('price_effective_from', { mode: 'string' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('ledger_entries_step_key').on(t.stepId),
+    index('ledger_entries_org_created_idx').on(t.orgId, t.createdAt),
+    index('ledger_entries_org_agent_created_idx').on(t.orgId, t.agentId, t.createdAt),
+  ],
+);
+
+/** Budget alerts already raised, so each threshold fires once per scope and month. */
+export const budgetAlerts = pgTable(
+  'budget_alerts',
+  {
+    id: id(),
+    orgId: orgId(),
+    /** 'org' or the agent id. */
+    scope: text('scope').notNull(),
+    /** Calendar month, UTC: 'YYYY-MM'. */
+    month: text('month').notNull(),
+    thresholdPercent: integer('threshold_percent').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('budget_alerts_once').on(t.orgId, t.scope, t.month, t.thresholdPercent)],
+);

@@ -1,0 +1,158 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { agents } from '../agents/schema.js';
+import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'canceled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_SOURCES = ['chat', 'api', 'task', 'workflow', 'event', 'decision'] as const;
+export type RunSource = (typeof RUN_SOURCES)[number];
+
+/** A failure as stored and rendered: stable code, who is at fault, a message a person can act on. */
+export interface RunError {
+  code: string;
+  category: 'user' | 'system' | 'third_party';
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** What a run was asked to do. */
+export interface RunInput {
+  /** The task or user message. */
+  task: string;
+  context?: Record<string, unknown>;
+  maxTokens?: number;
+}
+
+/**
+ * One execution of one agent on one input. The row is the source of truth for the run's state;
+ * `generation` and the lease fence writes, so a worker that lost its lease cannot overwrite the
+ * new owner's work.
+ */
+export const runs = pgTable(
+  'runs',
+  {
+    id: id(),
+    orgId: orgId(),
+    agentId: uuid('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    agentVersion: integer('agent_version').notNull(),
+    source: text('source', { enum: RUN_SOURCES }).notNull(),
+    conversationId: uuid('conversation_id'),
+    taskId: uuid('task_id'),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('queued'),
+    input: jsonb('input').$type<RunInput>().notNull(),
+    output: text('output'),
+    error: jsonb('error').$type<RunError>(),
+    /** Why the run ended: completed, max_steps, timeout, budget_exceeded, canceled, rejected, error. */
+    stopReason: text('stop_reason'),
+    usedRulesModel: boolean('used_rules_model').notNull().default(false),
+    stepCount: integer('step_count').notNull().default(0),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull().default(0),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull().default(0),
+    cachedInputTokens: bigint('cached_input_tokens', { mode: 'number' }).notNull().default(0),
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    billedMicros: bigint('billed_micros', { mode: 'number' }).notNull().default(0),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: ts('lease_expires_at'),
+    generation: integer('generation').notNull().default(0),
+    cancelRequestedAt: ts('cancel_requested_at'),
+    deadlineAt: ts('deadline_at'),
+    createdBy: uuid('created_by'),
+    apiKeyId: uuid('api_key_id'),
+    idempotencyKey: text('idempotency_key'),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('runs_org_created_idx').on(t.orgId, t.createdAt),
+    index('runs_org_agent_created_idx').on(t.orgId, t.agentId, t.createdAt),
+    index('runs_active_idx').on(t.status).where(sql`status in ('queued', 'running')`),
+    uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+  ],
+);
+
+export const STEP_KINDS = ['model_call', 'tool_call'] as const;
+export const STEP_STATUSES = ['started', 'succeeded', 'failed', 'waiting_approval', 'rejected'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+/**
+ * Every model call and tool call, written before it happens (status started) and after
+ * (succeeded/failed). `stepKey` is deterministic (e.g. `model:3`, `tool:3:call_abc`), so a resumed
+ * run finds the finished step instead of doing it again.
+ */
+export const runSteps = pgTable(
+  'run_steps',
+  {
+    id: id(),
+    orgId: orgId(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    stepKey: text('step_key').notNull(),
+    kind: text('kind', { enum: STEP_KINDS }).notNull(),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
+    model: text('model'),
+    toolName: text('tool_name'),
+    toolCallId: text('tool_call_id'),
+    input: jsonb('input').$type<unknown>(),
+    output: jsonb('output').$type<unknown>(),
+    error: jsonb('error').$type<RunError>(),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    cachedInputTokens: integer('cached_input_tokens').notNull().default(0),
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    billedMicros: bigint('billed_micros', { mode: 'number' }).notNull().default(0),
+    latencyMs: integer('latency_ms'),
+    attempts: integer('attempts').notNull().default(1),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [uniqueIndex('run_steps_run_key').on(t.runId, t.stepKey), index('run_steps_run_seq_idx').on(t.runId, t.seq)],
+);
+
+/** Append-only log per run; `seq` is also the SSE event id (Last-Event-ID resumes after it). */
+export const runEvents = pgTable(
+  'run_events',
+  {
+    orgId: orgId(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
+
+/** A tool call waiting for a person: the tool requires approval, or it may have half-run before a crash. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: id(),
+    orgId: orgId(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stepId: uuid('step_id').notNull(),
+    toolName: text('tool_name').notNull(),
+    toolCallId: text('tool_call_id').notNull(),
+    args: jsonb('args').$type<unknown>(),
+    /** requires_approval | interrupted (a non-idempotent call started but never finished). */
+    reason: text('reason').notNull(),
+    status: text('status', { enum: APPROVAL_STATUSES }).notNull().default('pending'),
+    decidedBy: uuid('decided_by'),
+    comment: text('comment'),
+    decidedAt: ts('decided_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('approvals_step_key').on(t.stepId), index('approvals_org_status_idx').on(t.orgId, t.status)],
+);
