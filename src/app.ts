@@ -3,10 +3,13 @@ import type { Config } from './config/load.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { openPglite, openPostgres, type Database } from './db/client.js';
 import { AgentService } from './agents/service.js';
+import { AuditService } from './audit/service.js';
+import { BillingService } from './billing/service.js';
 import { AuthService } from './auth/service.js';
 import { OrgService } from './auth/org-service.js';
 import { AccessTokens } from './auth/tokens.js';
 import { ModelService } from './models/service.js';
+import { ToolService } from './tools/service.js';
 import { SecretBox } from './shared/crypto.js';
 import { createLogger, type Logger } from './shared/logger.js';
 
@@ -24,6 +27,9 @@ export interface AppContext {
     orgs: OrgService;
     agents: AgentService;
     models: ModelService;
+    audit: AuditService;
+    billing: BillingService;
+    tools: ToolService;
   };
   close(): Promise<void>;
 }
@@ -52,6 +58,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const orgs = new OrgService(database, config, logger);
   const auth = new AuthService(database, tokens, config, orgs);
   const agents = new AgentService(database);
+  const audit = new AuditService(database);
+  const billing = new BillingService(database, models, audit);
+  const tools = new ToolService(database, config, logger);
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : null;
@@ -66,7 +75,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     secrets,
     tokens,
     redis,
-    services: { auth, orgs, agents, models },
+    services: { auth, orgs, agents, models, audit, billing, tools },
     async close() {
       redis?.disconnect();
       await database.close();

@@ -12,10 +12,13 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from '../agents/routes.js';
+import { registerAuditRoutes } from '../audit/routes.js';
+import { registerBillingRoutes } from '../billing/routes.js';
 import type { AppContext } from '../app.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import { registerOrgRoutes } from '../auth/org-routes.js';
 import { registerModelRoutes } from '../models/routes.js';
+import { registerToolRoutes } from '../tools/routes.js';
 import { registerAccessControl } from './access.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
@@ -115,6 +118,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerOrgRoutes(api, ctx);
       registerAgentRoutes(api, ctx);
       registerModelRoutes(api, ctx);
+      registerToolRoutes(api, ctx);
+      registerBillingRoutes(api, ctx);
+      registerAuditRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
