@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config } from './config/load.js';
 import { resolveSecretKey } from './config/secret-key.js';
@@ -9,6 +11,11 @@ import { AuthService } from './auth/service.js';
 import { OrgService } from './auth/org-service.js';
 import { AccessTokens } from './auth/tokens.js';
 import { ModelService } from './models/service.js';
+import { ConversationService } from './conversations/service.js';
+import { RunBus } from './runs/bus.js';
+import { InProcessDispatcher, type Dispatcher } from './runs/dispatcher.js';
+import { RunExecutor } from './runs/engine/executor.js';
+import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
 import { SecretBox } from './shared/crypto.js';
 import { createLogger, type Logger } from './shared/logger.js';
@@ -30,6 +37,11 @@ export interface AppContext {
     audit: AuditService;
     billing: BillingService;
     tools: ToolService;
+    conversations: ConversationService;
+    runs: RunService;
+    runBus: RunBus;
+    executor: RunExecutor;
+    dispatcher: Dispatcher & { start(): void; recover(): Promise<number> };
   };
   close(): Promise<void>;
 }
@@ -59,8 +71,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const auth = new AuthService(database, tokens, config, orgs);
   const agents = new AgentService(database);
   const audit = new AuditService(database);
+  auth.setAudit(audit);
   const billing = new BillingService(database, models, audit);
   const tools = new ToolService(database, config, logger);
+  const conversations = new ConversationService(database);
+  const runBus = new RunBus();
+  const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations }, workerId);
+  const dispatcher = new InProcessDispatcher(executor, database, logger);
+  const runs = new RunService(database, agents, tools, audit, runBus, dispatcher);
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : null;
@@ -75,8 +94,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     secrets,
     tokens,
     redis,
-    services: { auth, orgs, agents, models, audit, billing, tools },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher },
     async close() {
+      await dispatcher.close();
       redis?.disconnect();
       await database.close();
     },

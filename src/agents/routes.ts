@@ -20,7 +20,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
 
   r.post(
     '/agents',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Create an agent', body: createAgentSchema, response: { 201: agentSchema, ...errors } } },
+    { config: { access: 'admin', audit: { action: 'agent.created', targetType: 'agent' } }, schema: { tags, summary: 'Create an agent', body: createAgentSchema, response: { 201: agentSchema, ...errors } } },
     async (req, reply) => reply.code(201).send(await agents().create(actorOf(req), req.body)),
   );
 
@@ -60,7 +60,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
   r.patch(
     '/agents/:id',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'agent.updated', targetType: 'agent' } },
       schema: {
         tags,
         summary: 'Change an agent (partial; personality, memory and limits merge key by key)',
@@ -74,7 +74,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
 
   r.delete(
     '/agents/:id',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Soft-delete an agent', params: idParams, response: { 204: z.null(), ...errors } } },
+    { config: { access: 'admin', audit: { action: 'agent.deleted', targetType: 'agent' } }, schema: { tags, summary: 'Soft-delete an agent', params: idParams, response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       await agents().remove(actorOf(req), req.params.id);
       return reply.code(204).send(null);
@@ -83,19 +83,19 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
 
   r.post(
     '/agents/:id/restore',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Undo a soft delete', params: idParams, response: { 200: agentSchema, ...errors } } },
+    { config: { access: 'admin', audit: { action: 'agent.restored', targetType: 'agent' } }, schema: { tags, summary: 'Undo a soft delete', params: idParams, response: { 200: agentSchema, ...errors } } },
     async (req) => agents().restore(actorOf(req), req.params.id),
   );
 
   r.post(
     '/agents/:id/enable',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Set status active', params: idParams, response: { 200: agentSchema, ...errors } } },
+    { config: { access: 'admin', audit: { action: 'agent.enabled', targetType: 'agent' } }, schema: { tags, summary: 'Set status active', params: idParams, response: { 200: agentSchema, ...errors } } },
     async (req) => agents().setStatus(actorOf(req), req.params.id, 'active'),
   );
 
   r.post(
     '/agents/:id/disable',
-    { config: { access: 'admin' }, schema: { tags, summary: 'Set status paused', params: idParams, response: { 200: agentSchema, ...errors } } },
+    { config: { access: 'admin', audit: { action: 'agent.disabled', targetType: 'agent' } }, schema: { tags, summary: 'Set status paused', params: idParams, response: { 200: agentSchema, ...errors } } },
     async (req) => agents().setStatus(actorOf(req), req.params.id, 'paused'),
   );
 

@@ -49,7 +49,7 @@ export function registerAgentVersionRoutes(app: FastifyInstance, ctx: AppContext
   r.post(
     '/agents/:id/versions/:version/restore',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'agent.version_restored', targetType: 'agent' } },
       schema: { tags, summary: "Bring back a version's configuration (as a new version)", params: versionParams, response: { 200: agentSchema, ...errors } },
     },
     async (req) => agents().restoreVersion(actorOf(req), req.params.id, req.params.version),

@@ -18,6 +18,7 @@ import type { AppContext } from '../app.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import { registerOrgRoutes } from '../auth/org-routes.js';
 import { registerModelRoutes } from '../models/routes.js';
+import { registerRunRoutes } from '../runs/routes.js';
 import { registerToolRoutes } from '../tools/routes.js';
 import { registerAccessControl } from './access.js';
 import { registerHealthRoutes } from './health.js';
@@ -119,6 +120,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerAgentRoutes(api, ctx);
       registerModelRoutes(api, ctx);
       registerToolRoutes(api, ctx);
+      registerRunRoutes(api, ctx);
       registerBillingRoutes(api, ctx);
       registerAuditRoutes(api, ctx);
     },

@@ -42,6 +42,9 @@ export async function startServer(config: Config, print: (text: string) => void 
     // One write, so the banner is never interleaved with log lines.
     print(lines.join('\n'));
 
+    // Runs left queued or orphaned by a previous process are picked up again from the database.
+    ctx.services.dispatcher.start();
+
     // Housekeeping: expired and long-revoked refresh tokens. Idempotent, so it is harmless when
     // several API processes each run it.
     const prune = () => ctx.services.auth.sessions.prune().catch((err: unknown) => ctx.logger.warn({ err }, 'pruning sessions failed'));

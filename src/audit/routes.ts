@@ -1,5 +1,45 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../api/access.js';
+import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
+import { pageOf } from '../shared/pagination.js';
+import { registerAuditHook } from './hook.js';
+import { auditListQuery } from './list-query.js';
 
-/** /audit. */
-export function registerAuditRoutes(_app: FastifyInstance, _ctx: AppContext): void {}
+export const auditEntrySchema = z
+  .object({
+    id: z.uuid(),
+    actorType: z.enum(['user', 'api_key', 'system']),
+    actorId: z.uuid().nullable().describe('The user or API key; null for the system'),
+    action: z.string().describe('Dotted verb, e.g. agent.updated, run.started, auth.signin'),
+    targetType: z.string().nullable(),
+    targetId: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()).describe('Ids, names and the names of changed fields; never secrets'),
+    requestId: z.string().nullable(),
+    createdAt: z.date().transform((d) => d.toISOString()).pipe(z.string()),
+  })
+  .meta({ id: 'AuditEntry' });
+
+/** /audit (admin), plus the hook that audits every route declaring `config.audit`. */
+export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext): void {
+  registerAuditHook(app, ctx);
+  // Sign-ins and API key use are recorded by the auth service itself (wired in app.ts): a
+  // failed sign-in never reaches a 2xx hook.
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/audit',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['audit'],
+        summary: 'The audit log: configuration changes, runs, tool calls, approvals, sign-ins and key use',
+        querystring: auditListQuery,
+        response: { 200: pageOf(auditEntrySchema), ...problemResponses },
+      },
+    },
+    async (req) => ctx.services.audit.list(actorOf(req), req.query),
+  );
+}

@@ -1,4 +1,5 @@
-import { and, count, eq, isNull } from 'drizzle-orm';
+import { and, count, eq, isNull, lt, or } from 'drizzle-orm';
+import type { AuditService } from '../audit/service.js';
 import type { Database } from '../db/client.js';
 import { randomToken, sha256 } from '../shared/crypto.js';
 import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
@@ -41,7 +42,15 @@ const TOUCH_INTERVAL_MS = 60_000;
  * stored (the key has 256 bits of entropy, so a fast hash is enough, unlike passwords).
  */
 export class ApiKeys {
+  /** Records `api_key.used`; set by setAudit (the audit module attaches itself when the API starts). */
+  private audit: Pick<AuditService, 'record'> | null = null;
+
   constructor(private readonly database: Database) {}
+
+  /** Audits key use: `api_key.used`, at most once per key per TOUCH_INTERVAL_MS (when last_used_at is written). */
+  setAudit(audit: Pick<AuditService, 'record'>): void {
+    this.audit = audit;
+  }
 
   async create(actor: Actor, input: { name: string; role: Role; expiresAt?: Date }): Promise<{ apiKey: ApiKeyView; key: string }> {
     if (!roleAtLeast(actor.role, input.role)) {
@@ -103,7 +112,20 @@ export class ApiKeys {
     const now = new Date();
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.database.system((tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)));
+      await this.database.system(async (tx) => {
+        // Conditional, so of concurrent requests only the one that moves last_used_at audits the use.
+        const touched = await tx
+          .update(apiKeys)
+          .set({ lastUsedAt: now })
+          .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - TOUCH_INTERVAL_MS)))))
+          .returning({ id: apiKeys.id });
+        if (touched.length && this.audit) {
+          await this.audit.record(
+            { orgId: row.orgId, actor: { type: 'api_key', apiKeyId: row.id }, action: 'api_key.used', targetType: 'api_key', targetId: row.id, details: { name: row.name } },
+            tx,
+          );
+        }
+      });
     }
     return { apiKeyId: row.id, orgId: row.orgId, role: row.role };
   }

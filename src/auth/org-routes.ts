@@ -30,7 +30,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/orgs',
     {
-      config: { access: 'user' },
+      config: { access: 'user', audit: { action: 'organization.created', targetType: 'organization' } },
       schema: { tags, summary: 'Create an organization; you become its owner', body: z.object({ name: orgNameSchema }), response: { 201: organizationSchema, ...errors } },
     },
     async (req, reply) => reply.code(201).send(await orgs.create(userOf(req), req.body.name)),
@@ -45,7 +45,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.patch(
     '/orgs/current',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'organization.updated', targetType: 'organization' } },
       schema: {
         tags,
         summary: 'Rename (admin) or change billing settings (owner)',
@@ -60,6 +60,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req) => orgs.update(actorOf(req), req.body),
   );
 
+  // Not audited: deleting the organization deletes its audit log with it (the server log keeps the request).
   r.delete(
     '/orgs/current',
     {
@@ -102,7 +103,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.patch(
     '/members/:userId',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'member.role_changed', targetType: 'user' } },
       schema: { tags: memberTags, summary: "Change a member's role", params: userIdParams, body: z.object({ role: roleSchema }), response: { 200: memberSchema, ...errors } },
     },
     async (req) => orgs.changeRole(actorOf(req), uuidOr404(req.params.userId, 'Member'), req.body.role),
@@ -111,7 +112,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.delete(
     '/members/:userId',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', audit: { action: 'member.removed', targetType: 'user' } },
       schema: { tags: memberTags, summary: 'Remove a member (admin), or leave (yourself)', params: userIdParams, response: { 204: z.null(), ...errors } },
     },
     async (req, reply) => {
@@ -133,7 +134,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/invitations',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'invitation.created', targetType: 'invitation' } },
       schema: {
         tags: inviteTags,
         summary: 'Invite someone by email; the link is in the response and the server log',
@@ -146,7 +147,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
 
   r.delete(
     '/invitations/:id',
-    { config: { access: 'admin' }, schema: { tags: inviteTags, summary: 'Revoke a pending invitation', params: idParams, response: { 204: z.null(), ...errors } } },
+    { config: { access: 'admin', audit: { action: 'invitation.revoked', targetType: 'invitation' } }, schema: { tags: inviteTags, summary: 'Revoke a pending invitation', params: idParams, response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       await orgs.revokeInvitation(actorOf(req), uuidOr404(req.params.id, 'Invitation'));
       return reply.code(204).send(null);
@@ -156,7 +157,11 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/invitations/accept',
     {
-      config: { access: 'user', rateLimit: { max: ctx.config.TROUPE_AUTH_RATE_LIMIT, timeWindow: '1 minute' } },
+      config: {
+        access: 'user',
+        rateLimit: { max: ctx.config.TROUPE_AUTH_RATE_LIMIT, timeWindow: '1 minute' },
+        audit: { action: 'member.joined', targetType: 'organization' },
+      },
       schema: {
         tags: inviteTags,
         summary: 'Join an organization with an invitation token (the invitation must be for your email)',

@@ -36,7 +36,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/auth/signup',
     {
-      config: { access: 'public', rateLimit },
+      config: { access: 'public', rateLimit, audit: { action: 'user.signed_up', targetType: 'user' } },
       schema: { tags, summary: 'Create an account (and an organization, unless joining by invitation)', body: signUpBody, response: { 201: sessionSchema, ...errors } },
     },
     async (req, reply) => reply.code(201).send(await auth.signUp(req.body)),
@@ -84,7 +84,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.patch(
     '/auth/me',
     {
-      config: { access: 'user' },
+      config: { access: 'user', audit: { action: 'user.updated', targetType: 'user' } },
       schema: { tags, summary: 'Update your profile', body: z.object({ name: personNameSchema.optional() }), response: { 200: userSchema, ...errors } },
     },
     async (req) => auth.updateProfile(userOf(req), req.body),
@@ -93,7 +93,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/auth/password',
     {
-      config: { access: 'user', rateLimit },
+      config: { access: 'user', rateLimit, audit: { action: 'user.password_changed', targetType: 'user' } },
       schema: {
         tags,
         summary: 'Change your password; every other session is signed out',
@@ -116,7 +116,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/setup',
     {
-      config: { access: 'public', rateLimit },
+      config: { access: 'public', rateLimit, audit: { action: 'instance.set_up', targetType: 'organization' } },
       schema: {
         tags: ['setup'],
         summary: 'Create the first owner and organization with the setup token printed at start-up',
@@ -151,7 +151,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/api-keys',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'api_key.created', targetType: 'api_key' } },
       schema: {
         tags: keyTags,
         summary: 'Create an API key; the key is in this response only',
@@ -176,7 +176,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.delete(
     '/api-keys/:id',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'api_key.revoked', targetType: 'api_key' } },
       schema: { tags: keyTags, summary: 'Revoke an API key', params: idParams, response: { 204: z.null(), ...errors } },
     },
     async (req, reply) => {

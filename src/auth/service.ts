@@ -1,5 +1,6 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Authenticator } from '../api/access.js';
+import type { AuditService } from '../audit/service.js';
 import type { Config } from '../config/load.js';
 import type { Database, Tx } from '../db/client.js';
 import { randomToken, safeEqual, sha256 } from '../shared/crypto.js';
@@ -33,6 +34,8 @@ const BAD_CREDENTIALS = () => unauthorized('Invalid email or password', 'invalid
 export class AuthService implements Authenticator {
   readonly sessions: Sessions;
   readonly apiKeys: ApiKeys;
+  /** Records sign-ins and key use; null until setAudit (then nothing is audited). */
+  private audit: Pick<AuditService, 'record'> | null = null;
 
   constructor(
     private readonly database: Database,
@@ -42,6 +45,25 @@ export class AuthService implements Authenticator {
   ) {
     this.sessions = new Sessions(database, tokens, config.TROUPE_REFRESH_TOKEN_TTL);
     this.apiKeys = new ApiKeys(database);
+  }
+
+  /**
+   * Audits sign-ins (`auth.signin`, `auth.signin_failed` for an existing account, in every
+   * organization of the user) and API key use (`api_key.used`, once a minute per key).
+   * A setter because the audit service is created after this one.
+   */
+  setAudit(audit: Pick<AuditService, 'record'>): void {
+    this.audit = audit;
+    this.apiKeys.setAudit(audit);
+  }
+
+  /** One audit entry per organization the user belongs to, in `tx` (a system transaction). */
+  private async auditSignIn(tx: Tx, userId: string, action: 'auth.signin' | 'auth.signin_failed', details: Record<string, unknown> = {}) {
+    if (!this.audit) return;
+    const orgs = await tx.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, userId));
+    for (const { orgId } of orgs) {
+      await this.audit.record({ orgId, actor: { type: 'user', userId }, action, targetType: 'user', targetId: userId, details }, tx);
+    }
   }
 
   async authenticate(token: string) {
@@ -120,25 +142,31 @@ export class AuthService implements Authenticator {
     }
     if (user.lockedUntil && user.lockedUntil > new Date()) {
       await burnPasswordCheck(password);
+      await this.database.system((tx) => this.auditSignIn(tx, user.id, 'auth.signin_failed', { reason: 'locked' }));
       throw BAD_CREDENTIALS();
     }
     if (!(await verifyPassword(user.passwordHash, password))) {
-      await this.database.system((tx) =>
-        tx
+      await this.database.system(async (tx) => {
+        await tx
           .update(users)
           .set({
             failedLogins: sql`${users.failedLogins} + 1`,
             lockedUntil: sql`case when ${users.failedLogins} + 1 >= ${this.config.TROUPE_LOCKOUT_THRESHOLD}
               then now() + make_interval(mins => ${this.config.TROUPE_LOCKOUT_MINUTES}) else null end`,
           })
-          .where(eq(users.id, user.id)),
-      );
+          .where(eq(users.id, user.id));
+        await this.auditSignIn(tx, user.id, 'auth.signin_failed', { reason: 'wrong_password' });
+      });
       throw BAD_CREDENTIALS();
     }
     if (user.failedLogins > 0 || user.lockedUntil) {
       await this.database.system((tx) => tx.update(users).set({ failedLogins: 0, lockedUntil: null }).where(eq(users.id, user.id)));
     }
-    return { user: userView(user), tokens: await this.sessions.issue(user.id) };
+    return this.database.system(async (tx) => {
+      const tokens = await this.sessions.issue(user.id, tx);
+      await this.auditSignIn(tx, user.id, 'auth.signin');
+      return { user: userView(user), tokens };
+    });
   }
 
   /** The user with this email (any case), or null. For operators (CLI); the API never looks people up by email. */

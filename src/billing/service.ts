@@ -1,12 +1,54 @@
-import type { Database } from '../db/client.js';
-import type { ModelService } from '../models/service.js';
 import type { AuditService } from '../audit/service.js';
+import type { Database, Tx } from '../db/client.js';
+import type { ModelService } from '../models/service.js';
+import { checkBudget, type BudgetCheck } from './budgets.js';
+import { ledgerCsv } from './export.js';
+import { recordModelCall, type LedgerFigures, type ModelCallEntry } from './ledger.js';
+import { monthOf, type Month } from './month.js';
+import { usageHistory, usageReport, type UsageReport } from './usage.js';
 
-/** The cost ledger, usage reports and budgets. */
+export type { BudgetCheck, LedgerFigures, ModelCallEntry, UsageReport };
+
+/**
+ * The cost ledger, usage reports and budgets. Money is integer micro-dollars throughout:
+ * base cost = catalog price × tokens (src/models/cost.ts), billed cost = base + the
+ * organization's markup (default 20%), each rounded half up. Every report and budget figure is
+ * an SQL sum over ledger rows, so they equal the ledger exactly. Months are UTC calendar months.
+ */
 export class BillingService {
   constructor(
     readonly database: Database,
+    /** The catalog. Prices for the ledger are read in the caller's transaction instead (see prices.ts). */
     readonly models: ModelService,
     readonly audit: AuditService,
   ) {}
+
+  /** Writes the ledger row of one model call in the engine's org-scoped `tx`; idempotent per stepId (see ledger.ts). */
+  recordModelCall(tx: Tx, entry: ModelCallEntry): Promise<LedgerFigures> {
+    return recordModelCall(tx, entry);
+  }
+
+  /**
+   * Before each model call: whether the organization and the agent are still under their monthly
+   * budgets (billed cost, calendar month of `now` in UTC, default now). Raises the 80% and 100%
+   * alerts once each per scope and month. `agentMonthlyBudgetMicros` null = no agent budget.
+   */
+  checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date()): Promise<BudgetCheck> {
+    return checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now);
+  }
+
+  /** One month of usage, default the current UTC month; `top` caps the conversation and task lists (default 100). */
+  usage(orgId: string, month: Month = monthOf(new Date()), top = 100): Promise<UsageReport> {
+    return usageReport(this.database, orgId, month, top);
+  }
+
+  /** Monthly totals of the last `months` months (default 12), the current one last. */
+  history(orgId: string, months = 12, now = new Date()) {
+    return usageHistory(this.database, orgId, monthOf(now), months);
+  }
+
+  /** The month's ledger rows as CSV chunks (header first). */
+  exportCsv(orgId: string, month: Month): AsyncGenerator<string> {
+    return ledgerCsv(this.database, orgId, month);
+  }
 }

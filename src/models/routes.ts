@@ -10,6 +10,7 @@ import { historyView, modelDetailSchema, modelParams, modelSchema, modelView, pr
 import { registerCredentialRoutes } from './credential-routes.js';
 import { isUsable } from './provider-status.js';
 import { isProvider, PROVIDER_IDS } from './providers.js';
+import { registerClassificationRuleRoutes } from './rules-routes.js';
 
 const modelQuery = pageQuery.extend({
   limit: z.coerce.number().int().min(1).max(100).default(100),
@@ -19,7 +20,10 @@ const modelQuery = pageQuery.extend({
   search: z.string().trim().min(1).max(200).optional().describe('Case-insensitive part of the model id or display name'),
 });
 
-/** Catalog and provider routes (viewer and up); credential routes (admin) live in credential-routes.ts. */
+/**
+ * Catalog and provider routes (viewer and up); credential routes (admin) live in
+ * credential-routes.ts, classification rules (viewer reads, admin edits) in rules-routes.ts.
+ */
 export function registerModelRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const models = ctx.services.models;
@@ -87,6 +91,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: AppContext): void
   );
 
   registerCredentialRoutes(app, ctx);
+  registerClassificationRuleRoutes(app, ctx);
 }
 
 /**

@@ -4,8 +4,12 @@ import type { Database } from '../db/client.js';
 import type { SecretBox } from '../shared/crypto.js';
 import { notFound } from '../shared/errors.js';
 import { BUILTIN_CATALOG } from './catalog.js';
+import { ClassificationRuleStore, type ClassificationRuleRow, type RuleInput } from './classification-rules.js';
+import { classifyText, type Classification } from './classify.js';
 import { checkCredential, type CredentialBody } from './credential-input.js';
 import { CredentialStore, type CredentialSummary } from './credentials.js';
+import { callWithFallback, type FallbackDeps, type FallbackOptions, type FallbackResult } from './fallback.js';
+import { LanguageModels, type ResolvedModel } from './language-model.js';
 import {
   currentPrices,
   priceHistory,
@@ -29,20 +33,82 @@ export interface ProviderStatus {
   baseUrl: string | null;
 }
 
+/** Test hooks: retry timing (sleep, jitter, delays) for callWithFallback. */
+export interface ModelServiceOptions {
+  retry?: FallbackDeps['retry'];
+}
+
 /**
- * The model catalog (global prices) and each organization's provider credentials.
+ * The model catalog (global prices), each organization's provider credentials and keyword
+ * rules, and the model calls themselves (resolution, retries, fallbacks).
  * Prices are read without a tenant scope (model_prices is readable by every role); credentials
  * are read and written only inside `withOrg`, so row-level security backs the service's filters.
  */
 export class ModelService {
   private readonly credentials: CredentialStore;
+  private readonly rules: ClassificationRuleStore;
+  private readonly models: LanguageModels;
 
   constructor(
     private readonly database: Database,
     secrets: SecretBox,
     private readonly config: Config,
+    private readonly options: ModelServiceOptions = {},
   ) {
     this.credentials = new CredentialStore(database, secrets);
+    this.rules = new ClassificationRuleStore(database);
+    this.models = new LanguageModels({
+      resolveCredential: (orgId, provider) => this.resolveCredential(orgId, provider),
+      loadRules: (orgId) => this.rules.list(orgId),
+    });
+  }
+
+  /**
+   * The AI SDK model for `ref` (`provider:model`; `openai:responses/<id>` for OpenAI's Responses
+   * API, plain `openai:<id>` for Chat Completions) with this organization's credential, else the
+   * environment's. Throws 422 `missing_credential` naming the variable to set. See language-model.ts.
+   */
+  languageModel(orgId: string, ref: string): Promise<ResolvedModel> {
+    return this.models.resolve(orgId, ref);
+  }
+
+  /**
+   * Runs `call` on `refs[0]`, retrying retryable errors up to TROUPE_MODEL_MAX_RETRIES times
+   * (backoff with jitter, Retry-After honoured), then on each fallback ref, then on the rules
+   * model. `call` must pass `maxRetries: 0` to the AI SDK. See fallback.ts.
+   */
+  callWithFallback<T>(
+    orgId: string,
+    refs: string[],
+    call: (m: ResolvedModel, attempt: number) => Promise<T>,
+    opts: FallbackOptions = {},
+  ): Promise<FallbackResult<T>> {
+    const deps = { models: this.models, maxRetries: this.config.TROUPE_MODEL_MAX_RETRIES, retry: this.options.retry };
+    return callWithFallback(deps, orgId, refs, call, opts);
+  }
+
+  /** The organization's classification rules, in evaluation order (priority, then label). */
+  listClassificationRules(orgId: string): Promise<ClassificationRuleRow[]> {
+    return this.rules.list(orgId);
+  }
+
+  /** 409 `duplicate_label` when the label is taken. */
+  createClassificationRule(orgId: string, input: RuleInput): Promise<ClassificationRuleRow> {
+    return this.rules.create(orgId, input);
+  }
+
+  /** 404 for another organization's rule; 409 `duplicate_label`. */
+  updateClassificationRule(orgId: string, id: string, patch: Partial<RuleInput>): Promise<ClassificationRuleRow> {
+    return this.rules.update(orgId, id, patch);
+  }
+
+  deleteClassificationRule(orgId: string, id: string): Promise<void> {
+    return this.rules.delete(orgId, id);
+  }
+
+  /** `text` classified by the organization's rules, as the rules model would; null when none matches. */
+  async classify(orgId: string, text: string): Promise<Classification | null> {
+    return classifyText(text, await this.rules.list(orgId));
   }
 
   /** Writes the built-in catalog (catalog.ts) to model_prices; idempotent, one statement, run at every start. */

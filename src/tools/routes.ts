@@ -1,5 +1,53 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../api/access.js';
 import type { AppContext } from '../app.js';
+import { errors, toolInfoSchema, toolSettingsBody, toolSettingsSchema } from './dto.js';
+import { registerNotificationRoutes } from './notification-routes.js';
+import { registerRecordRoutes } from './record-routes.js';
+import { registerTicketRoutes } from './ticket-routes.js';
 
-/** /tools and the built-in tools' data. */
-export function registerToolRoutes(_app: FastifyInstance, _ctx: AppContext): void {}
+const tags = ['tools'];
+
+/**
+ * /tools (the catalog) and /tool-settings, plus the built-in tools' data: notifications,
+ * tickets, outbox and follow-ups.
+ */
+export function registerToolRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tools = () => ctx.services.tools;
+
+  r.get(
+    '/tools',
+    {
+      config: { access: 'viewer' },
+      schema: { tags, summary: 'The tools agents can be given, with their JSON Schemas and flags', response: { 200: z.object({ items: z.array(toolInfoSchema) }), ...errors } },
+    },
+    async () => ({ items: tools().describe() }),
+  );
+
+  r.get(
+    '/tool-settings',
+    { config: { access: 'admin' }, schema: { tags, summary: "The organization's tool settings", response: { 200: toolSettingsSchema, ...errors } } },
+    async (req) => tools().settings.get(actorOf(req).orgId),
+  );
+
+  r.put(
+    '/tool-settings',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Replace the tool settings (the http allowlist: private hosts and ranges http tools may reach)',
+        body: toolSettingsBody,
+        response: { 200: toolSettingsSchema, ...errors },
+      },
+    },
+    async (req) => tools().settings.update(actorOf(req), req.body),
+  );
+
+  registerNotificationRoutes(app, ctx);
+  registerTicketRoutes(app, ctx);
+  registerRecordRoutes(app, ctx);
+}

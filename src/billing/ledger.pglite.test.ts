@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestApp, json, seedMember, type TestApp } from '../../test/helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp('pglite');
+});
+afterAll(() => t.close());
+
+// PGlite is one session: a price lookup on its own connection inside the engine's transaction
+// would wait for that transaction forever. This would time out if billing did that.
+it('records a model call inside an org-scoped transaction on PGlite', async () => {
+  const owner = await seedMember(t.ctx, 'owner');
+  const agent = json<{ id: string }>(
+    await t.app.inject({ method: 'POST', url: '/api/v1/agents', headers: owner.headers, payload: { name: 'P', model: 'openai:gpt-4o-mini' } }),
+  );
+  const figures = await t.ctx.database.withOrg(owner.orgId, (tx) =>
+    t.ctx.services.billing.recordModelCall(tx, {
+      orgId: owner.orgId,
+      agentId: agent.id,
+      runId: randomUUID(),
+      stepId: randomUUID(),
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      inputTokens: 1_000_000,
+      outputTokens: 0,
+      cachedInputTokens: 0,
+      at: new Date(),
+    }),
+  );
+  expect(figures).toMatchObject({ baseCostMicros: 150_000, billedCostMicros: 180_000 });
+  const check = await t.ctx.services.billing.checkBudget(owner.orgId, agent.id, 200_000);
+  expect(check).toMatchObject({ allowed: true, agent: { spentMicros: 180_000 } });
+});

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { generateText } from 'ai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startProviderStub, type ProviderStub } from '../../test/helpers/provider-stub.js';
+import { callWithFallback, fallbackChain, type FallbackDeps, type FallbackEvent } from './fallback.js';
+import { LanguageModels, type ResolvedModel } from './language-model.js';
+import type { ResolvedCredential } from './provider-status.js';
+
+/**
+ * The fallback chain with the real AI SDK clients against the stub. Credentials come from a fake
+ * source (openai and anthropic point at the stub; groq has none), so no database is needed.
+ */
+let stub: ProviderStub;
+let deps: FallbackDeps;
+let sleeps: number[];
+const orgId = randomUUID();
+
+beforeAll(async () => {
+  stub = await startProviderStub();
+  const models = new LanguageModels({
+    async resolveCredential(_org, provider): Promise<ResolvedCredential> {
+      if (provider === 'openai' || provider === 'anthropic') return { apiKey: `${provider}-key`, baseUrl: `${stub.url}/v1`, source: 'environment' };
+      return { apiKey: null, baseUrl: null, source: 'none' };
+    },
+    loadRules: async () => [],
+  });
+  deps = {
+    models,
+    maxRetries: 3,
+    retry: {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    },
+  };
+});
+afterAll(() => stub.close());
+beforeEach(() => {
+  stub.reset();
+  sleeps = [];
+});
+
+const ask = (m: ResolvedModel) => generateText({ model: m.model, prompt: 'Hello', maxRetries: 0 }).then((r) => r.text);
+
+async function run(refs: string[], options: { signal?: AbortSignal; deps?: FallbackDeps } = {}) {
+  const events: FallbackEvent[] = [];
+  const result = await callWithFallback(options.deps ?? deps, orgId, refs, ask, { signal: options.signal, onEvent: (e) => events.push(e) });
+  return { ...result, events };
+}
+
+describe('callWithFallback', () => {
+  it('retries a 429 once, waiting at least its Retry-After', async () => {
+    stub.enqueue({ status: 429, headers: { 'retry-after': '1' } }, { text: 'Hi after waiting' });
+    const r = await run(['openai:gpt-4o-mini']);
+    expect(r.result).toBe('Hi after waiting');
+    expect(r.attempts).toBe(2);
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(1000);
+    expect(r.events).toEqual([{ type: 'retry', model: 'openai:gpt-4o-mini', attempt: 1, delayMs: 1000, error: expect.objectContaining({ code: 'provider_rate_limited' }) }]);
+    expect(r.usedRulesModel).toBe(false);
+    expect(r.used.id).toBe('openai:gpt-4o-mini');
+    expect(r.errors.map((e) => e.code)).toEqual(['provider_rate_limited']);
+  });
+
+  it('retries 500 twice, then succeeds on the same model', async () => {
+    stub.enqueue({ status: 500 }, { status: 500 }, { text: 'Third time lucky' });
+    const r = await run(['anthropic:claude-sonnet-4-0', 'openai:gpt-4o-mini']);
+    expect(r.result).toBe('Third time lucky');
+    expect(r.attempts).toBe(3);
+    expect(r.used.id).toBe('anthropic:claude-sonnet-4-0');
+    expect(r.events.map((e) => e.type)).toEqual(['retry', 'retry']);
+    expect(r.errors.map((e) => [e.model, e.code])).toEqual([
+      ['anthropic:claude-sonnet-4-0', 'provider_unavailable'],
+      ['anthropic:claude-sonnet-4-0', 'provider_unavailable'],
+    ]);
+    expect(stub.requests.map((q) => q.path)).toEqual(['/v1/messages', '/v1/messages', '/v1/messages']);
+  });
+
+  it('does not retry a 401 but falls back to the next model', async () => {
+    stub.enqueue({ status: 401, text: 'invalid x-api-key' }, { text: 'From OpenAI' });
+    const r = await run(['anthropic:claude-sonnet-4-0', 'openai:gpt-4o-mini']);
+    expect(r.result).toBe('From OpenAI');
+    expect(r.used.id).toBe('openai:gpt-4o-mini');
+    expect(r.attempts).toBe(2);
+    expect(sleeps).toEqual([]);
+    expect(r.events).toEqual([
+      { type: 'fallback', from: 'anthropic:claude-sonnet-4-0', to: 'openai:gpt-4o-mini', error: expect.objectContaining({ code: 'provider_auth_failed', retryable: false }) },
+    ]);
+  });
+
+  it('falls back past a provider without a credential without calling it', async () => {
+    const r = await run(['groq:llama-3.3-70b-versatile', 'openai:gpt-4o-mini']);
+    expect(r.used.id).toBe('openai:gpt-4o-mini');
+    expect(r.attempts).toBe(1);
+    expect(r.errors).toEqual([expect.objectContaining({ model: 'groq:llama-3.3-70b-versatile', code: 'missing_credential', category: 'user' })]);
+    expect(r.events[0]).toMatchObject({ type: 'fallback', from: 'groq:llama-3.3-70b-versatile', to: 'openai:gpt-4o-mini' });
+  });
+
+  it('ends on the rules model when every configured model fails', async () => {
+    stub.enqueue({ status: 401 }, { status: 400, text: 'bad request' });
+    const r = await run(['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-0']);
+    expect(r.usedRulesModel).toBe(true);
+    expect(r.used.id).toBe('rules:default');
+    expect(r.result).toContain('could not answer (openai:gpt-4o-mini: provider_auth_failed, anthropic:claude-sonnet-4-0: provider_rejected_request)');
+    expect(r.errors.map((e) => e.code)).toEqual(['provider_auth_failed', 'provider_rejected_request']);
+    expect(r.events.map((e) => (e.type === 'fallback' ? e.to : e.type))).toEqual(['anthropic:claude-sonnet-4-0', 'rules:default']);
+  });
+
+  it('uses the rules model alone, with its plain reply, when nothing else is configured', async () => {
+    const r = await run([]);
+    expect(r).toMatchObject({ usedRulesModel: true, attempts: 1, errors: [], events: [] });
+    expect(r.result).toMatch(/^No language model is configured for this agent/);
+    expect(fallbackChain(['rules:default', 'openai:x', 'openai:x'])).toEqual(['rules:default', 'openai:x']);
+  });
+
+  it('retries up to the limit, then falls back', async () => {
+    stub.enqueue({ status: 503 }, { status: 503 }, { status: 503 }, { status: 503 }, { text: 'Claude here' });
+    const r = await run(['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-0']);
+    expect(r.result).toBe('Claude here');
+    expect(r.attempts).toBe(5);
+    expect(r.events.map((e) => e.type)).toEqual(['retry', 'retry', 'retry', 'fallback']);
+    expect(r.errors).toHaveLength(4);
+  });
+
+  it('throws the abort, promptly, when the signal aborts during a wait', async () => {
+    stub.enqueue({ status: 429, headers: { 'retry-after': '20' } });
+    const controller = new AbortController();
+    const realSleep = { ...deps, retry: undefined };
+    const onCall = vi.fn(ask);
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const err = await callWithFallback(realSleep, orgId, ['openai:gpt-4o-mini'], onCall, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'AbortError' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(onCall).toHaveBeenCalledTimes(1);
+  });
+});

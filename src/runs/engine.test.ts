@@ -1,0 +1,228 @@
+import { tool } from 'ai';
+import { and, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createTestApp, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
+import { modelsPort, scriptedModel, type Turn } from '../../test/helpers/scripted-model.js';
+import { ledgerEntries } from '../billing/schema.js';
+import { InProcessDispatcher } from './dispatcher.js';
+import { RunExecutor } from './engine/executor.js';
+import type { ToolsPort } from './engine/ports.js';
+import { approvals, runEvents, runs, runSteps } from './schema.js';
+
+/** Test tools beside the real registry: one needing approval, one non-idempotent with a visible side effect. */
+function testTools(real: ToolsPort) {
+  const effects: string[] = [];
+  let hang: Promise<void> | null = null;
+  const extra = {
+    transfer_money: { def: { name: 'transfer_money', requiresApproval: true, idempotent: false, grantRoles: ['admin', 'owner'] }, schema: z.object({ amount: z.number() }) },
+    record_effect: { def: { name: 'record_effect', requiresApproval: false, idempotent: false, grantRoles: ['admin', 'owner'] }, schema: z.object({ label: z.string() }) },
+    lookup: { def: { name: 'lookup', requiresApproval: false, idempotent: true, grantRoles: ['admin', 'owner'] }, schema: z.object({ key: z.string() }) },
+  } as const;
+  const port: ToolsPort = {
+    get: (name) => (name in extra ? extra[name as keyof typeof extra].def : real.get(name)),
+    aiSdkTools: (names) => ({
+      ...real.aiSdkTools(names.filter((n) => !(n in extra))),
+      ...Object.fromEntries(names.filter((n) => n in extra).map((n) => [n, tool({ description: n, inputSchema: extra[n as keyof typeof extra].schema as z.ZodType<Record<string, unknown>> })])),
+    }),
+    async execute(name, args, ctx) {
+      if (!(name in extra)) return real.execute(name, args, ctx);
+      const a = args as { amount?: number; label?: string; key?: string };
+      if (name === 'record_effect' || name === 'lookup') {
+        effects.push(`${name}:${a.label ?? a.key}`);
+        if (hang) await hang;
+        return { ok: true, output: { recorded: a.label ?? a.key } };
+      }
+      effects.push(`transfer:${a.amount}`);
+      return { ok: true, output: { transferred: a.amount } };
+    },
+  };
+  return {
+    port,
+    effects,
+    /** Makes record_effect/lookup block until released (to stop a run between a tool's start and end). */
+    hangUntil(p: Promise<void> | null) {
+      hang = p;
+    },
+  };
+}
+
+describe('run engine', () => {
+  let t: TestApp;
+  let owner: Member;
+  let tools: ReturnType<typeof testTools>;
+
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+    owner = await seedMember(t.ctx, 'owner');
+    tools = testTools(t.ctx.services.tools as unknown as ToolsPort);
+  });
+  afterAll(() => t.close());
+
+  /** An executor whose model is scripted; the RunService dispatches to it. */
+  function engine(turns: Turn[], workerId = 'test-worker') {
+    const script = scriptedModel(turns);
+    const s = t.ctx.services;
+    const executor = new RunExecutor(
+      { database: t.ctx.database, config: t.ctx.config, logger: t.ctx.logger, bus: s.runBus, agents: s.agents, models: modelsPort(script.model), tools: tools.port, billing: s.billing, audit: s.audit, conversations: s.conversations },
+      workerId,
+    );
+    const dispatcher = new InProcessDispatcher(executor, t.ctx.database, t.ctx.logger);
+    s.runs.setDispatcher(dispatcher);
+    return { script, executor, dispatcher };
+  }
+
+  async function agent(body: Record<string, unknown> = {}) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/agents',
+      headers: owner.headers,
+      payload: { name: `Agent ${Math.random()}`, model: 'openai:gpt-4o-mini', tools: ['calculator', 'record_effect', 'transfer_money', 'lookup'], ...body },
+    });
+    if (res.statusCode !== 201) throw new Error(res.body);
+    return json<{ id: string }>(res).id;
+  }
+
+  const execute = async (agentId: string, task = 'Do it', wait = true) => {
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agentId}/execute${wait ? '?wait=true' : ''}`, headers: owner.headers, payload: { task } });
+    return json<{ id: string; status: string; output: string | null; stopReason: string | null; error: { code: string } | null; billedMicros: number; costMicros: number; stepCount: number }>(res);
+  };
+  const stepsOf = (runId: string) => t.ctx.database.system((tx) => tx.select().from(runSteps).where(eq(runSteps.runId, runId)).orderBy(runSteps.seq));
+
+  it('alternates model and tool calls, persisting each step, its cost and the events', async () => {
+    const { script } = engine([{ toolCalls: [{ name: 'calculator', args: { expression: '2 + 3 * 4' }, id: 'c1' }], usage: { input: 1000, output: 50 } }, { text: 'The answer is 14.', usage: { input: 1200, output: 10, cached: 200 } }]);
+    const id = await agent();
+    const run = await execute(id, 'What is 2 + 3 * 4?');
+    expect(run).toMatchObject({ status: 'succeeded', output: 'The answer is 14.', stopReason: 'completed', stepCount: 2 });
+    const steps = await stepsOf(run.id);
+    expect(steps.map((s) => [s.stepKey, s.kind, s.status])).toEqual([
+      ['model:1', 'model_call', 'succeeded'],
+      ['tool:1:c1', 'tool_call', 'succeeded'],
+      ['model:2', 'model_call', 'succeeded'],
+    ]);
+    expect(steps[1]!.output).toMatchObject({ ok: true });
+    expect(JSON.stringify(steps[1]!.output)).toContain('14');
+    // The second call saw the tool result.
+    expect(JSON.stringify(script.prompts[1])).toContain('tool-result');
+    // One ledger row per model call; the run's totals are their sums.
+    const ledger = await t.ctx.database.system((tx) => tx.select().from(ledgerEntries).where(eq(ledgerEntries.runId, run.id)));
+    expect(ledger).toHaveLength(2);
+    expect(ledger.reduce((a, l) => a + l.billedCostMicros, 0)).toBe(run.billedMicros);
+    expect(run.costMicros).toBeGreaterThan(0);
+    const events = await t.ctx.database.system((tx) => tx.select().from(runEvents).where(eq(runEvents.runId, run.id)).orderBy(runEvents.seq));
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.type)).toEqual(['run.started', 'step.started', 'step.finished', 'step.started', 'step.finished', 'step.started', 'step.finished', 'run.finished']);
+  });
+
+  it('returns tool errors and disallowed tools to the model instead of failing the run', async () => {
+    engine([
+      { toolCalls: [{ name: 'calculator', args: { expression: 42 }, id: 'bad' }, { name: 'send_email', args: { to: 'x@example.com' }, id: 'nope' }] },
+      { text: 'Sorry, I could not.' },
+    ]);
+    const run = await execute(await agent({ tools: ['calculator'] }));
+    expect(run.status).toBe('succeeded');
+    const steps = await stepsOf(run.id);
+    expect(steps.find((s) => s.stepKey === 'tool:1:bad')).toMatchObject({ status: 'failed', output: { ok: false, error: { code: 'invalid_arguments' } } });
+    expect(steps.find((s) => s.stepKey === 'tool:1:nope')).toMatchObject({ status: 'failed', output: { ok: false, error: { code: 'not_allowed' } } });
+  });
+
+  it('pauses for approval, then continues: approved runs the tool, rejected tells the model', async () => {
+    engine([{ toolCalls: [{ name: 'transfer_money', args: { amount: 5 }, id: 't1' }] }, { text: 'Transferred.' }, { toolCalls: [{ name: 'transfer_money', args: { amount: 7 }, id: 't2' }] }, { text: 'Not transferred.' }]);
+    const id = await agent();
+    const waiting = await execute(id);
+    expect(waiting).toMatchObject({ status: 'waiting_approval', stopReason: 'waiting_approval' });
+    expect(tools.effects).not.toContain('transfer:5');
+    const inbox = json<{ items: { id: string; toolName: string; status: string }[] }>(await t.app.inject({ url: `/api/v1/approvals?status=pending&runId=${waiting.id}`, headers: owner.headers }));
+    expect(inbox.items).toMatchObject([{ toolName: 'transfer_money', status: 'pending' }]);
+    const member = await seedMember(t.ctx, 'member', owner.orgId);
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/approvals/${inbox.items[0]!.id}/approve`, headers: member.headers, payload: {} })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/approvals/${inbox.items[0]!.id}/approve`, headers: owner.headers, payload: {} })).statusCode).toBe(200);
+    const done = await t.ctx.services.runs.waitForRest({ orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null }, waiting.id, 10_000);
+    expect(done).toMatchObject({ status: 'succeeded', output: 'Transferred.' });
+    expect(tools.effects.filter((e) => e === 'transfer:5')).toHaveLength(1);
+
+    const second = await execute(id);
+    const [pending] = json<{ items: { id: string }[] }>(await t.app.inject({ url: `/api/v1/approvals?status=pending&runId=${second.id}`, headers: owner.headers })).items;
+    await t.app.inject({ method: 'POST', url: `/api/v1/approvals/${pending!.id}/reject`, headers: owner.headers, payload: { comment: 'not today' } });
+    const after = await t.ctx.services.runs.waitForRest({ orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null }, second.id, 10_000);
+    expect(after).toMatchObject({ status: 'succeeded', output: 'Not transferred.' });
+    expect(tools.effects).not.toContain('transfer:7');
+    const rejected = (await stepsOf(second.id)).find((s) => s.stepKey === 'tool:1:t2');
+    expect(rejected).toMatchObject({ status: 'rejected', output: { denied: true, reason: 'Rejected by a person: not today' } });
+    const decided = await t.app.inject({ method: 'POST', url: `/api/v1/approvals/${pending!.id}/approve`, headers: owner.headers, payload: {} });
+    expect(decided.statusCode).toBe(409);
+  });
+
+  it('resumes an interrupted run without repeating finished model or tool calls', async () => {
+    let release!: () => void;
+    tools.hangUntil(new Promise<void>((r) => (release = r)));
+    const first = engine([
+      { toolCalls: [{ name: 'lookup', args: { key: 'a' }, id: 'l1' }] },
+      { toolCalls: [{ name: 'lookup', args: { key: 'b' }, id: 'l2' }] },
+      { text: 'All looked up.' },
+    ]);
+    const id = await agent();
+    const queued = await execute(id, 'look things up', false);
+    // Wait until the first lookup is in flight, then "lose" this worker: its lease expires.
+    for (let i = 0; i < 100 && !tools.effects.includes('lookup:a'); i++) await new Promise((r) => setTimeout(r, 20));
+    await t.ctx.database.system((tx) => tx.update(runs).set({ leaseExpiresAt: sql`now() - interval '1 second'` }).where(eq(runs.id, queued.id)));
+    tools.hangUntil(null);
+    // A second worker takes over; its script continues where the first left off.
+    const second = engine([{ toolCalls: [{ name: 'lookup', args: { key: 'b' }, id: 'l2' }] }, { text: 'All looked up.' }], 'worker-2');
+    await second.executor.execute(owner.orgId, queued.id);
+    release();
+    await new Promise((r) => setTimeout(r, 200));
+    const run = await t.ctx.services.runs.get({ orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null }, queued.id);
+    expect(run).toMatchObject({ status: 'succeeded', output: 'All looked up.' });
+    // model:1 ran once (on the first worker); the idempotent lookup 'a' was retried once after the takeover.
+    expect(first.script.calls).toBe(1);
+    expect(second.script.calls).toBe(2);
+    const steps = await stepsOf(run.id);
+    expect(steps.map((s) => s.stepKey)).toEqual(['model:1', 'tool:1:l1', 'model:2', 'tool:2:l2', 'model:3']);
+    expect(steps.find((s) => s.stepKey === 'tool:1:l1')!.attempts).toBe(2);
+    // The first worker, resuming after its hang, was fenced off: it wrote nothing more.
+    const ledger = await t.ctx.database.system((tx) => tx.select().from(ledgerEntries).where(eq(ledgerEntries.runId, run.id)));
+    expect(ledger).toHaveLength(3);
+  });
+
+  it('asks a person before repeating a non-idempotent call that may have half-run', async () => {
+    let release!: () => void;
+    tools.hangUntil(new Promise<void>((r) => (release = r)));
+    engine([{ toolCalls: [{ name: 'record_effect', args: { label: 'charge' }, id: 'e1' }] }]);
+    const queued = await execute(await agent(), 'charge once', false);
+    for (let i = 0; i < 100 && !tools.effects.includes('record_effect:charge'); i++) await new Promise((r) => setTimeout(r, 20));
+    await t.ctx.database.system((tx) => tx.update(runs).set({ leaseExpiresAt: sql`now() - interval '1 second'` }).where(eq(runs.id, queued.id)));
+    tools.hangUntil(null);
+    const second = engine([{ text: 'Charged.' }], 'worker-3');
+    await second.executor.execute(owner.orgId, queued.id);
+    release();
+    const actor = { orgId: owner.orgId, role: 'owner' as const, userId: owner.userId, apiKeyId: null };
+    expect(await t.ctx.services.runs.get(actor, queued.id)).toMatchObject({ status: 'waiting_approval' });
+    const [approval] = await t.ctx.database.system((tx) => tx.select().from(approvals).where(and(eq(approvals.runId, queued.id))));
+    expect(approval).toMatchObject({ reason: 'interrupted', toolName: 'record_effect', status: 'pending' });
+    expect(tools.effects.filter((e) => e === 'record_effect:charge')).toHaveLength(1);
+  });
+
+  it('stops at the step limit, on timeout, on cancel and at the budget, with the reason stored', async () => {
+    engine([{ toolCalls: [{ name: 'lookup', args: { key: 'x' } }] }, { toolCalls: [{ name: 'lookup', args: { key: 'y' } }] }, { toolCalls: [{ name: 'lookup', args: { key: 'z' } }] }]);
+    const limited = await execute(await agent({ limits: { maxSteps: 2 } }));
+    expect(limited).toMatchObject({ status: 'failed', stopReason: 'max_steps', error: { code: 'max_steps_exceeded' } });
+
+    engine([{ text: 'slow', delayMs: 5000 }]);
+    const slow = await execute(await agent({ limits: { timeoutSeconds: 1 } }));
+    expect(slow).toMatchObject({ status: 'failed', stopReason: 'timeout', error: { code: 'timeout' } });
+
+    engine([{ text: 'slow', delayMs: 10_000 }]);
+    const queued = await execute(await agent(), 'wait', false);
+    await new Promise((r) => setTimeout(r, 300));
+    const canceled = await t.app.inject({ method: 'POST', url: `/api/v1/runs/${queued.id}/cancel`, headers: owner.headers });
+    expect(canceled.statusCode).toBe(200);
+    const actor = { orgId: owner.orgId, role: 'owner' as const, userId: owner.userId, apiKeyId: null };
+    expect(await t.ctx.services.runs.waitForRest(actor, queued.id, 5000)).toMatchObject({ status: 'canceled', stopReason: 'canceled' });
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/runs/${queued.id}/cancel`, headers: owner.headers })).statusCode).toBe(409);
+
+    engine([{ toolCalls: [{ name: 'lookup', args: { key: 'q' } }], usage: { input: 1_000_000, output: 0 } }, { text: 'never' }]);
+    const budgeted = await execute(await agent({ limits: { monthlyBudgetMicros: 100_000 } }));
+    expect(budgeted).toMatchObject({ status: 'failed', stopReason: 'budget_exceeded', error: { code: 'budget_exceeded' } });
+  });
+});

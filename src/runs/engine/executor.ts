@@ -1,0 +1,169 @@
+import type { ModelMessage } from 'ai';
+import { sql } from 'drizzle-orm';
+import type { Actor } from '../../auth/roles.js';
+import { LeaseLostError, RunStop, toRunError } from '../errors.js';
+import type { RunError } from '../schema.js';
+import { claimRun, loadSteps, RunWriter } from '../store.js';
+import { abortReason, abortStop, publish, type RunContext } from './context.js';
+import { modelStep } from './model-step.js';
+import type { EngineDeps } from './ports.js';
+import { prepare } from './prepare.js';
+import { toolStep, toResultPart } from './tool-step.js';
+
+const systemActor = (orgId: string): Actor => ({ orgId, role: 'owner', userId: null, apiKeyId: null });
+
+/**
+ * Executes runs: claims one, replays what its finished steps already did, and continues from
+ * there until the model answers without tool calls, a limit stops it, or it needs a person.
+ * One executor serves any number of runs at once; `stopAll` aborts them for a graceful shutdown
+ * (each goes back to queued, for this or another worker to resume).
+ */
+export class RunExecutor {
+  private readonly active = new Map<string, AbortController>();
+
+  constructor(
+    private readonly deps: EngineDeps,
+    readonly workerId: string,
+  ) {}
+
+  get activeCount() {
+    return this.active.size;
+  }
+
+  /** Runs the run to its next resting state. Returns quietly when someone else holds it. */
+  async execute(orgId: string, runId: string): Promise<void> {
+    const { deps } = this;
+    const claim = await claimRun(deps.database, orgId, runId, this.workerId);
+    if (!claim) return;
+    const { run } = claim;
+    const writer = new RunWriter(deps.database, claim.lease, claim.lastSeq);
+    const controller = new AbortController();
+    this.active.set(runId, controller);
+    const offCancel = deps.bus.onCancel(runId, () => controller.abort('canceled'));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const agent = await deps.agents.get(systemActor(orgId), run.agentId, { includeDeleted: true });
+      // The deadline counts from the first start, so a resumed run does not get its time again.
+      const startedAt = run.startedAt ?? new Date();
+      const deadline = startedAt.getTime() + agent.limits.timeoutSeconds * 1000;
+      timer = setTimeout(() => controller.abort('timeout'), Math.max(0, deadline - Date.now()));
+      const first = await writer.write(async () => undefined, [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }], {
+        deadlineAt: new Date(deadline),
+      });
+      publish({ deps, run } as RunContext, first.events);
+      if (claim.run.generation === 1) {
+        await deps.audit.record({ orgId, actor: { type: 'system' }, action: 'run.started', targetType: 'run', targetId: runId, details: { agentId: agent.id, source: run.source } });
+      }
+      const steps = await deps.database.withOrg(orgId, (tx) => loadSteps(tx, orgId, runId));
+      const { system, messages } = await this.baseMessages(run, agent, steps);
+      const ctx: RunContext = {
+        deps,
+        run,
+        agent,
+        writer,
+        done: new Map(steps.map((s) => [s.stepKey, s])),
+        signal: controller.signal,
+        system,
+        messages,
+        produced: [],
+        nextSeq: steps.reduce((m, s) => Math.max(m, s.seq), 0) + 1,
+        totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 },
+        lastText: '',
+        usedRulesModel: false,
+      };
+      await this.loop(ctx);
+      await this.finish(ctx, 'succeeded', 'completed', null);
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
+        return;
+      }
+      if (controller.signal.aborted && abortReason(controller.signal) === 'shutdown') {
+        await this.release(writer).catch(() => {});
+        return;
+      }
+      const stop = err instanceof RunStop ? err : controller.signal.aborted ? abortStop(controller.signal) : null;
+      const ctx = { deps, run, writer, produced: [], totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 }, lastText: '' } as unknown as RunContext;
+      try {
+        if (stop) await this.finish(ctx, stop.status, stop.stopReason, stop.error ?? null);
+        else {
+          deps.logger.error({ err, runId }, 'run failed');
+          await this.finish(ctx, 'failed', 'error', toRunError(err));
+        }
+      } catch (finishErr) {
+        if (!(finishErr instanceof LeaseLostError)) deps.logger.error({ err: finishErr, runId }, 'could not record the end of a run');
+      }
+    } finally {
+      clearTimeout(timer);
+      offCancel();
+      this.active.delete(runId);
+    }
+  }
+
+  /** Aborts every active run for shutdown; each is put back to queued for a worker to resume. */
+  stopAll() {
+    for (const c of this.active.values()) c.abort('shutdown');
+  }
+
+  private async loop(ctx: RunContext) {
+    const maxSteps = ctx.agent.limits.maxSteps;
+    for (let turn = 1; ; turn++) {
+      if (ctx.signal.aborted) throw abortStop(ctx.signal);
+      if (turn > maxSteps) {
+        throw new RunStop('failed', 'max_steps', { code: 'max_steps_exceeded', category: 'user', message: `The agent used its ${maxSteps} model calls without finishing; raise limits.maxSteps if this task needs more` });
+      }
+      const out = await modelStep(ctx, turn);
+      ctx.lastText = out.text;
+      ctx.messages.push(...out.responseMessages);
+      ctx.produced.push(...out.responseMessages);
+      if (out.toolCalls.length === 0) return;
+      const results = [];
+      for (const call of out.toolCalls) results.push(toResultPart(call, await toolStep(ctx, turn, call)));
+      const toolMessage: ModelMessage = { role: 'tool', content: results };
+      ctx.messages.push(toolMessage);
+      ctx.produced.push(toolMessage);
+    }
+  }
+
+  /** The first call's messages: from the memo of a resumed run, else prepared now (and stored with step model:1). */
+  private async baseMessages(run: RunContext['run'], agent: RunContext['agent'], steps: { stepKey: string; input: unknown }[]) {
+    const first = steps.find((s) => s.stepKey === 'model:1');
+    const stored = first?.input as { system?: string; messages?: ModelMessage[] } | undefined;
+    if (stored?.system !== undefined && stored.messages) return { system: stored.system, messages: [...stored.messages] };
+    return prepare(this.deps, run, agent);
+  }
+
+  private async finish(ctx: RunContext, status: 'succeeded' | 'failed' | 'canceled' | 'waiting_approval', stopReason: string, error: RunError | null) {
+    const { deps, run } = ctx;
+    const final = status !== 'waiting_approval';
+    const written = await ctx.writer.write(
+      async (tx) => {
+        if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
+          await deps.conversations.appendRunMessages(tx, run.orgId, run.conversationId, run.id, ctx.produced, ctx.totals);
+        }
+      },
+      [{ type: final ? 'run.finished' : 'run.waiting', data: { status, stopReason, output: status === 'succeeded' ? ctx.lastText : null, error: error as never } }],
+      {
+        status,
+        stopReason,
+        error,
+        output: status === 'succeeded' ? ctx.lastText : undefined,
+        usedRulesModel: ctx.usedRulesModel ? true : undefined,
+        finishedAt: final ? sql`now()` : undefined,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      } as never,
+    );
+    publish(ctx, written.events);
+    if (final) {
+      await deps.audit.record({ orgId: run.orgId, actor: { type: 'system' }, action: 'run.finished', targetType: 'run', targetId: run.id, details: { status, stopReason } });
+    }
+  }
+
+  /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */
+  private async release(writer: RunWriter) {
+    await writer.write(async () => undefined, [{ type: 'run.released', data: { reason: 'shutdown' } }], { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
+  }
+}
+
+

@@ -1,0 +1,105 @@
+import type { LanguageModelV3 } from '@ai-sdk/provider';
+import type { ModelMessage, Tool } from 'ai';
+import type { Agent } from '../../agents/dto.js';
+import type { Actor } from '../../auth/roles.js';
+import type { Config } from '../../config/load.js';
+import type { Database, Tx } from '../../db/client.js';
+import type { Logger } from '../../shared/logger.js';
+import type { RunBus } from '../bus.js';
+
+/**
+ * What the run engine needs from other modules, as interfaces: the engine imports these, never
+ * the modules' classes, so a test can stand a double in and the modules stay replaceable.
+ */
+export interface ResolvedModelPort {
+  id: string;
+  ref: { provider: string; modelId: string };
+  model: LanguageModelV3;
+}
+
+export interface ModelsPort {
+  callWithFallback<T>(
+    orgId: string,
+    refs: string[],
+    call: (m: ResolvedModelPort, attempt: number) => Promise<T>,
+    opts: { signal?: AbortSignal; onEvent?: (e: { type: string } & Record<string, unknown>) => void },
+  ): Promise<{ result: T; used: ResolvedModelPort; attempts: number; usedRulesModel: boolean }>;
+}
+
+export type ToolOutcomePort =
+  | { ok: true; output: unknown }
+  | { ok: false; error: { code: string; message: string; issues?: { path: string; message: string }[] } };
+
+export interface ToolDefinitionPort {
+  name: string;
+  requiresApproval: boolean;
+  idempotent: boolean;
+  grantRoles: readonly string[];
+}
+
+export interface ToolsPort {
+  get(name: string): ToolDefinitionPort | undefined;
+  aiSdkTools(names: string[]): Record<string, Tool>;
+  execute(
+    name: string,
+    args: unknown,
+    ctx: { orgId: string; agentId: string; runId: string; toolCallId: string; signal: AbortSignal; database: Database; config: Config; logger: Logger },
+  ): Promise<ToolOutcomePort>;
+}
+
+export interface BillingPort {
+  checkBudget(
+    orgId: string,
+    agentId: string,
+    agentMonthlyBudgetMicros: number | null,
+  ): Promise<{ allowed: boolean; reason?: string; org: { spentMicros: number; budgetMicros: number | null }; agent: { spentMicros: number; budgetMicros: number | null } }>;
+  recordModelCall(
+    tx: Tx,
+    entry: {
+      orgId: string;
+      agentId: string;
+      runId: string;
+      stepId: string;
+      conversationId?: string | null;
+      taskId?: string | null;
+      provider: string;
+      model: string;
+      inputTokens: number;
+      outputTokens: number;
+      cachedInputTokens: number;
+      at: Date;
+    },
+  ): Promise<{ baseCostMicros: number; billedCostMicros: number }>;
+}
+
+export interface AuditPort {
+  record(
+    entry: { orgId: string; actor: Actor | { type: 'system' }; action: string; targetType?: string; targetId?: string; details?: Record<string, unknown> },
+    tx?: Tx,
+  ): Promise<void>;
+}
+
+export interface AgentsPort {
+  get(actor: Actor, id: string, options?: { includeDeleted?: boolean }): Promise<Agent>;
+}
+
+/** The conversation side of a chat run: what the model sees, and where the reply goes. */
+export interface ConversationsPort {
+  /** History (trimmed to the agent's memory settings) ending with the user's new message, plus the running summary. */
+  contextFor(orgId: string, conversationId: string, agent: Agent, runId: string): Promise<{ messages: ModelMessage[]; summary: string }>;
+  /** Appends the run's assistant and tool messages to the conversation, in the run's final transaction. */
+  appendRunMessages(tx: Tx, orgId: string, conversationId: string, runId: string, messages: ModelMessage[], usage: { inputTokens: number; outputTokens: number; costMicros: number }): Promise<void>;
+}
+
+export interface EngineDeps {
+  database: Database;
+  config: Config;
+  logger: Logger;
+  bus: RunBus;
+  agents: AgentsPort;
+  models: ModelsPort;
+  tools: ToolsPort;
+  billing: BillingPort;
+  audit: AuditPort;
+  conversations: ConversationsPort;
+}

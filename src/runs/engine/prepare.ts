@@ -1,0 +1,20 @@
+import type { ModelMessage } from 'ai';
+import type { Agent } from '../../agents/dto.js';
+import { composeSystemPrompt } from '../../agents/prompt.js';
+import type { RunRow } from '../store.js';
+import type { EngineDeps } from './ports.js';
+
+/**
+ * The system prompt and the messages of the first model call. A chat run sees the conversation
+ * (memory settings applied) with its running summary; any other run sees its task and context.
+ */
+export async function prepare(deps: EngineDeps, run: RunRow, agent: Agent): Promise<{ system: string; messages: ModelMessage[] }> {
+  let system = composeSystemPrompt(agent).systemPrompt;
+  if (run.source === 'chat' && run.conversationId) {
+    const { messages, summary } = await deps.conversations.contextFor(run.orgId, run.conversationId, agent, run.id);
+    if (summary) system += `\n\n# Earlier in this conversation (summary)\n${summary}`;
+    return { system, messages };
+  }
+  const context = run.input.context && Object.keys(run.input.context).length ? `\n\nContext:\n${JSON.stringify(run.input.context, null, 2)}` : '';
+  return { system, messages: [{ role: 'user', content: `${run.input.task}${context}` }] };
+}

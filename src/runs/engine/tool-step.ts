@@ -1,0 +1,145 @@
+import type { ToolResultPart } from 'ai';
+import { and, eq } from 'drizzle-orm';
+import { approvals } from '../schema.js';
+import { RunStop } from '../errors.js';
+import type { StepRow } from '../store.js';
+import { abortStop, publish, type RunContext } from './context.js';
+import type { ToolOutcomePort } from './ports.js';
+
+/** What a tool step stores as its output and the model gets back. */
+export type ToolStepOutput = ToolOutcomePort | { ok: false; denied: true; reason: string };
+
+/** The result part the model sees for an outcome: JSON on success, error text on failure, denial when rejected. */
+export function toResultPart(call: { toolCallId: string; toolName: string }, outcome: ToolStepOutput): ToolResultPart {
+  const base = { type: 'tool-result' as const, toolCallId: call.toolCallId, toolName: call.toolName };
+  if (outcome.ok) return { ...base, output: { type: 'json', value: (outcome.output ?? null) as never } };
+  if ('denied' in outcome) return { ...base, output: { type: 'execution-denied', reason: outcome.reason } };
+  const issues = outcome.error.issues?.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return { ...base, output: { type: 'error-text', value: `${outcome.error.code}: ${outcome.error.message}${issues ? ` (${issues})` : ''}` } };
+}
+
+/**
+ * One tool call of turn `turn`, memoized by `tool:<turn>:<toolCallId>`:
+ * - finished before (succeeded, failed, rejected): its stored outcome, nothing runs again;
+ * - started but never finished (the process died mid-call): run again only if the tool is
+ *   idempotent, else ask a person (approval with reason `interrupted`);
+ * - waiting for approval: approved → run it; rejected → the model hears so; pending → the run waits;
+ * - new: a tool needing approval asks first; anything else runs, step row written before and after.
+ * A tool the agent was not given, or that does not exist, is an error result for the model.
+ */
+export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId: string; toolName: string; input: unknown }): Promise<ToolStepOutput> {
+  const key = `tool:${turn}:${call.toolCallId}`;
+  const memo = ctx.done.get(key);
+  const def = ctx.deps.tools.get(call.toolName);
+
+  if (memo && (memo.status === 'succeeded' || memo.status === 'failed' || memo.status === 'rejected')) return memo.output as ToolStepOutput;
+
+  if (!def || !ctx.agent.tools.includes(call.toolName)) {
+    const outcome: ToolStepOutput = {
+      ok: false,
+      error: { code: def ? 'not_allowed' : 'unknown_tool', message: def ? `This agent may not use the tool ${call.toolName}` : `There is no tool named ${call.toolName}` },
+    };
+    await record(ctx, key, call, { status: 'failed', outcome });
+    return outcome;
+  }
+
+  let step: StepRow | undefined = memo;
+  if (memo?.status === 'waiting_approval' || (memo?.status === 'started' && !def.idempotent)) {
+    const decision = await approvalFor(ctx, memo, call, memo.status === 'started' ? 'interrupted' : 'requires_approval');
+    if (decision.status === 'pending') throw new RunStop('waiting_approval', 'waiting_approval');
+    if (decision.status === 'rejected') {
+      const outcome: ToolStepOutput = { ok: false, denied: true, reason: decision.comment ? `Rejected by a person: ${decision.comment}` : 'Rejected by a person' };
+      await finish(ctx, memo, key, call, 'rejected', outcome);
+      return outcome;
+    }
+  } else if (!memo && def.requiresApproval) {
+    const seq = ctx.nextSeq++;
+    const written = await ctx.writer.write(async (tx) => {
+      const row = await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input, status: 'waiting_approval' });
+      const [approval] = await tx
+        .insert(approvals)
+        .values({ orgId: ctx.run.orgId, runId: ctx.run.id, stepId: row.id, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input, reason: 'requires_approval' })
+        .returning({ id: approvals.id });
+      return approval!.id;
+    }, [{ type: 'approval.requested', data: { stepKey: key, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input as never, reason: 'requires_approval' } }]);
+    publish(ctx, written.events);
+    await ctx.deps.audit.record({ orgId: ctx.run.orgId, actor: { type: 'system' }, action: 'approval.requested', targetType: 'run', targetId: ctx.run.id, details: { tool: call.toolName, approvalId: written.result } });
+    throw new RunStop('waiting_approval', 'waiting_approval');
+  }
+
+  // Execute (first time, approved, or an idempotent retry of an interrupted call).
+  {
+    const seq = step?.seq ?? ctx.nextSeq++;
+    const started = await ctx.writer.write((tx) => ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input }), [
+      { type: 'step.started', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, args: call.input as never } },
+    ]);
+    publish(ctx, started.events);
+    step = started.result;
+  }
+  const t0 = performance.now();
+  const outcome = await ctx.deps.tools
+    .execute(call.toolName, call.input, {
+      orgId: ctx.run.orgId,
+      agentId: ctx.agent.id,
+      runId: ctx.run.id,
+      toolCallId: call.toolCallId,
+      signal: ctx.signal,
+      database: ctx.deps.database,
+      config: ctx.deps.config,
+      logger: ctx.deps.logger,
+    })
+    .catch((err: unknown) => {
+      if (ctx.signal.aborted) throw abortStop(ctx.signal);
+      throw err;
+    });
+  await finish(ctx, step, key, call, outcome.ok ? 'succeeded' : 'failed', outcome, Math.round(performance.now() - t0));
+  await ctx.deps.audit.record({
+    orgId: ctx.run.orgId,
+    actor: { type: 'system' },
+    action: 'tool.called',
+    targetType: 'run',
+    targetId: ctx.run.id,
+    details: { tool: call.toolName, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error.code }) },
+  });
+  return outcome;
+}
+
+async function finish(ctx: RunContext, step: StepRow, key: string, call: { toolName: string }, status: 'succeeded' | 'failed' | 'rejected', outcome: ToolStepOutput, latencyMs?: number) {
+  const written = await ctx.writer.write((tx) => ctx.writer.finishStep(tx, step.id, { status, output: outcome, latencyMs }), [
+    { type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status, output: outcome as never, latencyMs } },
+  ]);
+  publish(ctx, written.events);
+  if (written.cancelRequested) throw new RunStop('canceled', 'canceled');
+}
+
+/** A step that never ran (unknown or disallowed tool): written once, already finished. */
+async function record(ctx: RunContext, key: string, call: { toolCallId: string; toolName: string; input: unknown }, r: { status: 'failed'; outcome: ToolStepOutput }) {
+  const seq = ctx.nextSeq++;
+  const written = await ctx.writer.write(
+    async (tx) => {
+      const row = await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input });
+      await ctx.writer.finishStep(tx, row.id, { status: r.status, output: r.outcome });
+    },
+    [{ type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status: r.status, output: r.outcome as never } }],
+  );
+  publish(ctx, written.events);
+}
+
+/** The approval of this step, created (pending) when the step has none yet. */
+async function approvalFor(ctx: RunContext, step: StepRow, call: { toolCallId: string; toolName: string; input: unknown }, reason: string) {
+  const existing = await ctx.deps.database.withOrg(ctx.run.orgId, (tx) =>
+    tx.select().from(approvals).where(and(eq(approvals.orgId, ctx.run.orgId), eq(approvals.stepId, step.id))),
+  );
+  if (existing[0]) return existing[0];
+  const written = await ctx.writer.write(async (tx) => {
+    await ctx.writer.finishStep(tx, step.id, { status: 'waiting_approval' });
+    const [row] = await tx
+      .insert(approvals)
+      .values({ orgId: ctx.run.orgId, runId: ctx.run.id, stepId: step.id, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input, reason })
+      .onConflictDoNothing()
+      .returning();
+    return row;
+  }, [{ type: 'approval.requested', data: { stepKey: step.stepKey, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input as never, reason } }]);
+  publish(ctx, written.events);
+  return written.result ?? { status: 'pending' as const, comment: null };
+}

@@ -1,0 +1,290 @@
+import { and, avg, count, eq, gte, inArray, isNull, lte, max, sql, type SQL } from 'drizzle-orm';
+import type { AgentService } from '../agents/service.js';
+import type { AuditService } from '../audit/service.js';
+import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
+import type { Database } from '../db/client.js';
+import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
+import { UUID_RE } from '../shared/ids.js';
+import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
+import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
+import type { RunBus } from './bus.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { ToolsPort } from './engine/ports.js';
+import { approvals, runs, runSteps, type RunInput, type RunSource, type RunStatus } from './schema.js';
+import { eventsAfter, type EventRow, type RunRow, type StepRow } from './store.js';
+
+export type ApprovalRow = typeof approvals.$inferSelect;
+
+export interface RunFilter extends PageQuery {
+  agentId?: string;
+  status?: RunStatus;
+  source?: RunSource;
+  from?: string;
+  to?: string;
+}
+
+export interface AgentMetrics {
+  executionCount: number;
+  succeeded: number;
+  failed: number;
+  successRate: number | null;
+  averageTokens: number | null;
+  averageCostMicros: number | null;
+  averageResponseMs: number | null;
+  lastExecutedAt: Date | null;
+}
+
+const FINAL: RunStatus[] = ['succeeded', 'failed', 'canceled'];
+
+/**
+ * Runs as the API sees them: create (and dispatch), read, cancel, and decide approvals. The
+ * engine (engine/executor.ts) does the work; this service only writes the states a person or
+ * client can cause.
+ */
+export class RunService {
+  constructor(
+    private readonly database: Database,
+    private readonly agents: AgentService,
+    private readonly tools: ToolsPort,
+    private readonly audit: AuditService,
+    private readonly bus: RunBus,
+    private dispatcher: Dispatcher | null = null,
+  ) {}
+
+  setDispatcher(dispatcher: Dispatcher) {
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Creates a queued run of an active agent and dispatches it. With an idempotency key, a
+   * repeated request returns the run the first one created (`created: false`).
+   */
+  async create(
+    actor: Actor,
+    agentId: string,
+    input: RunInput,
+    options: { source: RunSource; conversationId?: string; taskId?: string; idempotencyKey?: string },
+  ): Promise<{ run: RunRow; created: boolean }> {
+    const agent = await this.agents.get(actor, agentId);
+    if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to run it`, 'agent_paused');
+    const values = {
+      orgId: actor.orgId,
+      agentId,
+      agentVersion: agent.version,
+      source: options.source,
+      conversationId: options.conversationId ?? null,
+      taskId: options.taskId ?? null,
+      input,
+      createdBy: actor.userId,
+      apiKeyId: actor.apiKeyId,
+      idempotencyKey: options.idempotencyKey ?? null,
+    };
+    let run: RunRow;
+    try {
+      run = await this.database.withOrg(actor.orgId, async (tx) => {
+        const [row] = await tx.insert(runs).values(values).returning();
+        await this.agents.recordExecution(tx, actor.orgId, agentId);
+        return row!;
+      });
+    } catch (err) {
+      if (options.idempotencyKey && isUniqueViolation(err)) {
+        const [existing] = await this.database.withOrg(actor.orgId, (tx) =>
+          tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, options.idempotencyKey!))),
+        );
+        if (existing) {
+          if (existing.agentId !== agentId) throw conflict('This Idempotency-Key was already used for another agent', 'idempotency_key_reused');
+          return { run: existing, created: false };
+        }
+      }
+      throw err;
+    }
+    this.dispatcher?.dispatch({ orgId: actor.orgId, runId: run.id });
+    return { run, created: true };
+  }
+
+  async get(actor: Actor, id: string): Promise<RunRow> {
+    if (!UUID_RE.test(id)) throw notFound('Run');
+    const [run] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id))));
+    if (!run) throw notFound('Run');
+    return run;
+  }
+
+  /** Waits until the run reaches a final or waiting state, or `timeoutMs` passes; returns its latest row. */
+  async waitForRest(actor: Actor, id: string, timeoutMs: number): Promise<RunRow> {
+    const deadline = Date.now() + timeoutMs;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const off = this.bus.subscribe(id, (e) => {
+        if (e.type === 'run.finished' || e.type === 'run.waiting') done();
+      });
+      // A run that ended before we subscribed: check once.
+      void this.get(actor, id).then((r) => {
+        if (r.status !== 'queued' && r.status !== 'running') done();
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+    let run = await this.get(actor, id);
+    // In distributed mode the finishing worker may be elsewhere: poll briefly until the deadline.
+    while ((run.status === 'queued' || run.status === 'running') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      run = await this.get(actor, id);
+    }
+    return run;
+  }
+
+  async list(actor: Actor, q: RunFilter): Promise<Page<RunRow>> {
+    assertOneOfOffsetCursor(q);
+    const sort = timestampSort(runs.createdAt);
+    const where: SQL[] = [eq(runs.orgId, actor.orgId)];
+    if (q.agentId) where.push(eq(runs.agentId, q.agentId));
+    if (q.status) where.push(eq(runs.status, q.status));
+    if (q.source) where.push(eq(runs.source, q.source));
+    if (q.from) where.push(gte(runs.createdAt, new Date(q.from)));
+    if (q.to) where.push(lte(runs.createdAt, new Date(q.to)));
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(runs).where(and(...where));
+      const rows = await tx
+        .select({ row: runs, id: runs.id, sortKey: sort.key })
+        .from(runs)
+        .where(and(...where, q.cursor ? keysetAfter(sort, runs.id, q.sortOrder, q.cursor) : undefined))
+        .orderBy(...keysetOrder(sort, runs.id, q.sortOrder))
+        .limit(q.limit + 1)
+        .offset(q.offset ?? 0);
+      return toPage(rows, q, total, (r) => r.row);
+    });
+  }
+
+  async steps(actor: Actor, id: string): Promise<StepRow[]> {
+    const run = await this.get(actor, id);
+    return this.database.withOrg(actor.orgId, (tx) =>
+      tx.select().from(runSteps).where(and(eq(runSteps.orgId, actor.orgId), eq(runSteps.runId, run.id))).orderBy(runSteps.seq),
+    );
+  }
+
+  async events(actor: Actor, id: string, afterSeq: number, limit = 1000): Promise<EventRow[]> {
+    const run = await this.get(actor, id);
+    return this.database.withOrg(actor.orgId, (tx) => eventsAfter(tx, actor.orgId, run.id, afterSeq, limit));
+  }
+
+  /**
+   * Cancels a run. Queued or waiting runs end at once; a running one is asked to stop (its
+   * executor sees the request at its next write, or at once through the bus in this process).
+   */
+  async cancel(actor: Actor, id: string): Promise<RunRow> {
+    const run = await this.get(actor, id);
+    if (FINAL.includes(run.status)) throw conflict(`The run has already ${run.status === 'canceled' ? 'been canceled' : run.status}`, 'run_finished');
+    const [updated] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .update(runs)
+        .set({
+          cancelRequestedAt: sql`coalesce(${runs.cancelRequestedAt}, now())`,
+          ...(run.status === 'running' ? {} : { status: 'canceled' as const, stopReason: 'canceled', finishedAt: sql`now()` }),
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(runs.id, run.id), eq(runs.orgId, actor.orgId), inArray(runs.status, ['queued', 'running', 'waiting_approval'])))
+        .returning(),
+    );
+    this.bus.requestCancel(run.id);
+    await this.audit.record({ orgId: actor.orgId, actor, action: 'run.canceled', targetType: 'run', targetId: run.id });
+    return updated ?? (await this.get(actor, id));
+  }
+
+  async listApprovals(actor: Actor, q: PageQuery & { status?: 'pending' | 'approved' | 'rejected'; runId?: string }): Promise<Page<ApprovalRow>> {
+    assertOneOfOffsetCursor(q);
+    const sort = timestampSort(approvals.createdAt);
+    const where = and(eq(approvals.orgId, actor.orgId), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(approvals).where(where);
+      const rows = await tx
+        .select({ row: approvals, id: approvals.id, sortKey: sort.key })
+        .from(approvals)
+        .where(and(where, q.cursor ? keysetAfter(sort, approvals.id, q.sortOrder, q.cursor) : undefined))
+        .orderBy(...keysetOrder(sort, approvals.id, q.sortOrder))
+        .limit(q.limit + 1)
+        .offset(q.offset ?? 0);
+      return toPage(rows, q, total, (r) => r.row);
+    });
+  }
+
+  /**
+   * Approves or rejects a pending tool call and puts the run back in the queue to continue. Who
+   * may decide: a role that may grant the tool (its grantRoles), else an admin.
+   */
+  async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined): Promise<ApprovalRow> {
+    if (!UUID_RE.test(approvalId)) throw notFound('Approval');
+    const [current] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId))),
+    );
+    if (!current) throw notFound('Approval');
+    // The lowest role that may give an agent this tool may also decide on its calls.
+    const grant = (this.tools.get(current.toolName)?.grantRoles ?? ['admin']) as Role[];
+    const needed = grant.reduce<Role>((low, r) => (roleAtLeast(low, r) ? r : low), 'owner');
+    if (!roleAtLeast(actor.role, needed)) {
+      throw forbidden(`Deciding on ${current.toolName} needs the ${needed} role or higher`, 'insufficient_role');
+    }
+    const updated = await this.database.withOrg(actor.orgId, async (tx) => {
+      const [row] = await tx
+        .update(approvals)
+        .set({ status: decision, decidedBy: actor.userId, comment: comment ?? null, decidedAt: sql`now()` })
+        .where(and(eq(approvals.id, approvalId), eq(approvals.orgId, actor.orgId), eq(approvals.status, 'pending')))
+        .returning();
+      if (!row) throw new AppError(409, 'approval_decided', 'This approval was already decided');
+      await tx
+        .update(runs)
+        .set({ status: 'queued', updatedAt: sql`now()` })
+        .where(and(eq(runs.id, row.runId), eq(runs.orgId, actor.orgId), eq(runs.status, 'waiting_approval'), isNull(runs.cancelRequestedAt)));
+      return row;
+    });
+    await this.audit.record({
+      orgId: actor.orgId,
+      actor,
+      action: decision === 'approved' ? 'approval.approved' : 'approval.rejected',
+      targetType: 'run',
+      targetId: updated.runId,
+      details: { approvalId, tool: updated.toolName, ...(comment ? { comment } : {}) },
+    });
+    this.dispatcher?.dispatch({ orgId: actor.orgId, runId: updated.runId });
+    return updated;
+  }
+
+  /** Execution count, success rate, averages (tokens, billed cost, response time) and last run of an agent. */
+  async agentMetrics(actor: Actor, agentId: string): Promise<AgentMetrics> {
+    await this.agents.get(actor, agentId, { includeDeleted: true });
+    const [m] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .select({
+          executionCount: count(),
+          succeeded: sql<number>`count(*) filter (where ${runs.status} = 'succeeded')`.mapWith(Number),
+          failed: sql<number>`count(*) filter (where ${runs.status} = 'failed')`.mapWith(Number),
+          averageTokens: avg(sql`${runs.inputTokens} + ${runs.outputTokens}`),
+          averageCostMicros: avg(runs.billedMicros),
+          averageResponseMs: sql<string | null>`avg(extract(epoch from (${runs.finishedAt} - ${runs.startedAt})) * 1000) filter (where ${runs.status} = 'succeeded')`,
+          lastExecutedAt: max(runs.createdAt),
+        })
+        .from(runs)
+        .where(and(eq(runs.orgId, actor.orgId), eq(runs.agentId, agentId))),
+    );
+    const finished = (m?.succeeded ?? 0) + (m?.failed ?? 0);
+    const num = (v: string | null | undefined) => (v === null || v === undefined ? null : Math.round(Number(v)));
+    return {
+      executionCount: m?.executionCount ?? 0,
+      succeeded: m?.succeeded ?? 0,
+      failed: m?.failed ?? 0,
+      successRate: finished ? (m!.succeeded / finished) : null,
+      averageTokens: num(m?.averageTokens),
+      averageCostMicros: num(m?.averageCostMicros),
+      averageResponseMs: num(m?.averageResponseMs),
+      lastExecutedAt: m?.lastExecutedAt ?? null,
+    };
+  }
+
+  /** Most recent runs first: for the agent's execution history. */
+  latestFor(actor: Actor, agentId: string, q: RunFilter) {
+    return this.list(actor, { ...q, agentId });
+  }
+}
+

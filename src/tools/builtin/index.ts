@@ -1,0 +1,26 @@
+import type { Config } from '../../config/load.js';
+import type { ToolDefinition } from '../define.js';
+import { calculator } from './calculator.js';
+import { createSupportTicket } from './create-support-ticket.js';
+import { currentTime } from './current-time.js';
+import { httpRequest } from './http-request.js';
+import { notifyStaff } from './notify-staff.js';
+import { scheduleFollowUp } from './schedule-follow-up.js';
+import { sendEmail } from './send-email.js';
+import { sendSlackMessage } from './send-slack-message.js';
+import { sendWebhook } from './send-webhook.js';
+
+/** The built-in pack. The network tools take the config for their time limits. */
+export function builtinTools(config: Config): ToolDefinition[] {
+  return [
+    calculator,
+    currentTime,
+    httpRequest(config),
+    sendEmail,
+    sendWebhook(config),
+    sendSlackMessage(config),
+    notifyStaff,
+    createSupportTicket,
+    scheduleFollowUp,
+  ];
+}

@@ -1,0 +1,46 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import type { Config } from '../../config/load.js';
+import { defineTool } from '../define.js';
+import { ToolError } from '../errors.js';
+import { lowerKeys, requestHeadersSchema } from '../net/headers.js';
+import { ToolSettings } from '../settings.js';
+import { postJson } from './post-json.js';
+
+/** Largest JSON payload sent, in characters. */
+export const MAX_WEBHOOK_PAYLOAD = 256 * 1024;
+
+/** `sha256=<hex HMAC-SHA256 of the exact body>`, as GitHub and Stripe-style receivers verify it. */
+export const signBody = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+/**
+ * POSTs a JSON payload to a URL (same SSRF rules as http_request). With a `secret`, the body is
+ * signed in `x-troupe-signature`; `x-troupe-delivery` carries the tool call id so a receiver can
+ * drop a duplicate delivery.
+ */
+export const sendWebhook = (config: Config) =>
+  defineTool({
+    name: 'send_webhook',
+    category: 'web',
+    description: 'POSTs a JSON object to a webhook URL, optionally signed with HMAC-SHA256 (header x-troupe-signature). Fails when the receiver does not answer 2xx.',
+    inputSchema: z.object({
+      url: z.string().min(1).max(2048).describe('http:// or https:// URL of the receiver'),
+      payload: z.record(z.string(), z.unknown()).describe('The JSON object to send'),
+      headers: requestHeadersSchema.optional(),
+      secret: z.string().min(8).max(256).optional().describe('Shared secret: signs the body as x-troupe-signature: sha256=<hex>'),
+    }),
+    outputSchema: z.object({ delivered: z.literal(true), status: z.number().int(), response: z.string() }),
+    grantRoles: ['admin', 'owner'],
+    requiresApproval: false,
+    idempotent: false,
+    timeoutMs: config.TROUPE_HTTP_TOOL_TIMEOUT_MS + 2_000,
+    async execute(input, ctx) {
+      const body = JSON.stringify(input.payload);
+      if (body.length > MAX_WEBHOOK_PAYLOAD) throw new ToolError(`The payload is larger than ${MAX_WEBHOOK_PAYLOAD} characters`, 'invalid_arguments');
+      // Ours come last so a model-given header of the same name cannot replace them.
+      const headers: Record<string, string> = { ...lowerKeys(input.headers), 'x-troupe-delivery': ctx.toolCallId };
+      if (input.secret) headers['x-troupe-signature'] = signBody(input.secret, body);
+      const allowlist = await new ToolSettings(ctx.database).allowlist(ctx.orgId);
+      return { delivered: true as const, ...(await postJson(ctx, input.url, body, headers, allowlist)) };
+    },
+  });

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { Role } from '../auth/roles.js';
+import type { Config } from '../config/load.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Groups tools in the catalog (`GET /tools`) and the dashboard. */
+export const TOOL_CATEGORIES = ['utility', 'web', 'messaging', 'staff', 'support', 'scheduling'] as const;
+export type ToolCategory = (typeof TOOL_CATEGORIES)[number];
+
+/** Tool names as models and agent configurations spell them (the agents module uses the same rule). */
+export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** What a tool gets besides its arguments: who is calling, within which run, and the process's handles. */
+export interface ToolContext {
+  orgId: string;
+  agentId: string;
+  runId: string;
+  toolCallId: string;
+  /** Aborted when the run is canceled or the tool's own time limit passes. */
+  signal: AbortSignal;
+  /** Open every write with `database.withOrg(orgId, …)`. */
+  database: Database;
+  config: Config;
+  logger: Logger;
+}
+
+/**
+ * A tool: its schemas, the flags the run engine and the agents module act on, and its code.
+ * `execute` receives arguments already validated (and defaulted) by `inputSchema`.
+ */
+export interface ToolDefinition<I = unknown, O = unknown> {
+  /** Lowercase snake_case, unique in the registry: what the model calls. */
+  name: string;
+  category: ToolCategory;
+  /** Read by the model to decide when to call the tool: say what it does and what it returns. */
+  description: string;
+  inputSchema: z.ZodType<I>;
+  /** When given, the output is checked against it; a mismatch is a tool failure. */
+  outputSchema?: z.ZodType<O>;
+  /** Roles that may add this tool to an agent (see docs/tools.md for each built-in's choice). */
+  grantRoles: readonly Role[];
+  /** The run engine asks a person before each call. */
+  requiresApproval: boolean;
+  /** Safe to call again with the same arguments after an interruption (the engine retries only these). */
+  idempotent: boolean;
+  /** Wall-clock limit of one call; past it the call fails with code `timeout`. */
+  timeoutMs: number;
+  // Method syntax on purpose: a ToolDefinition<{a: string}> must fit where a ToolDefinition is expected.
+  execute(input: I, ctx: ToolContext): Promise<O>;
+}
+
+/**
+ * Declares a tool. Checks what a registry cannot fix later (name, limits, roles) and freezes the
+ * definition, so a tool's flags cannot change behind the catalog's back.
+ */
+export function defineTool<I, O>(def: ToolDefinition<I, O>): ToolDefinition {
+  if (!TOOL_NAME_RE.test(def.name)) throw new Error(`defineTool: "${def.name}" is not a tool name (lowercase letters, digits and _)`);
+  if (!Number.isInteger(def.timeoutMs) || def.timeoutMs < 1) throw new Error(`defineTool(${def.name}): timeoutMs must be a positive integer`);
+  if (def.grantRoles.length === 0) throw new Error(`defineTool(${def.name}): grantRoles must name at least one role`);
+  if (!def.description.trim()) throw new Error(`defineTool(${def.name}): a description is required (the model reads it)`);
+  return Object.freeze({ ...def, grantRoles: Object.freeze([...def.grantRoles]) }) as ToolDefinition;
+}

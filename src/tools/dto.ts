@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { problemResponses } from '../api/problem.js';
+import { ROLES } from '../auth/roles.js';
+import { pageQuery } from '../shared/pagination.js';
+import { TOOL_CATEGORIES } from './define.js';
+import { FOLLOW_UP_SORTS, FOLLOW_UP_STATUSES } from './follow-ups.js';
+import { allowlistSchema } from './net/allowlist.js';
+import { NOTIFICATION_LEVELS } from './notifications.js';
+import { EMAIL_STATUSES } from './outbox.js';
+import { TICKET_PRIORITIES, TICKET_STATUSES } from './tickets.js';
+
+/** The tools API's wire shapes. Dates leave as ISO strings. */
+export const errors = problemResponses;
+/** Plain strings, so a malformed id answers 404 like an unknown one (uuidOr404 in the handler). */
+export const idParams = z.object({ id: z.string().max(100) });
+
+const isoDate = z.date().transform((d) => d.toISOString()).pipe(z.string());
+const isoDateOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const toolInfoSchema = z
+  .object({
+    name: z.string(),
+    category: z.enum(TOOL_CATEGORIES),
+    description: z.string(),
+    inputSchema: jsonObject.describe('JSON Schema (draft-07) of the arguments'),
+    outputSchema: jsonObject.nullable().describe('JSON Schema of the result, when the tool declares one'),
+    grantRoles: z.array(z.enum(ROLES)).describe('Roles that may add this tool to an agent'),
+    requiresApproval: z.boolean().describe('A person approves each call before it runs'),
+    idempotent: z.boolean().describe('Retried automatically after an interruption'),
+    timeoutMs: z.number().int(),
+  })
+  .meta({ id: 'Tool' });
+
+export const toolSettingsSchema = z.object({ httpAllowlist: z.array(z.string()), updatedAt: isoDateOrNull }).meta({ id: 'ToolSettings' });
+export const toolSettingsBody = z.object({ httpAllowlist: allowlistSchema });
+
+export const notificationSchema = z
+  .object({
+    id: z.uuid(),
+    userId: z.uuid().nullable().describe('null: for everyone in the organization'),
+    title: z.string(),
+    body: z.string(),
+    level: z.enum(NOTIFICATION_LEVELS),
+    data: jsonObject,
+    runId: z.uuid().nullable(),
+    readAt: isoDateOrNull.describe('Shared by everyone for a notification addressed to everyone'),
+    createdAt: isoDate,
+  })
+  .meta({ id: 'Notification' });
+
+export const listNotificationsQuery = pageQuery.extend({
+  unread: z.stringbool().optional().describe('true: only unread ones'),
+  level: z.enum(NOTIFICATION_LEVELS).optional(),
+});
+
+export const ticketSchema = z
+  .object({
+    id: z.uuid(),
+    subject: z.string(),
+    description: z.string(),
+    priority: z.enum(TICKET_PRIORITIES),
+    status: z.enum(TICKET_STATUSES),
+    requester: jsonObject,
+    agentId: z.uuid().nullable(),
+    runId: z.uuid().nullable(),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+  })
+  .meta({ id: 'SupportTicket' });
+
+export const listTicketsQuery = pageQuery.extend({ status: z.enum(TICKET_STATUSES).optional(), priority: z.enum(TICKET_PRIORITIES).optional() });
+export const updateTicketBody = z.object({ status: z.enum(TICKET_STATUSES).optional(), priority: z.enum(TICKET_PRIORITIES).optional() });
+
+export const outboxEmailSchema = z
+  .object({
+    id: z.uuid(),
+    to: z.array(z.string()),
+    subject: z.string(),
+    text: z.string(),
+    html: z.string().nullable(),
+    status: z.enum(EMAIL_STATUSES).describe('kept: no SMTP configured, the mail waits here; sent; failed'),
+    error: z.string().nullable(),
+    messageId: z.string().nullable(),
+    runId: z.uuid().nullable(),
+    createdAt: isoDate,
+    sentAt: isoDateOrNull,
+  })
+  .meta({ id: 'OutboxEmail' });
+
+export const listOutboxQuery = pageQuery.extend({ status: z.enum(EMAIL_STATUSES).optional() });
+
+export const followUpSchema = z
+  .object({
+    id: z.uuid(),
+    agentId: z.uuid().nullable(),
+    runId: z.uuid().nullable(),
+    dueAt: isoDate,
+    note: z.string(),
+    contact: jsonObject,
+    status: z.enum(FOLLOW_UP_STATUSES),
+    createdAt: isoDate,
+  })
+  .meta({ id: 'FollowUp' });
+
+/** Soonest first by default (sortBy dueAt, sortOrder asc), unlike the newest-first lists. */
+export const listFollowUpsQuery = pageQuery.extend({
+  status: z.enum(FOLLOW_UP_STATUSES).optional(),
+  sortBy: z.enum(FOLLOW_UP_SORTS).default('dueAt'),
+  sortOrder: z.enum(['asc', 'desc']).default('asc'),
+});

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { actorOf } from '../api/access.js';
+import type { AppContext } from '../app.js';
+import { pageOf } from '../shared/pagination.js';
+import { errors, followUpSchema, listFollowUpsQuery, listOutboxQuery, outboxEmailSchema } from './dto.js';
+
+/**
+ * /outbox (admins: mail bodies are other people's correspondence) and /follow-ups (everyone),
+ * the records send_email and schedule_follow_up keep.
+ */
+export function registerRecordRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tools = () => ctx.services.tools;
+
+  r.get(
+    '/outbox',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['outbox'],
+        summary: 'Mail agents sent or, without SMTP configured, kept here (newest first; filter by status)',
+        querystring: listOutboxQuery,
+        response: { 200: pageOf(outboxEmailSchema), ...errors },
+      },
+    },
+    async (req) => tools().outbox.list(actorOf(req), req.query),
+  );
+
+  r.get(
+    '/follow-ups',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['follow-ups'],
+        summary: 'Follow-ups agents scheduled, soonest first (filter by status)',
+        querystring: listFollowUpsQuery,
+        response: { 200: pageOf(followUpSchema), ...errors },
+      },
+    },
+    async (req) => tools().followUps.list(actorOf(req), req.query),
+  );
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, seedMember, type TestApp } from '../../test/helpers/app.js';
+import type { Config } from '../config/load.js';
+import type { ToolContext } from './define.js';
+import { outboxEmails } from './schema.js';
+
+interface Received {
+  from: string;
+  to: string[];
+  data: string;
+}
+
+/** Just enough SMTP for nodemailer (EHLO, MAIL, RCPT, DATA, QUIT; no STARTTLS offered). */
+function startSmtpSink(): Promise<{ port: number; messages: Received[]; close: () => Promise<void> }> {
+  const messages: Received[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const reply = (line: string) => socket.write(`${line}\r\n`);
+    let buffer = '';
+    let inData = false;
+    let current: Received = { from: '', to: [], data: '' };
+    reply('220 sink.test ESMTP');
+    socket.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          messages.push({ ...current, data: buffer.slice(0, end) });
+          current = { from: '', to: [], data: '' };
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          reply('250 2.0.0 queued as 42');
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        const address = /<([^>]*)>/.exec(line)?.[1] ?? '';
+        if (verb === 'MAIL') current.from = address;
+        if (verb === 'RCPT') current.to.push(address);
+        if (verb === 'DATA') inData = true;
+        if (verb === 'QUIT') {
+          reply('221 bye');
+          socket.end();
+          return;
+        }
+        const answers: Record<string, string> = { EHLO: '250-sink.test\r\n250 8BITMIME', HELO: '250 OK', RSET: '250 OK', NOOP: '250 OK', MAIL: '250 OK', RCPT: '250 OK', DATA: '354 go ahead' };
+        reply(answers[verb] ?? '502 not implemented');
+      }
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        messages,
+        close: () => {
+          for (const s of sockets) s.destroy();
+          return new Promise((r) => server.close(() => r()));
+        },
+      }),
+    ),
+  );
+}
+
+describe('send_email', () => {
+  let t: TestApp;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let orgId: string;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+    sink = await startSmtpSink();
+    orgId = (await seedMember(t.ctx)).orgId;
+  });
+  afterAll(async () => {
+    await sink.close();
+    await t.close();
+  });
+
+  const ctx = (config: Partial<Config> = {}): ToolContext => ({
+    orgId,
+    agentId: randomUUID(),
+    runId: randomUUID(),
+    toolCallId: randomUUID(),
+    signal: new AbortController().signal,
+    database: t.ctx.database,
+    config: { ...t.ctx.config, ...config },
+    logger: t.ctx.logger,
+  });
+  const rowOf = async (id: string) => (await t.ctx.database.withOrg(orgId, (tx) => tx.select().from(outboxEmails).where(eq(outboxEmails.id, id))))[0]!;
+
+  it('keeps the mail in the outbox when no SMTP server is configured', async () => {
+    const context = ctx();
+    const res = await t.ctx.services.tools.execute('send_email', { to: 'ada@example.com', subject: 'Hello', text: 'Body' }, context);
+    expect(res).toMatchObject({ ok: true, output: { status: 'kept', kept: true, messageId: null } });
+    const row = await rowOf((res as { output: { id: string } }).output.id);
+    expect(row).toMatchObject({ status: 'kept', to: ['ada@example.com'], subject: 'Hello', text: 'Body', html: null, runId: context.runId, sentAt: null });
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it('sends through SMTP_URL and records it as sent', async () => {
+    const res = await t.ctx.services.tools.execute(
+      'send_email',
+      { to: ['ada@example.com', 'bo@example.com'], subject: 'Quarterly report', text: 'Plain body', html: '<p>HTML body</p>' },
+      ctx({ SMTP_URL: `smtp://127.0.0.1:${sink.port}`, SMTP_FROM: 'Troupe <agents@example.com>' }),
+    );
+    expect(res).toMatchObject({ ok: true, output: { status: 'sent', kept: false, messageId: expect.stringContaining('@') } });
+    expect(sink.messages).toHaveLength(1);
+    const mail = sink.messages[0]!;
+    expect(mail.from).toBe('agents@example.com');
+    expect(mail.to).toEqual(['ada@example.com', 'bo@example.com']);
+    expect(mail.data).toContain('Subject: Quarterly report');
+    expect(mail.data).toContain('Plain body');
+    expect(mail.data).toContain('<p>HTML body</p>');
+    const row = await rowOf((res as { output: { id: string } }).output.id);
+    expect(row).toMatchObject({ status: 'sent', error: null, to: ['ada@example.com', 'bo@example.com'] });
+    expect(row.sentAt).toBeInstanceOf(Date);
+    expect(row.messageId).toBe((res as { output: { messageId: string } }).output.messageId);
+  });
+
+  it('records a failure and tells the model, without the SMTP password', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const res = await t.ctx.services.tools.execute('send_email', { to: 'ada@example.com', subject: 'Hi', text: 'x' }, ctx({ SMTP_URL: `smtp://mailer:s3cret-pass@127.0.0.1:${port}` }));
+    expect(res).toMatchObject({ ok: false, error: { code: 'tool_failed', message: expect.stringContaining('The mail server did not take the message') } });
+    expect(JSON.stringify(res)).not.toContain('s3cret-pass');
+    const [row] = await t.ctx.database.withOrg(orgId, (tx) => tx.select().from(outboxEmails).where(eq(outboxEmails.status, 'failed')));
+    expect(row!.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('refuses bad recipients, too many, and header injection in the subject', async () => {
+    const call = (args: object) => t.ctx.services.tools.execute('send_email', args, ctx());
+    const paths = async (args: object) => {
+      const res = await call(args);
+      return res.ok ? [] : res.error.issues!.map((i) => i.path);
+    };
+    expect(await paths({ to: 'not-an-address', subject: 's', text: 't' })).toEqual(['input.to']);
+    expect(await paths({ to: Array.from({ length: 51 }, (_, i) => `u${i}@example.com`), subject: 's', text: 't' })).toEqual(['input.to']);
+    expect(await paths({ to: 'a@example.com', subject: 'Hi\r\nBcc: all@example.com', text: 't' })).toEqual(['input.subject']);
+  });
+});
