@@ -69,11 +69,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
   await models.syncCatalog();
   const orgs = new OrgService(database, config, logger);
   const auth = new AuthService(database, tokens, config, orgs);
-  const agents = new AgentService(database);
+  const tools = new ToolService(database, config, logger);
+  const agents = new AgentService(database, tools);
   const audit = new AuditService(database);
   auth.setAudit(audit);
   const billing = new BillingService(database, models, audit);
-  const tools = new ToolService(database, config, logger);
   const conversations = new ConversationService(database);
   const runBus = new RunBus();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

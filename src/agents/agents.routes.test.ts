@@ -68,7 +68,7 @@ describe('POST /agents', () => {
       topP: 0.9,
       instructions: 'Be useful.',
       personality: { traits: ['curious', 'Curious', 'kind'], tone: 'friendly', behavior: 'asks first', languageStyle: 'short sentences' },
-      tools: ['web_search', 'send_email', 'web_search'],
+      tools: ['calculator', 'send_email', 'calculator'],
       memory: { historyLength: 50, contextBudget: 8000 },
       limits: { maxSteps: 20, timeoutSeconds: 600, actionsPerMinute: 10, actionsPerHour: 100, monthlyBudgetMicros: 25_000_000 },
       tags: ['sales', 'Sales', 'eu'],
@@ -79,7 +79,7 @@ describe('POST /agents', () => {
       ...body,
       fallbackModels: ['groq:llama-3.3-70b-versatile', 'google:gemini-2.0-flash', 'ollama:llama3.2:3b'],
       personality: { ...body.personality, traits: ['curious', 'kind'] },
-      tools: ['web_search', 'send_email'],
+      tools: ['calculator', 'send_email'],
       tags: ['sales', 'eu'],
     });
     const got = json<Agent>(await call('GET', `/agents/${agent.id}`, roles.viewer));

@@ -49,11 +49,30 @@ async function guardName<T>(name: string, write: PromiseLike<T>): Promise<T> {
  * Every call runs in `withOrg(actor.orgId)` and also filters on org_id, so another
  * organization's agent is simply not found. Inputs are the validated shapes from dto.ts.
  */
+/** What the agents module needs from the tool registry: which names exist and who may grant them. */
+export interface ToolValidator {
+  validateAgentTools(names: string[], actorRole: Actor['role']): { path: string; message: string }[];
+}
+
 export class AgentService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly tools: ToolValidator | null = null,
+  ) {}
+
+  /** 400 naming `body.tools.N` for a tool that does not exist or that the actor's role may not grant. */
+  private checkTools(actor: Actor, names: string[] | undefined) {
+    if (!names || !this.tools) return;
+    const problems = this.tools.validateAgentTools(names, actor.role);
+    if (problems.length) {
+      const errors = problems.map((p) => ({ path: p.path.startsWith('body.') ? p.path : `body.${p.path}`, message: p.message }));
+      throw new AppError(400, 'invalid_tools', `${errors[0]!.path}: ${errors[0]!.message}`, errors);
+    }
+  }
 
   /** Creates an agent at version 1 (change note "Created"). 409 agent_name_taken on a live duplicate name. */
   async create(actor: Actor, input: CreateAgentInput): Promise<Agent> {
+    this.checkTools(actor, input.tools);
     return this.database.withOrg(actor.orgId, async (tx) => {
       const snapshot = snapshotOf(input);
       const [row] = await guardName(
@@ -94,6 +113,7 @@ export class AgentService {
    * is given and stale; 409 agent_name_taken on a rename to a taken name.
    */
   async update(actor: Actor, id: string, patch: UpdateAgentInput): Promise<Agent> {
+    this.checkTools(actor, patch.tools);
     return this.database.withOrg(actor.orgId, async (tx) => {
       const row = await this.load(tx, actor, id, { forUpdate: true });
       if (patch.expectedVersion !== undefined && patch.expectedVersion !== row.version) {

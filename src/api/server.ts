@@ -13,6 +13,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from '../agents/routes.js';
 import { registerAuditRoutes } from '../audit/routes.js';
+import { registerConversationRoutes } from '../conversations/routes.js';
 import { registerBillingRoutes } from '../billing/routes.js';
 import type { AppContext } from '../app.js';
 import { registerAuthRoutes } from '../auth/routes.js';
@@ -121,6 +122,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerModelRoutes(api, ctx);
       registerToolRoutes(api, ctx);
       registerRunRoutes(api, ctx);
+      registerConversationRoutes(api, ctx);
       registerBillingRoutes(api, ctx);
       registerAuditRoutes(api, ctx);
     },

@@ -1,8 +1,12 @@
 import type { ModelMessage } from 'ai';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
 import type { Agent } from '../agents/dto.js';
 import type { Database, Tx } from '../db/client.js';
-import { notFound } from '../shared/errors.js';
+import { roleAtLeast, type Actor } from '../auth/roles.js';
+import { conflict, notFound } from '../shared/errors.js';
+import { UUID_RE } from '../shared/ids.js';
+import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
+import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
 import { cutIndex } from './memory.js';
 import { conversations, messages } from './schema.js';
 
@@ -19,9 +23,127 @@ const textOf = (content: unknown): string =>
           .join('\n')
       : '';
 
-/** Conversations and their messages, as the run engine reads and writes them. */
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+
+/**
+ * Who sees a conversation: its own person; admins and owners see every conversation of the
+ * organization; API keys see the conversations made with a key (userId null).
+ */
+function visibleTo(actor: Actor): SQL | undefined {
+  if (roleAtLeast(actor.role, 'admin')) return undefined;
+  return actor.userId ? eq(conversations.userId, actor.userId) : sql`${conversations.userId} is null`;
+}
+
+/** Conversations and their messages: the chat API's data, and what the run engine reads and writes. */
 export class ConversationService {
   constructor(private readonly database: Database) {}
+
+  async create(actor: Actor, agentId: string, title?: string): Promise<ConversationRow> {
+    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx.insert(conversations).values({ orgId: actor.orgId, agentId, userId: actor.userId, ...(title ? { title } : {}) }).returning(),
+    );
+    return row!;
+  }
+
+  async get(actor: Actor, id: string): Promise<ConversationRow> {
+    if (!UUID_RE.test(id)) throw notFound('Conversation');
+    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx.select().from(conversations).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, id), visibleTo(actor))),
+    );
+    if (!row) throw notFound('Conversation');
+    return row;
+  }
+
+  /** Most recently active first; filter by agent and (admins) by user. */
+  async list(actor: Actor, q: PageQuery & { agentId?: string; userId?: string }): Promise<Page<ConversationRow>> {
+    assertOneOfOffsetCursor(q);
+    const sort = timestampSort(conversations.updatedAt);
+    const where = and(
+      eq(conversations.orgId, actor.orgId),
+      visibleTo(actor),
+      q.agentId ? eq(conversations.agentId, q.agentId) : undefined,
+      q.userId ? eq(conversations.userId, q.userId) : undefined,
+    );
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(conversations).where(where);
+      const rows = await tx
+        .select({ row: conversations, id: conversations.id, sortKey: sort.key })
+        .from(conversations)
+        .where(and(where, q.cursor ? keysetAfter(sort, conversations.id, q.sortOrder, q.cursor) : undefined))
+        .orderBy(...keysetOrder(sort, conversations.id, q.sortOrder))
+        .limit(q.limit + 1)
+        .offset(q.offset ?? 0);
+      return toPage(rows, q, total, (r) => r.row);
+    });
+  }
+
+  async rename(actor: Actor, id: string, title: string): Promise<ConversationRow> {
+    const conv = await this.get(actor, id);
+    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx.update(conversations).set({ title, updatedAt: sql`now()` }).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, conv.id))).returning(),
+    );
+    return row!;
+  }
+
+  async remove(actor: Actor, id: string): Promise<void> {
+    const conv = await this.get(actor, id);
+    await this.database.withOrg(actor.orgId, (tx) => tx.delete(conversations).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, conv.id))));
+  }
+
+  /** Messages in order (oldest first by default), paged by `seq`: `before`/`after` a seq, or offset. */
+  async messages(actor: Actor, id: string, q: { limit: number; after?: number; before?: number; order: 'asc' | 'desc' }): Promise<{ items: MessageRow[]; total: number }> {
+    const conv = await this.get(actor, id);
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const where = and(
+        eq(messages.orgId, actor.orgId),
+        eq(messages.conversationId, conv.id),
+        q.after !== undefined ? gt(messages.seq, q.after) : undefined,
+        q.before !== undefined ? lt(messages.seq, q.before) : undefined,
+      );
+      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(messages).where(and(eq(messages.orgId, actor.orgId), eq(messages.conversationId, conv.id)));
+      const items = await tx
+        .select()
+        .from(messages)
+        .where(where)
+        .orderBy(q.order === 'asc' ? asc(messages.seq) : desc(messages.seq))
+        .limit(q.limit);
+      return { items, total };
+    });
+  }
+
+  /** Adds the person's message; the chat run that answers it is created next. */
+  async addUserMessage(actor: Actor, id: string, text: string): Promise<ConversationRow> {
+    const conv = await this.get(actor, id);
+    await this.database.withOrg(actor.orgId, async (tx) => {
+      await this.append(tx, actor.orgId, conv.id, [{ message: { role: 'user', content: text } }]);
+      // The first message names an untitled conversation.
+      if (conv.messageCount === 0 && conv.title === 'New conversation') {
+        await tx.update(conversations).set({ title: text.slice(0, 80) }).where(eq(conversations.id, conv.id));
+      }
+    });
+    return conv;
+  }
+
+  /**
+   * Removes the last reply (everything after the last user message) so it can be generated again;
+   * returns that user message's text. 409 when there is no user message to answer.
+   */
+  async dropLastReply(actor: Actor, id: string): Promise<{ conversation: ConversationRow; text: string }> {
+    const conv = await this.get(actor, id);
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const [last] = await tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.orgId, actor.orgId), eq(messages.conversationId, conv.id), eq(messages.role, 'user')))
+        .orderBy(desc(messages.seq))
+        .limit(1);
+      if (!last) throw conflict('There is no message to answer yet', 'nothing_to_regenerate');
+      await tx.delete(messages).where(and(eq(messages.orgId, actor.orgId), eq(messages.conversationId, conv.id), gt(messages.seq, last.seq)));
+      await tx.update(conversations).set({ messageCount: last.seq, updatedAt: sql`now()` }).where(eq(conversations.id, conv.id));
+      return { conversation: conv, text: last.text };
+    });
+  }
 
   /**
    * The conversation's history for the model: messages after the summarized part, cut to the

@@ -1,4 +1,3 @@
-import { tool } from 'ai';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -7,38 +6,47 @@ import { modelsPort, scriptedModel, type Turn } from '../../test/helpers/scripte
 import { ledgerEntries } from '../billing/schema.js';
 import { InProcessDispatcher } from './dispatcher.js';
 import { RunExecutor } from './engine/executor.js';
-import type { ToolsPort } from './engine/ports.js';
+import { defineTool } from '../tools/define.js';
+import type { ToolService } from '../tools/service.js';
 import { approvals, runEvents, runs, runSteps } from './schema.js';
 
-/** Test tools beside the real registry: one needing approval, one non-idempotent with a visible side effect. */
-function testTools(real: ToolsPort) {
+/** Test tools registered beside the built-ins: one needing approval, two with visible side effects. */
+function registerTestTools(registry: ToolService) {
   const effects: string[] = [];
   let hang: Promise<void> | null = null;
-  const extra = {
-    transfer_money: { def: { name: 'transfer_money', requiresApproval: true, idempotent: false, grantRoles: ['admin', 'owner'] }, schema: z.object({ amount: z.number() }) },
-    record_effect: { def: { name: 'record_effect', requiresApproval: false, idempotent: false, grantRoles: ['admin', 'owner'] }, schema: z.object({ label: z.string() }) },
-    lookup: { def: { name: 'lookup', requiresApproval: false, idempotent: true, grantRoles: ['admin', 'owner'] }, schema: z.object({ key: z.string() }) },
-  } as const;
-  const port: ToolsPort = {
-    get: (name) => (name in extra ? extra[name as keyof typeof extra].def : real.get(name)),
-    aiSdkTools: (names) => ({
-      ...real.aiSdkTools(names.filter((n) => !(n in extra))),
-      ...Object.fromEntries(names.filter((n) => n in extra).map((n) => [n, tool({ description: n, inputSchema: extra[n as keyof typeof extra].schema as z.ZodType<Record<string, unknown>> })])),
+  const base = { category: 'utility' as const, grantRoles: ['admin', 'owner'] as const, timeoutMs: 60_000 };
+  registry.register(
+    defineTool({
+      ...base,
+      name: 'transfer_money',
+      description: 'Moves money (needs a person to approve)',
+      inputSchema: z.object({ amount: z.number() }),
+      requiresApproval: true,
+      idempotent: false,
+      async execute({ amount }) {
+        effects.push(`transfer:${amount}`);
+        return { transferred: amount };
+      },
     }),
-    async execute(name, args, ctx) {
-      if (!(name in extra)) return real.execute(name, args, ctx);
-      const a = args as { amount?: number; label?: string; key?: string };
-      if (name === 'record_effect' || name === 'lookup') {
-        effects.push(`${name}:${a.label ?? a.key}`);
-        if (hang) await hang;
-        return { ok: true, output: { recorded: a.label ?? a.key } };
-      }
-      effects.push(`transfer:${a.amount}`);
-      return { ok: true, output: { transferred: a.amount } };
-    },
-  };
+  );
+  for (const [name, idempotent] of [['record_effect', false], ['lookup', true]] as const) {
+    registry.register(
+      defineTool({
+        ...base,
+        name,
+        description: `${name} (records a visible side effect)`,
+        inputSchema: z.object({ label: z.string().optional(), key: z.string().optional() }),
+        requiresApproval: false,
+        idempotent,
+        async execute(a) {
+          effects.push(`${name}:${a.label ?? a.key}`);
+          if (hang) await hang;
+          return { recorded: a.label ?? a.key };
+        },
+      }),
+    );
+  }
   return {
-    port,
     effects,
     /** Makes record_effect/lookup block until released (to stop a run between a tool's start and end). */
     hangUntil(p: Promise<void> | null) {
@@ -50,12 +58,12 @@ function testTools(real: ToolsPort) {
 describe('run engine', () => {
   let t: TestApp;
   let owner: Member;
-  let tools: ReturnType<typeof testTools>;
+  let tools: ReturnType<typeof registerTestTools>;
 
   beforeAll(async () => {
     t = await createTestApp('postgres');
     owner = await seedMember(t.ctx, 'owner');
-    tools = testTools(t.ctx.services.tools as unknown as ToolsPort);
+    tools = registerTestTools(t.ctx.services.tools);
   });
   afterAll(() => t.close());
 
@@ -64,7 +72,7 @@ describe('run engine', () => {
     const script = scriptedModel(turns);
     const s = t.ctx.services;
     const executor = new RunExecutor(
-      { database: t.ctx.database, config: t.ctx.config, logger: t.ctx.logger, bus: s.runBus, agents: s.agents, models: modelsPort(script.model), tools: tools.port, billing: s.billing, audit: s.audit, conversations: s.conversations },
+      { database: t.ctx.database, config: t.ctx.config, logger: t.ctx.logger, bus: s.runBus, agents: s.agents, models: modelsPort(script.model), tools: s.tools, billing: s.billing, audit: s.audit, conversations: s.conversations },
       workerId,
     );
     const dispatcher = new InProcessDispatcher(executor, t.ctx.database, t.ctx.logger);

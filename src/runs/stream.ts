@@ -19,6 +19,8 @@ export async function streamRunEvents(ctx: AppContext, actor: Actor, run: RunRow
   let ended = false;
   const buffered: LiveEvent[] = [];
   let replaying = true;
+  // Wakes the poll loop the moment the final event is delivered, instead of after the interval.
+  let wake = () => {};
 
   const deliver = (e: LiveEvent) => {
     if (e.seq !== undefined) {
@@ -26,7 +28,10 @@ export async function streamRunEvents(ctx: AppContext, actor: Actor, run: RunRow
       last = e.seq;
     }
     sse.send({ id: e.seq, type: e.type, data: e.data });
-    if (e.type === 'run.finished' || e.type === 'run.waiting') ended = true;
+    if (e.type === 'run.finished' || e.type === 'run.waiting') {
+      ended = true;
+      wake();
+    }
   };
   const off = ctx.services.runBus.subscribe(run.id, (e) => (replaying ? buffered.push(e) : deliver(e)));
 
@@ -43,7 +48,16 @@ export async function streamRunEvents(ctx: AppContext, actor: Actor, run: RunRow
       if (FINAL.has(fresh.status) || fresh.status === 'waiting_approval') ended = true;
     }
     while (!ended && !sse.isClosed) {
-      await Promise.race([sse.done, new Promise((r) => setTimeout(r, POLL_MS))]);
+      await Promise.race([
+        sse.done,
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
+      ]);
       if (sse.isClosed) break;
       await catchUp();
     }

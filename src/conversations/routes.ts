@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../api/access.js';
+import { problemResponses } from '../api/problem.js';
+import type { AppContext } from '../app.js';
+import type { Actor } from '../auth/roles.js';
+import { conflict } from '../shared/errors.js';
+import { uuidOr404 } from '../shared/ids.js';
+import { pageOf, pageQuery } from '../shared/pagination.js';
+import { runSchema } from '../runs/dto.js';
+import { streamRunEvents } from '../runs/stream.js';
+
+const iso = z.date().transform((d) => d.toISOString()).pipe(z.string());
+const isoOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());
+
+export const conversationSchema = z
+  .object({
+    id: z.uuid(),
+    agentId: z.uuid(),
+    userId: z.uuid().nullable(),
+    title: z.string(),
+    summary: z.string().describe('Running summary of the turns no longer sent to the model verbatim'),
+    messageCount: z.number().int(),
+    lastMessageAt: isoOrNull,
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .meta({ id: 'Conversation' });
+
+export const messageSchema = z
+  .object({
+    id: z.uuid(),
+    seq: z.number().int(),
+    role: z.enum(['user', 'assistant', 'tool']),
+    content: z.unknown().describe('The message in AI SDK ModelMessage form: text, or parts (text, tool-call, tool-result)'),
+    text: z.string(),
+    runId: z.uuid().nullable(),
+    inputTokens: z.number().int().nullable(),
+    outputTokens: z.number().int().nullable(),
+    costMicros: z.number().int().nullable().describe('Billed cost of the reply, micro-dollars (on the last assistant message of a run)'),
+    createdAt: iso,
+  })
+  .meta({ id: 'Message' });
+
+const idParams = z.object({ id: z.string() });
+const tags = ['conversations'];
+const sendResponse = z.object({ run: runSchema, conversationId: z.uuid() });
+
+/**
+ * Conversations with agents. Sending a message starts a chat run; with `Accept:
+ * text/event-stream` the reply streams back (text deltas, tool calls and results, usage and
+ * cost, then run.finished), otherwise the answer is 202 with the run (or, with ?wait=true, the
+ * finished run).
+ */
+export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const conversations = ctx.services.conversations;
+
+  r.post(
+    '/conversations',
+    {
+      config: { access: 'member', audit: { action: 'conversation.created', targetType: 'conversation' } },
+      schema: { tags, summary: 'Start a conversation with an agent', body: z.object({ agentId: z.uuid(), title: z.string().trim().min(1).max(200).optional() }), response: { 201: conversationSchema, ...problemResponses } },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      await ctx.services.agents.get(actor, req.body.agentId);
+      return reply.code(201).send(await conversations.create(actor, req.body.agentId, req.body.title));
+    },
+  );
+
+  r.get(
+    '/conversations',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Your conversations (admins: everyone\'s), most recently active first',
+        querystring: pageQuery.extend({ agentId: z.uuid().optional(), userId: z.uuid().optional() }),
+        response: { 200: pageOf(conversationSchema), ...problemResponses },
+      },
+    },
+    async (req) => conversations.list(actorOf(req), req.query),
+  );
+
+  r.get(
+    '/conversations/:id',
+    { config: { access: 'viewer' }, schema: { tags, summary: 'One conversation', params: idParams, response: { 200: conversationSchema, ...problemResponses } } },
+    async (req) => conversations.get(actorOf(req), req.params.id),
+  );
+
+  r.patch(
+    '/conversations/:id',
+    {
+      config: { access: 'member', audit: { action: 'conversation.renamed', targetType: 'conversation' } },
+      schema: { tags, summary: 'Rename', params: idParams, body: z.object({ title: z.string().trim().min(1).max(200) }), response: { 200: conversationSchema, ...problemResponses } },
+    },
+    async (req) => conversations.rename(actorOf(req), req.params.id, req.body.title),
+  );
+
+  r.delete(
+    '/conversations/:id',
+    {
+      config: { access: 'member', audit: { action: 'conversation.deleted', targetType: 'conversation' } },
+      schema: { tags, summary: 'Delete with its messages', params: idParams, response: { 204: z.null(), ...problemResponses } },
+    },
+    async (req, reply) => {
+      await conversations.remove(actorOf(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/conversations/:id/messages',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Messages in order; page with after/before (a seq)',
+        params: idParams,
+        querystring: z.object({
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+          after: z.coerce.number().int().min(0).optional(),
+          before: z.coerce.number().int().min(1).optional(),
+          order: z.enum(['asc', 'desc']).default('asc'),
+        }),
+        response: { 200: z.object({ items: z.array(messageSchema), total: z.number().int() }), ...problemResponses },
+      },
+    },
+    async (req) => conversations.messages(actorOf(req), req.params.id, req.query),
+  );
+
+  const send = async (req: FastifyRequest, reply: FastifyReply, actor: Actor, conversationId: string, agentId: string, text: string, wait: boolean) => {
+    const { run } = await ctx.services.runs.create(actor, agentId, { task: text }, { source: 'chat', conversationId });
+    if (String(req.headers.accept ?? '').includes('text/event-stream')) return streamRunEvents(ctx, actor, run, req, reply);
+    if (!wait) return reply.code(202).send({ run, conversationId });
+    const rested = await ctx.services.runs.waitForRest(actor, run.id, ctx.config.TROUPE_RUN_WAIT_SECONDS * 1000);
+    return reply.code(rested.status === 'queued' || rested.status === 'running' ? 202 : 200).send({ run: rested, conversationId });
+  };
+
+  r.post(
+    '/conversations/:id/messages',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags,
+        summary: 'Send a message; the reply streams back over SSE (Accept: text/event-stream), or 202 with the run',
+        params: idParams,
+        querystring: z.object({ wait: z.stringbool().default(false) }),
+        body: z.object({ content: z.string().trim().min(1).max(100_000) }),
+        response: { 200: sendResponse, 202: sendResponse, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const id = uuidOr404(req.params.id, 'Conversation');
+      const conv = await conversations.get(actor, id);
+      // The agent must be runnable before the message is stored, so a refused send leaves no trace.
+      const agent = await ctx.services.agents.get(actor, conv.agentId);
+      if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
+      await conversations.addUserMessage(actor, id, req.body.content);
+      return send(req, reply, actor, id, conv.agentId, req.body.content, req.query.wait);
+    },
+  );
+
+  r.post(
+    '/conversations/:id/regenerate',
+    {
+      config: { access: 'member' },
+      schema: {
+        tags,
+        summary: 'Replace the last reply with a new one (streams like sending a message)',
+        params: idParams,
+        querystring: z.object({ wait: z.stringbool().default(false) }),
+        response: { 200: sendResponse, 202: sendResponse, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const actor = actorOf(req);
+      const id = uuidOr404(req.params.id, 'Conversation');
+      const conv = await conversations.get(actor, id);
+      const agent = await ctx.services.agents.get(actor, conv.agentId);
+      if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
+      const { text } = await conversations.dropLastReply(actor, id);
+      return send(req, reply, actor, id, conv.agentId, text, req.query.wait);
+    },
+  );
+}
