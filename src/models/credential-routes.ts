@@ -34,7 +34,7 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: AppContext):
   r.put(
     '/credentials/:provider',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'credential.updated', targetType: 'credential' } },
       schema: {
         tags: ['credentials'],
         summary: 'Store or replace this organization’s credential for a provider',
@@ -56,7 +56,7 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: AppContext):
   r.delete(
     '/credentials/:provider',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'credential.deleted', targetType: 'credential' } },
       schema: {
         tags: ['credentials'],
         summary: 'Remove this organization’s credential for a provider (the environment key, if any, applies again)',

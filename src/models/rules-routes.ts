@@ -91,7 +91,7 @@ export function registerClassificationRuleRoutes(app: FastifyInstance, ctx: AppC
   r.post(
     '/classification-rules',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'classification_rule.created', targetType: 'classification_rule' } },
       schema: {
         tags,
         summary: 'Add a classification rule',
@@ -108,7 +108,7 @@ export function registerClassificationRuleRoutes(app: FastifyInstance, ctx: AppC
   r.patch(
     '/classification-rules/:id',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'classification_rule.updated', targetType: 'classification_rule' } },
       schema: {
         tags,
         summary: 'Change a classification rule (the fields given)',
@@ -123,7 +123,7 @@ export function registerClassificationRuleRoutes(app: FastifyInstance, ctx: AppC
   r.delete(
     '/classification-rules/:id',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'classification_rule.deleted', targetType: 'classification_rule' } },
       schema: { tags, summary: 'Remove a classification rule', params: idParams, response: { 204: z.null().describe('Removed'), ...problemResponses } },
     },
     async (request, reply) => {

@@ -36,7 +36,7 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext): void 
   r.put(
     '/tool-settings',
     {
-      config: { access: 'admin' },
+      config: { access: 'admin', audit: { action: 'tool_settings.updated', targetType: 'tool_settings' } },
       schema: {
         tags,
         summary: 'Replace the tool settings (the http allowlist: private hosts and ranges http tools may reach)',

@@ -31,7 +31,7 @@ export function registerTicketRoutes(app: FastifyInstance, ctx: AppContext): voi
   r.patch(
     '/tickets/:id',
     {
-      config: { access: 'member' },
+      config: { access: 'member', audit: { action: 'ticket.updated', targetType: 'ticket' } },
       schema: { tags, summary: "Change a ticket's status or priority", params: idParams, body: updateTicketBody, response: { 200: ticketSchema, ...errors } },
     },
     async (req) => tickets().update(actorOf(req), uuidOr404(req.params.id, 'Ticket'), req.body),

@@ -49,6 +49,11 @@ export interface ProviderStub {
 export interface StubOptions {
   /** Answer when the queue is empty. Default: text "Hello from the stub." with usage 10/5. */
   defaultReply?: StubReply;
+  /**
+   * Decides the reply from the request itself (before the queue): for concurrent load, where a
+   * single queue cannot tell which run a request belongs to. Return undefined to fall through.
+   */
+  respond?: (request: { path: string; body: Record<string, unknown> }) => StubReply | undefined;
   /** Keep `requests`; default true. Turn off for long benchmarks so memory stays flat. */
   record?: boolean;
 }
@@ -214,7 +219,7 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('chat', 404, `No route ${req.method} ${path}`)));
       return;
     }
-    const reply = queue.shift() ?? fallback;
+    const reply = options.respond?.({ path, body }) ?? queue.shift() ?? fallback;
     const n = ++counter;
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     const headers = { ...reply.headers };
@@ -244,7 +249,12 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
       res.end(JSON.stringify(errorBody('chat', 500, `stub failed: ${String(err)}`)));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Keep idle connections longer than the client's pool does (undici: 4 s), so a client never
+  // reuses a socket the server is closing (ECONNRESET under load); many clients connect at once.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.maxConnections = 10_000;
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
 
   return {

@@ -1,0 +1,218 @@
+/**
+ * bench/agent-loop: what durable runs cost over a bare AI SDK loop.
+ *
+ * Each run: 3 model calls and 2 tool calls (calculator) against a local stub speaking the OpenAI
+ * wire format, through the real AI SDK client in both cases.
+ *  1. Zero model latency, runs one after another: median ms per run and per step, bare vs the
+ *     engine with every step persisted (PostgreSQL and PGlite). Target on PostgreSQL: at most
+ *     1.5 ms added per step at the median.
+ *  2. 200 ms model latency, 200 runs at once: wall time of both. Target: engine within 1.3x bare.
+ *     Also the peak heap per in-flight run.
+ *
+ * Usage: npx tsx bench/agent-loop.ts [--runs 300] [--concurrent 200] [--latency 200] [--db both|postgres|pglite]
+ * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created and dropped).
+ */
+import { createOpenAI } from '@ai-sdk/openai';
+import { stepCountIs, streamText, tool } from 'ai';
+import pg from 'pg';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createAgentSchema } from '../src/agents/dto.js';
+import { createContext, type AppContext } from '../src/app.js';
+import type { Actor } from '../src/auth/roles.js';
+import { memberships, organizations, users } from '../src/auth/schema.js';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/shared/logger.js';
+import { startProviderStub, type ProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '300' },
+    concurrent: { type: 'string', default: '200' },
+    latency: { type: 'string', default: '200' },
+    db: { type: 'string', default: 'both' },
+  },
+});
+const RUNS = Number(args.runs);
+const CONCURRENT = Number(args.concurrent);
+const LATENCY = Number(args.latency);
+const STEPS_PER_RUN = 5;
+
+/** 3 model calls: tool call, tool call, text; decided from how many tool results the request carries. */
+function respond(latencyMs: number) {
+  return ({ body }: { body: Record<string, unknown> }): StubReply => {
+    const messages = (body.messages ?? []) as { role: string }[];
+    const results = messages.filter((m) => m.role === 'tool').length;
+    const base = { usage: { input: 200, output: 20 }, delayMs: latencyMs || undefined };
+    return results < 2 ? { ...base, toolCalls: [{ name: 'calculator', args: { expression: `${results + 1} * 7` } }] } : { ...base, text: 'Done: 14.' };
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
+
+/** The bare loop: the AI SDK runs the tools itself, nothing is stored. */
+async function bareRun(baseURL: string) {
+  const openai = createOpenAI({ apiKey: 'bench', baseURL });
+  const result = streamText({
+    model: openai.chat('gpt-4o-mini'),
+    prompt: 'Compute things',
+    tools: {
+      calculator: tool({
+        description: 'Evaluates arithmetic',
+        inputSchema: z.object({ expression: z.string() }),
+        execute: async ({ expression }) => ({ value: expression.length }),
+      }),
+    },
+    stopWhen: stepCountIs(10),
+    maxRetries: 0,
+  });
+  for await (const _ of result.fullStream) void _;
+  const steps = await result.steps;
+  if (steps.length !== 3) throw new Error(`bare loop made ${steps.length} model calls, expected 3`);
+}
+
+interface Engine {
+  label: string;
+  ctx: AppContext;
+  actor: Actor;
+  agentId: string;
+  cleanup(): Promise<void>;
+}
+
+async function engine(label: string, env: Record<string, string>, stubUrl: string, cleanup: () => Promise<void>): Promise<Engine> {
+  const ctx = await createContext(loadConfig({ TROUPE_SECRET_KEY: 'b'.repeat(64), DATABASE_POOL_SIZE: '20', ...env }), { logger: createLogger('error') });
+  // Runs are driven by the benchmark, not dispatched in the background.
+  ctx.services.runs.setDispatcher({ dispatch() {}, async close() {} });
+  const ids = await ctx.database.system(async (tx) => {
+    const [org] = await tx.insert(organizations).values({ name: 'Bench' }).returning();
+    const [user] = await tx.insert(users).values({ email: `bench-${Date.now()}@example.com`, name: 'Bench', passwordHash: 'x' }).returning();
+    await tx.insert(memberships).values({ orgId: org!.id, userId: user!.id, role: 'owner' });
+    return { orgId: org!.id, userId: user!.id };
+  });
+  const actor: Actor = { orgId: ids.orgId, role: 'owner', userId: ids.userId, apiKeyId: null };
+  await ctx.services.models.putCredential(actor, 'openai', { apiKey: 'sk-bench', baseUrl: `${stubUrl}/v1` });
+  const agent = await ctx.services.agents.create(actor, createAgentSchema.parse({ name: 'Bench agent', model: 'openai:gpt-4o-mini', tools: ['calculator'], limits: { maxSteps: 10, timeoutSeconds: 600 } }));
+  return {
+    label,
+    ctx,
+    actor,
+    agentId: agent.id,
+    async cleanup() {
+      await ctx.close();
+      await cleanup();
+    },
+  };
+}
+
+async function engineRun(e: Engine) {
+  const { run } = await e.ctx.services.runs.create(e.actor, e.agentId, { task: 'Compute things' }, { source: 'api' });
+  await e.ctx.services.executor.execute(e.actor.orgId, run.id);
+  return run.id;
+}
+
+async function checkRun(e: Engine, runId: string) {
+  const run = await e.ctx.services.runs.get(e.actor, runId);
+  if (run.status !== 'succeeded' || run.stepCount !== 3) throw new Error(`${e.label}: run ${runId} ended ${run.status} after ${run.stepCount} model calls: ${JSON.stringify(run.error)}`);
+  const steps = await e.ctx.services.runs.steps(e.actor, runId);
+  if (steps.length !== STEPS_PER_RUN) throw new Error(`${e.label}: ${steps.length} steps persisted, expected ${STEPS_PER_RUN}`);
+}
+
+async function timeEach(n: number, fn: () => Promise<unknown>) {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function concurrent(n: number, fn: () => Promise<unknown>) {
+  global.gc?.();
+  const base = process.memoryUsage().heapUsed;
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 10);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, fn));
+  const wall = performance.now() - t0;
+  clearInterval(sampler);
+  return { wall, perRunKiB: (peak - base) / n / 1024 };
+}
+
+async function main() {
+  const zero = await startProviderStub({ record: false, respond: respond(0) });
+  const slow = await startProviderStub({ record: false, respond: respond(LATENCY) });
+  const engines: Engine[] = [];
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (args.db === 'both' || args.db === 'postgres') {
+    const name = `troupe_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    engines.push(
+      await engine('PostgreSQL', { DATABASE_URL: url.toString() }, zero.url, async () => {
+        const c = new pg.Client({ connectionString: adminUrl });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      }),
+    );
+  }
+  if (args.db === 'both' || args.db === 'pglite') engines.push(await engine('PGlite', { TROUPE_DATA_DIR: 'memory://' }, zero.url, async () => {}));
+
+  console.log(`bench/agent-loop: ${STEPS_PER_RUN} steps per run (3 model calls, 2 tool calls); node ${process.version}; ${RUNS} sequential runs each\n`);
+  const warm = Math.min(30, RUNS);
+  await timeEach(warm, () => bareRun(`${zero.url}/v1`));
+  const bare = await timeEach(RUNS, () => bareRun(`${zero.url}/v1`));
+  const bareMedian = median(bare);
+  const rows: string[][] = [['loop', 'runs/s', 'median ms/run', 'p95 ms/run', 'ms/step', 'added ms/step', 'ratio']];
+  rows.push(['bare AI SDK', (1000 / (bare.reduce((a, b) => a + b, 0) / bare.length)).toFixed(1), bareMedian.toFixed(2), p95(bare).toFixed(2), (bareMedian / STEPS_PER_RUN).toFixed(3), '-', '1.00']);
+  for (const e of engines) {
+    await timeEach(warm, () => engineRun(e));
+    const ids: string[] = [];
+    const times = await timeEach(RUNS, async () => ids.push(await engineRun(e)));
+    for (const id of ids.slice(-5)) await checkRun(e, id);
+    const m = median(times);
+    rows.push([
+      `engine, ${e.label}`,
+      (1000 / (times.reduce((a, b) => a + b, 0) / times.length)).toFixed(1),
+      m.toFixed(2),
+      p95(times).toFixed(2),
+      (m / STEPS_PER_RUN).toFixed(3),
+      ((m - bareMedian) / STEPS_PER_RUN).toFixed(3),
+      (m / bareMedian).toFixed(2),
+    ]);
+  }
+  printTable(rows);
+
+  console.log(`\n${CONCURRENT} runs at once, ${LATENCY} ms model latency`);
+  const bareC = await concurrent(CONCURRENT, () => bareRun(`${slow.url}/v1`));
+  const rowsC: string[][] = [['loop', 'wall ms', 'ratio to bare', 'peak heap KiB per in-flight run']];
+  rowsC.push(['bare AI SDK', bareC.wall.toFixed(0), '1.00', bareC.perRunKiB.toFixed(1)]);
+  for (const e of engines) {
+    await e.ctx.services.models.putCredential(e.actor, 'openai', { apiKey: 'sk-bench', baseUrl: `${slow.url}/v1` });
+    const ids: string[] = [];
+    const c = await concurrent(CONCURRENT, async () => ids.push(await engineRun(e)));
+    for (const id of ids.slice(0, 5)) await checkRun(e, id);
+    rowsC.push([`engine, ${e.label}`, c.wall.toFixed(0), (c.wall / bareC.wall).toFixed(2), c.perRunKiB.toFixed(1)]);
+  }
+  printTable(rowsC);
+
+  for (const e of engines) await e.cleanup();
+  await zero.close();
+  await slow.close();
+}
+
+function printTable(rows: string[][]) {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+}
+
+await main();
