@@ -23,7 +23,7 @@ import type { Actor } from '../src/auth/roles.js';
 import { memberships, organizations, users } from '../src/auth/schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/shared/logger.js';
-import { startProviderStub, type ProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
+import { startProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
 
 const { values: args } = parseArgs({
   options: {
