@@ -87,26 +87,44 @@ describe('chat with an agent over the real OpenAI client', () => {
   });
 
   it('never sends an orphaned tool result, however long the conversation gets', { timeout: 60_000 }, async () => {
-    const id = await newConversation();
-    for (let i = 0; i < 12; i++) {
-      if (i % 2 === 0) stub.enqueue({ toolCalls: [{ id: `call_${i}`, name: 'calculator', args: { expression: `${i} + 1` } }] }, { text: `Result ${i + 1}.` });
-      else stub.enqueue({ text: `Plain answer ${i}.` });
-      const res = await say(id, `Question ${i}`);
-      expect(parseSse(res.body).at(-1)?.data.status).toBe('succeeded');
-    }
-    const bodies = stub.requests.slice(-20).map((q) => (q.body as { messages: { role: string; tool_call_id?: string; tool_calls?: { id: string }[] }[] }).messages);
-    for (const messages of bodies) {
-      const seenCalls = new Set<string>();
-      for (const m of messages) {
-        for (const c of m.tool_calls ?? []) seenCalls.add(c.id);
-        if (m.role === 'tool') expect(seenCalls.has(m.tool_call_id!), JSON.stringify(messages.map((x) => x.role))).toBe(true);
+    // Answers by the request's shape, so summary calls cannot shift a scripted queue: summary
+    // requests (no tools) get a summary; on even questions the model calls the calculator first.
+    const own = await startProviderStub({
+      respond: ({ body }) => {
+        const messages = body.messages as { role: string; content: unknown }[];
+        if (!body.tools) return { text: 'Summary of the earlier questions.' };
+        const last = messages.at(-1)!;
+        if (last.role === 'tool') return { text: 'Here is the result.' };
+        const n = Number(/Question (\d+)/.exec(String(last.content))?.[1]);
+        return n % 2 === 0 ? { toolCalls: [{ id: `call_${n}`, name: 'calculator', args: { expression: `${n} + 1` } }] } : { text: `Plain answer ${n}.` };
+      },
+    });
+    await t.app.inject({ method: 'PUT', url: '/api/v1/credentials/openai', headers: r.admin.headers, payload: { apiKey: 'sk-test', baseUrl: `${own.url}/v1` } });
+    try {
+      const id = await newConversation();
+      for (let i = 0; i < 12; i++) {
+        const res = await say(id, `Question ${i}`);
+        expect(parseSse(res.body).at(-1)?.data.status).toBe('succeeded');
       }
-      // Every call sent has its result sent too.
-      const results = new Set(messages.filter((m) => m.role === 'tool').map((m) => m.tool_call_id));
-      const lastAssistant = messages.filter((m) => m.role === 'assistant' && m.tool_calls?.length).flatMap((m) => m.tool_calls!.map((c) => c.id));
-      for (const callId of lastAssistant) if (messages.at(-1)?.role !== 'assistant') expect(results.has(callId)).toBe(true);
-      // History length 5 (plus the system prompt and, at most, the turn's own tool round trip).
-      expect(messages.filter((m) => m.role !== 'system').length).toBeLessThanOrEqual(7);
+      const chats = own.requests.filter((q) => q.body.tools).map((q) => (q.body as { messages: { role: string; tool_call_id?: string; tool_calls?: { id: string }[] }[] }).messages);
+      expect(chats.length).toBe(18);
+      for (const messages of chats) {
+        const seenCalls = new Set<string>();
+        for (const m of messages) {
+          for (const c of m.tool_calls ?? []) seenCalls.add(c.id);
+          if (m.role === 'tool') expect(seenCalls.has(m.tool_call_id!), JSON.stringify(messages.map((x) => x.role))).toBe(true);
+        }
+        // Every call sent has its result right after it.
+        messages.forEach((m, i) => {
+          for (const c of m.tool_calls ?? []) expect(messages[i + 1]).toMatchObject({ role: 'tool', tool_call_id: c.id });
+        });
+        // History length 5, plus the system prompt and the turn's own tool round trip.
+        expect(messages.filter((m) => m.role !== 'system').length).toBeLessThanOrEqual(7);
+      }
+      expect(own.requests.some((q) => !q.body.tools)).toBe(true);
+    } finally {
+      await t.app.inject({ method: 'PUT', url: '/api/v1/credentials/openai', headers: r.admin.headers, payload: { apiKey: 'sk-test', baseUrl: `${stub.url}/v1` } });
+      await own.close();
     }
   });
 
@@ -137,5 +155,51 @@ describe('chat with an agent over the real OpenAI client', () => {
     expectProblem(await t.app.inject({ url: `/api/v1/conversations/${id}`, headers: r.member.headers }), 404);
     const other = await seedMember(t.ctx, 'member');
     expectProblem(await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: other.headers, payload: { agentId } }), 404);
+  });
+});
+
+describe('running summary of cut history', () => {
+  it('folds messages cut from the window into the summary, bills the call, and gives the model the summary', { timeout: 60_000 }, async () => {
+    const stub = await startProviderStub();
+    const t = await createTestApp('postgres');
+    try {
+      const admin = await seedMember(t.ctx, 'owner');
+      await t.app.inject({ method: 'PUT', url: '/api/v1/credentials/openai', headers: admin.headers, payload: { apiKey: 'sk-test', baseUrl: `${stub.url}/v1` } });
+      const agentId = json<{ id: string }>(
+        await t.app.inject({ method: 'POST', url: '/api/v1/agents', headers: admin.headers, payload: { name: 'Brief', model: 'openai:gpt-4o-mini', memory: { historyLength: 2 } } }),
+      ).id;
+      const id = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: admin.headers, payload: { agentId } })).id;
+      const say = (content: string) => t.app.inject({ method: 'POST', url: `/api/v1/conversations/${id}/messages?wait=true`, headers: admin.headers, payload: { content } });
+
+      stub.enqueue({ text: 'Hi Ada!' });
+      await say('My name is Ada.');
+      expect(stub.requests).toHaveLength(1);
+
+      // Turn 2: the first exchange no longer fits in 2 messages: summarized first, then answered.
+      stub.enqueue({ text: 'The user is called Ada.', usage: { input: 50, output: 7 } }, { text: 'Squash is great.' });
+      const turn2 = json<{ run: { id: string; status: string } }>(await say('I like squash.'));
+      expect(turn2.run.status).toBe('succeeded');
+      const [summaryRequest, chatRequest] = stub.requests.slice(1) as { body: { messages: { role: string; content: unknown }[] } }[];
+      expect(JSON.stringify(summaryRequest!.body.messages)).toContain('My name is Ada.');
+      const system = chatRequest!.body.messages[0]!;
+      expect(system.role).toBe('system');
+      expect(String(system.content)).toContain('The user is called Ada.');
+      expect(chatRequest!.body.messages.slice(1).map((m) => m.role)).toEqual(['user']);
+
+      const conv = json<{ summary: string }>(await t.app.inject({ url: `/api/v1/conversations/${id}`, headers: admin.headers }));
+      expect(conv.summary).toBe('The user is called Ada.');
+      const steps = json<{ items: { stepKey: string; billedMicros: number }[] }>(await t.app.inject({ url: `/api/v1/runs/${turn2.run.id}/steps`, headers: admin.headers }));
+      expect(steps.items.map((s) => s.stepKey)).toEqual(['summary:2', 'model:1']);
+      expect(steps.items[0]!.billedMicros).toBeGreaterThan(0);
+
+      // Turn 3: the summary grows from the previous one.
+      stub.enqueue({ text: 'Ada likes squash.' }, { text: 'Noted.' });
+      await say('Remember that.');
+      expect(JSON.stringify(stub.requests[3]!.body)).toContain('Summary so far:\\nThe user is called Ada.');
+      expect(json<{ summary: string }>(await t.app.inject({ url: `/api/v1/conversations/${id}`, headers: admin.headers })).summary).toBe('Ada likes squash.');
+    } finally {
+      await t.close();
+      await stub.close();
+    }
   });
 });

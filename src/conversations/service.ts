@@ -149,19 +149,34 @@ export class ConversationService {
    * The conversation's history for the model: messages after the summarized part, cut to the
    * agent's `memory.historyLength` and token budget (see memory.ts), and the running summary.
    */
-  async contextFor(orgId: string, conversationId: string, agent: Agent, _runId: string): Promise<{ messages: ModelMessage[]; summary: string }> {
+  async contextFor(
+    orgId: string,
+    conversationId: string,
+    agent: Agent,
+    _runId: string,
+  ): Promise<{ messages: ModelMessage[]; summary: string; cut: { messages: ModelMessage[]; throughSeq: number } | null }> {
     return this.database.withOrg(orgId, async (tx) => {
       const [conv] = await tx.select().from(conversations).where(and(eq(conversations.orgId, orgId), eq(conversations.id, conversationId)));
       if (!conv) throw notFound('Conversation');
       const rows = await tx
-        .select({ role: messages.role, content: messages.content })
+        .select({ seq: messages.seq, role: messages.role, content: messages.content })
         .from(messages)
         .where(and(eq(messages.orgId, orgId), eq(messages.conversationId, conversationId), gt(messages.seq, conv.summarizedThroughSeq)))
         .orderBy(asc(messages.seq));
       const all = rows.map((r) => ({ role: r.role, content: r.content }) as ModelMessage);
       const start = cutIndex(all, Math.max(1, agent.memory.historyLength), agent.memory.contextBudget ?? DEFAULT_CONTEXT_BUDGET);
-      return { messages: all.slice(start), summary: conv.summary };
+      // What falls out of the window and is not in the summary yet: the engine summarizes it first.
+      const cut = start > 0 ? { messages: all.slice(0, start), throughSeq: rows[start - 1]!.seq } : null;
+      return { messages: all.slice(start), summary: conv.summary, cut };
     });
+  }
+
+  /** Stores the running summary covering messages up to `throughSeq` (never moves backwards). */
+  async saveSummary(tx: Tx, orgId: string, conversationId: string, summary: string, throughSeq: number): Promise<void> {
+    await tx
+      .update(conversations)
+      .set({ summary, summarizedThroughSeq: throughSeq })
+      .where(and(eq(conversations.orgId, orgId), eq(conversations.id, conversationId), lt(conversations.summarizedThroughSeq, throughSeq)));
   }
 
   /** Appends messages to a conversation (next seq numbers), in the caller's transaction. */

@@ -7,7 +7,8 @@ import { claimRun, loadSteps, RunWriter } from '../store.js';
 import { abortReason, abortStop, publish, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
 import type { EngineDeps } from './ports.js';
-import { prepare } from './prepare.js';
+import { prepare, withSummary } from './prepare.js';
+import { summaryStep } from './summary-step.js';
 import { toolStep, toResultPart } from './tool-step.js';
 
 const systemActor = (orgId: string): Actor => ({ orgId, role: 'owner', userId: null, apiKeyId: null });
@@ -55,7 +56,6 @@ export class RunExecutor {
         await deps.audit.record({ orgId, actor: { type: 'system' }, action: 'run.started', targetType: 'run', targetId: runId, details: { agentId: agent.id, source: run.source } });
       }
       const steps = await deps.database.withOrg(orgId, (tx) => loadSteps(tx, orgId, runId));
-      const { system, messages } = await this.baseMessages(run, agent, steps);
       const ctx: RunContext = {
         deps,
         run,
@@ -63,14 +63,15 @@ export class RunExecutor {
         writer,
         done: new Map(steps.map((s) => [s.stepKey, s])),
         signal: controller.signal,
-        system,
-        messages,
+        system: '',
+        messages: [],
         produced: [],
         nextSeq: steps.reduce((m, s) => Math.max(m, s.seq), 0) + 1,
         totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 },
         lastText: '',
         usedRulesModel: false,
       };
+      await this.begin(ctx, steps);
       await this.loop(ctx);
       await this.finish(ctx, 'succeeded', 'completed', null);
     } catch (err) {
@@ -125,12 +126,22 @@ export class RunExecutor {
     }
   }
 
-  /** The first call's messages: from the memo of a resumed run, else prepared now (and stored with step model:1). */
-  private async baseMessages(run: RunContext['run'], agent: RunContext['agent'], steps: { stepKey: string; input: unknown }[]) {
+  /**
+   * The first call's system prompt and messages: from the memo of a resumed run, else prepared
+   * now (stored with step model:1), after folding any history cut from a chat into its summary.
+   */
+  private async begin(ctx: RunContext, steps: { stepKey: string; input: unknown }[]) {
     const first = steps.find((s) => s.stepKey === 'model:1');
     const stored = first?.input as { system?: string; messages?: ModelMessage[] } | undefined;
-    if (stored?.system !== undefined && stored.messages) return { system: stored.system, messages: [...stored.messages] };
-    return prepare(this.deps, run, agent);
+    if (stored?.system !== undefined && stored.messages) {
+      ctx.system = stored.system;
+      ctx.messages = [...stored.messages];
+      return;
+    }
+    const prepared = await prepare(this.deps, ctx.run, ctx.agent);
+    const summary = prepared.cut ? await summaryStep(ctx, prepared.cut, prepared.summary) : prepared.summary;
+    ctx.system = withSummary(prepared.system, summary);
+    ctx.messages = prepared.messages;
   }
 
   private async finish(ctx: RunContext, status: 'succeeded' | 'failed' | 'canceled' | 'waiting_approval', stopReason: string, error: RunError | null) {

@@ -1,5 +1,6 @@
 import { streamText, type ModelMessage } from 'ai';
 import { sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
 import { RunStop } from '../errors.js';
 import { runs } from '../schema.js';
 import { abortStop, publish, type RunContext } from './context.js';
@@ -31,18 +32,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
   }
 
   const { deps, run, agent } = ctx;
-  const budget = await deps.billing.checkBudget(run.orgId, agent.id, agent.limits.monthlyBudgetMicros);
-  if (!budget.allowed) {
-    throw new RunStop('failed', 'budget_exceeded', {
-      code: 'budget_exceeded',
-      category: 'user',
-      message:
-        budget.reason === 'agent_budget_exceeded'
-          ? "The agent's monthly budget is used up; raise it or wait for next month"
-          : "The organization's monthly budget is used up; an owner can raise it",
-      details: { org: budget.org, agent: budget.agent },
-    });
-  }
+  await assertBudget(ctx);
 
   const seq = ctx.nextSeq++;
   const input = turn === 1 ? { system: ctx.system, messages: ctx.messages } : { turn, newMessages: ctx.messages.length };
@@ -102,13 +92,37 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
     model: call.used.id,
     usage,
   };
+  const finished = await finishModelStep(ctx, step.id, key, call, usage, output, latencyMs, {
+    type: 'step.finished',
+    data: { stepKey: key, kind: 'model_call', model: call.used.id, text: output.text, toolCalls: output.toolCalls, usage, latencyMs, usedRulesModel: call.usedRulesModel },
+  });
+  if (finished.cancelRequested) throw new RunStop('canceled', 'canceled');
+  return output;
+}
+
+/**
+ * Writes a finished model call: the step, its ledger row and the run's totals in one fenced
+ * transaction (plus `extra`, e.g. a conversation summary), then publishes `event`.
+ */
+export async function finishModelStep(
+  ctx: RunContext,
+  stepId: string,
+  key: string,
+  call: { used: { id: string; ref: { provider: string; modelId: string } }; usedRulesModel: boolean },
+  usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
+  output: unknown,
+  latencyMs: number,
+  event: { type: string; data: Record<string, unknown> },
+  extra?: (tx: Tx) => Promise<void>,
+) {
+  const { deps, run, agent } = ctx;
   const finished = await ctx.writer.write(
     async (tx) => {
       const cost = await deps.billing.recordModelCall(tx, {
         orgId: run.orgId,
         agentId: agent.id,
         runId: run.id,
-        stepId: step.id,
+        stepId,
         conversationId: run.conversationId,
         taskId: run.taskId,
         provider: call.used.ref.provider,
@@ -116,19 +130,11 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
         ...usage,
         at: new Date(),
       });
-      await ctx.writer.finishStep(tx, step.id, {
-        status: 'succeeded',
-        output,
-        model: call.used.id,
-        ...usage,
-        costMicros: cost.baseCostMicros,
-        billedMicros: cost.billedCostMicros,
-        latencyMs,
-      });
+      await ctx.writer.finishStep(tx, stepId, { status: 'succeeded', output, model: call.used.id, ...usage, costMicros: cost.baseCostMicros, billedMicros: cost.billedCostMicros, latencyMs });
       await tx
         .update(runs)
         .set({
-          stepCount: sql`${runs.stepCount} + 1`,
+          stepCount: key.startsWith('model:') ? sql`${runs.stepCount} + 1` : undefined,
           inputTokens: sql`${runs.inputTokens} + ${usage.inputTokens}`,
           outputTokens: sql`${runs.outputTokens} + ${usage.outputTokens}`,
           cachedInputTokens: sql`${runs.cachedInputTokens} + ${usage.cachedInputTokens}`,
@@ -137,20 +143,32 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
           usedRulesModel: call.usedRulesModel ? true : undefined,
         })
         .where(sql`${runs.id} = ${run.id}`);
+      await extra?.(tx);
       return cost;
     },
-    [
-      {
-        type: 'step.finished',
-        data: { stepKey: key, kind: 'model_call', model: call.used.id, text: output.text, toolCalls: output.toolCalls, usage, latencyMs, usedRulesModel: call.usedRulesModel },
-      },
-    ],
+    [event],
   );
   publish(ctx, finished.events);
   ctx.totals.inputTokens += usage.inputTokens;
   ctx.totals.outputTokens += usage.outputTokens;
   ctx.totals.costMicros += finished.result.billedCostMicros;
   if (call.usedRulesModel) ctx.usedRulesModel = true;
-  if (finished.cancelRequested) throw new RunStop('canceled', 'canceled');
-  return output;
+  return finished;
+}
+
+/** The budget check before every model call: stops the run with budget_exceeded when used up. */
+export async function assertBudget(ctx: RunContext) {
+  const { deps, run, agent } = ctx;
+  const budget = await deps.billing.checkBudget(run.orgId, agent.id, agent.limits.monthlyBudgetMicros);
+  if (!budget.allowed) {
+    throw new RunStop('failed', 'budget_exceeded', {
+      code: 'budget_exceeded',
+      category: 'user',
+      message:
+        budget.reason === 'agent_budget_exceeded'
+          ? "The agent's monthly budget is used up; raise it or wait for next month"
+          : "The organization's monthly budget is used up; an owner can raise it",
+      details: { org: budget.org, agent: budget.agent },
+    });
+  }
 }

@@ -86,7 +86,14 @@ export interface AgentsPort {
 /** The conversation side of a chat run: what the model sees, and where the reply goes. */
 export interface ConversationsPort {
   /** History (trimmed to the agent's memory settings) ending with the user's new message, plus the running summary. */
-  contextFor(orgId: string, conversationId: string, agent: Agent, runId: string): Promise<{ messages: ModelMessage[]; summary: string }>;
+  contextFor(
+    orgId: string,
+    conversationId: string,
+    agent: Agent,
+    runId: string,
+  ): Promise<{ messages: ModelMessage[]; summary: string; cut: { messages: ModelMessage[]; throughSeq: number } | null }>;
+  /** Stores a new running summary covering the messages through `throughSeq`. */
+  saveSummary(tx: Tx, orgId: string, conversationId: string, summary: string, throughSeq: number): Promise<void>;
   /** Appends the run's assistant and tool messages to the conversation, in the run's final transaction. */
   appendRunMessages(tx: Tx, orgId: string, conversationId: string, runId: string, messages: ModelMessage[], usage: { inputTokens: number; outputTokens: number; costMicros: number }): Promise<void>;
 }
