@@ -179,7 +179,7 @@ describe('running summary of cut history', () => {
       stub.enqueue({ text: 'The user is called Ada.', usage: { input: 50, output: 7 } }, { text: 'Squash is great.' });
       const turn2 = json<{ run: { id: string; status: string } }>(await say('I like squash.'));
       expect(turn2.run.status).toBe('succeeded');
-      const [summaryRequest, chatRequest] = stub.requests.slice(1) as { body: { messages: { role: string; content: unknown }[] } }[];
+      const [summaryRequest, chatRequest] = stub.requests.slice(1) as unknown as { body: { messages: { role: string; content: unknown }[] } }[];
       expect(JSON.stringify(summaryRequest!.body.messages)).toContain('My name is Ada.');
       const system = chatRequest!.body.messages[0]!;
       expect(system.role).toBe('system');
