@@ -74,6 +74,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const audit = new AuditService(database);
   auth.setAudit(audit);
   const billing = new BillingService(database, models, audit);
+  orgs.onBillingSettingsChanged = (orgId) => billing.forgetMarkup(orgId);
   const conversations = new ConversationService(database);
   const runBus = new RunBus();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;

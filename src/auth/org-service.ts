@@ -64,6 +64,9 @@ const invitationView = (i: typeof invitations.$inferSelect): InvitationView => (
  * keeps at least one owner; anyone may leave (unless they are its last owner).
  */
 export class OrgService {
+  /** Told when an organization's billing settings change (billing forgets its cached markup). */
+  onBillingSettingsChanged: (orgId: string) => void = () => {};
+
   constructor(
     private readonly database: Database,
     private readonly config: Config,
@@ -136,6 +139,7 @@ export class OrgService {
       tx.update(organizations).set(set).where(eq(organizations.id, actor.orgId)).returning(),
     );
     if (!org) throw notFound('Organization');
+    if (billing) this.onBillingSettingsChanged(actor.orgId);
     return orgView(org, actor.role);
   }
 

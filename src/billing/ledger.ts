@@ -36,6 +36,12 @@ export interface LedgerFigures {
   priceEffectiveFrom: string | null;
 }
 
+/** Cached reads the caller may supply (BillingService does); without them both are read in `tx`. */
+export interface LedgerLookups {
+  price?: (provider: string, model: string, at: Date) => ReturnType<typeof priceInForce>;
+  markupBps?: (orgId: string) => Promise<number>;
+}
+
 /** Used to validate token counts even when the model has no price. */
 const FREE: TokenPrices = { inputPerMtokMicros: 0, outputPerMtokMicros: 0, cachedInputPerMtokMicros: 0 };
 
@@ -56,11 +62,13 @@ const figures = (row: typeof ledgerEntries.$inferSelect): LedgerFigures => ({
  * figures already recorded (the first price and markup stand, even if they changed since).
  * Throws RangeError on impossible token counts (negative, fractional, cached > input).
  */
-export async function recordModelCall(tx: Tx, entry: ModelCallEntry): Promise<LedgerFigures> {
+export async function recordModelCall(tx: Tx, entry: ModelCallEntry, lookups: LedgerLookups = {}): Promise<LedgerFigures> {
   const usage = { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: entry.cachedInputTokens };
-  const price = await priceInForce(tx, entry.provider, entry.model, entry.at);
+  const price = await (lookups.price ?? ((p, m, at) => priceInForce(tx, p, m, at)))(entry.provider, entry.model, entry.at);
   const base = costMicros(price ?? FREE, usage);
-  const [org] = await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, entry.orgId));
+  const org = lookups.markupBps
+    ? { markupBps: await lookups.markupBps(entry.orgId) }
+    : (await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, entry.orgId)))[0];
   if (!org) throw new Error(`recordModelCall: organization ${entry.orgId} is not visible in this transaction`);
 
   const [row] = await tx

@@ -1,4 +1,8 @@
+import { eq } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
+import { organizations } from '../db/tenancy.js';
+import { TtlCache } from '../shared/ttl-cache.js';
+import { priceInForce } from './prices.js';
 import type { Database, Tx } from '../db/client.js';
 import type { ModelService } from '../models/service.js';
 import { checkBudget, type BudgetCheck } from './budgets.js';
@@ -15,6 +19,9 @@ export type { BudgetCheck, LedgerFigures, ModelCallEntry, UsageReport };
  * organization's markup (default 20%), each rounded half up. Every report and budget figure is
  * an SQL sum over ledger rows, so they equal the ledger exactly. Months are UTC calendar months.
  */
+/** How long this process reuses an organization's markup for new ledger rows. */
+export const MARKUP_TTL_MS = 10_000;
+
 export class BillingService {
   constructor(
     readonly database: Database,
@@ -23,9 +30,30 @@ export class BillingService {
     readonly audit: AuditService,
   ) {}
 
-  /** Writes the ledger row of one model call in the engine's org-scoped `tx`; idempotent per stepId (see ledger.ts). */
+  // Read on every model call, changed rarely: prices per (model, UTC day), markup per organization.
+  // A miss loads in the caller's transaction (a second transaction would wait forever on PGlite).
+  private readonly prices = new TtlCache<string, Awaited<ReturnType<typeof priceInForce>>>(60_000);
+  private readonly markups = new TtlCache<string, number>(MARKUP_TTL_MS);
+
+  /**
+   * Writes the ledger row of one model call in the engine's org-scoped `tx`; idempotent per
+   * stepId (see ledger.ts). A markup change reaches new ledger rows within MARKUP_TTL_MS.
+   */
   recordModelCall(tx: Tx, entry: ModelCallEntry): Promise<LedgerFigures> {
-    return recordModelCall(tx, entry);
+    return recordModelCall(tx, entry, {
+      price: (provider, model, at) => this.prices.get(`${provider}:${model}:${at.toISOString().slice(0, 10)}`, () => priceInForce(tx, provider, model, at)),
+      markupBps: (orgId) =>
+        this.markups.get(orgId, async () => {
+          const [org] = await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, orgId));
+          if (!org) throw new Error(`recordModelCall: organization ${orgId} is not visible in this transaction`);
+          return org.markupBps;
+        }),
+    });
+  }
+
+  /** Drops the cached markup of an organization (its owner just changed it). */
+  forgetMarkup(orgId: string) {
+    this.markups.delete(orgId);
   }
 
   /**

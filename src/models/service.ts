@@ -21,6 +21,7 @@ import {
 } from './prices.js';
 import { displayUrl, environmentCredential, type CredentialSource, type ResolvedCredential } from './provider-status.js';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from './providers.js';
+import { TtlCache } from '../shared/ttl-cache.js';
 
 export interface ProviderStatus {
   id: ProviderId;
@@ -44,10 +45,14 @@ export interface ModelServiceOptions {
  * Prices are read without a tenant scope (model_prices is readable by every role); credentials
  * are read and written only inside `withOrg`, so row-level security backs the service's filters.
  */
+/** How long a resolved credential is reused by this process (another process's change shows within this). */
+export const CREDENTIAL_TTL_MS = 5000;
+
 export class ModelService {
   private readonly credentials: CredentialStore;
   private readonly rules: ClassificationRuleStore;
   private readonly models: LanguageModels;
+  private readonly credentialCache = new TtlCache<string, ResolvedCredential>(CREDENTIAL_TTL_MS);
 
   constructor(
     private readonly database: Database,
@@ -144,12 +149,14 @@ export class ModelService {
   /** Validates, encrypts and stores (creates or replaces) the organization's credential for `provider`. */
   putCredential(actor: Actor, provider: ProviderId, body: CredentialBody): Promise<CredentialSummary> {
     const input = checkCredential(provider, body);
-    return this.credentials.put(actor.orgId, provider, { ...input, createdBy: actor.userId });
+    return this.credentials.put(actor.orgId, provider, { ...input, createdBy: actor.userId }).finally(() => this.credentialCache.delete(`${actor.orgId}:${provider}`));
   }
 
   /** Deletes the organization's credential; 404 when it has none for this provider. */
   async deleteCredential(orgId: string, provider: ProviderId): Promise<void> {
-    if (!(await this.credentials.delete(orgId, provider))) throw notFound(`Credential for ${provider}`);
+    const deleted = await this.credentials.delete(orgId, provider);
+    this.credentialCache.delete(`${orgId}:${provider}`);
+    if (!deleted) throw notFound(`Credential for ${provider}`);
   }
 
   /**
@@ -158,6 +165,13 @@ export class ModelService {
    * Throws `credential_unreadable` when a stored key no longer decrypts.
    */
   async resolveCredential(orgId: string, provider: ProviderId): Promise<ResolvedCredential> {
+    // Every model call resolves its credential: cached briefly (a decrypting transaction per call
+    // was a third of a model step's database time). Changes here clear it at once; changes made
+    // by another process take effect within CREDENTIAL_TTL_MS.
+    return this.credentialCache.get(`${orgId}:${provider}`, () => this.readCredential(orgId, provider));
+  }
+
+  private async readCredential(orgId: string, provider: ProviderId): Promise<ResolvedCredential> {
     const stored = await this.credentials.reveal(orgId, provider);
     if (stored) return { ...stored, source: 'organization' };
     return environmentCredential(this.config, provider);
