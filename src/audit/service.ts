@@ -1,8 +1,8 @@
-import { and, count } from 'drizzle-orm';
+import { and } from 'drizzle-orm';
 import type { Actor } from '../auth/roles.js';
 import type { Database, Tx } from '../db/client.js';
-import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
-import { assertOneOfOffsetCursor, type Page } from '../shared/pagination.js';
+import { keysetPage, timestampSort } from '../shared/keyset.js';
+import type { Page } from '../shared/pagination.js';
 import { actorColumns, type ActorType, type AuditActor } from './actor.js';
 import { auditConditions, type AuditListQuery } from './list-query.js';
 import { redact } from './redact.js';
@@ -77,19 +77,7 @@ export class AuditService {
 
   /** Entries of the actor's organization, newest first by default, filtered (see list-query.ts). */
   async list(actor: Actor, q: AuditListQuery): Promise<Page<AuditView>> {
-    assertOneOfOffsetCursor(q);
-    const sort = timestampSort(auditLog.createdAt);
-    const filters = and(...auditConditions(actor.orgId, q));
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(auditLog).where(filters);
-      const rows = await tx
-        .select({ row: auditLog, id: auditLog.id, sortKey: sort.key })
-        .from(auditLog)
-        .where(and(filters, q.cursor ? keysetAfter(sort, auditLog.id, q.sortOrder, q.cursor) : undefined))
-        .orderBy(...keysetOrder(sort, auditLog.id, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
-      return toPage(rows, q, total, (r) => view(r.row));
-    });
+    const where = and(...auditConditions(actor.orgId, q));
+    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: auditLog, id: auditLog.id, sort: timestampSort(auditLog.createdAt), where }, q, view));
   }
 }

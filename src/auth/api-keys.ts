@@ -1,9 +1,9 @@
-import { and, count, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
 import type { Database } from '../db/client.js';
 import { randomToken, sha256 } from '../shared/crypto.js';
-import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
-import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
+import { keysetPage, timestampSort } from '../shared/keyset.js';
+import type { Page, PageQuery } from '../shared/pagination.js';
 import { badRequest, forbidden, notFound } from '../shared/errors.js';
 import { roleAtLeast, type Actor, type Role } from './roles.js';
 import { apiKeys } from './schema.js';
@@ -79,20 +79,8 @@ export class ApiKeys {
 
   /** Keys, newest first by default; revoked ones only with `includeRevoked`. */
   async list(actor: Actor, q: PageQuery & { includeRevoked: boolean }): Promise<Page<ApiKeyView>> {
-    assertOneOfOffsetCursor(q);
-    const sort = timestampSort(apiKeys.createdAt);
-    const filters = and(eq(apiKeys.orgId, actor.orgId), q.includeRevoked ? undefined : isNull(apiKeys.revokedAt));
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(apiKeys).where(filters);
-      const rows = await tx
-        .select({ row: apiKeys, id: apiKeys.id, sortKey: sort.key })
-        .from(apiKeys)
-        .where(and(filters, q.cursor ? keysetAfter(sort, apiKeys.id, q.sortOrder, q.cursor) : undefined))
-        .orderBy(...keysetOrder(sort, apiKeys.id, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
-      return toPage(rows, q, total, (r) => view(r.row));
-    });
+    const where = and(eq(apiKeys.orgId, actor.orgId), q.includeRevoked ? undefined : isNull(apiKeys.revokedAt));
+    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: apiKeys, id: apiKeys.id, sort: timestampSort(apiKeys.createdAt), where }, q, view));
   }
 
   async revoke(actor: Actor, id: string): Promise<void> {

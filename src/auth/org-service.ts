@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Config } from '../config/load.js';
 import type { Database, Tx } from '../db/client.js';
 import { randomToken, sha256 } from '../shared/crypto.js';
-import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
+import { keysetAfter, keysetOrder, keysetPage, timestampSort, toPage } from '../shared/keyset.js';
 import { assertOneOfOffsetCursor, likePattern, type Page, type PageQuery } from '../shared/pagination.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -255,25 +255,15 @@ export class OrgService {
 
   /** Pending (not accepted, revoked or expired) invitations, newest first by default. */
   async invitations(actor: Actor, q: PageQuery): Promise<Page<InvitationView>> {
-    assertOneOfOffsetCursor(q);
-    const sort = timestampSort(invitations.createdAt);
     const pending = and(
       eq(invitations.orgId, actor.orgId),
       isNull(invitations.acceptedAt),
       isNull(invitations.revokedAt),
       gt(invitations.expiresAt, new Date()),
     );
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(invitations).where(pending);
-      const rows = await tx
-        .select({ row: invitations, id: invitations.id, sortKey: sort.key })
-        .from(invitations)
-        .where(and(pending, q.cursor ? keysetAfter(sort, invitations.id, q.sortOrder, q.cursor) : undefined))
-        .orderBy(...keysetOrder(sort, invitations.id, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
-      return toPage(rows, q, total, (r) => invitationView(r.row));
-    });
+    return this.database.withOrg(actor.orgId, (tx) =>
+      keysetPage(tx, { table: invitations, id: invitations.id, sort: timestampSort(invitations.createdAt), where: pending }, q, invitationView),
+    );
   }
 
   async revokeInvitation(actor: Actor, id: string): Promise<void> {

@@ -5,8 +5,8 @@ import type { Database, Tx } from '../db/client.js';
 import { roleAtLeast, type Actor } from '../auth/roles.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
-import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
-import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
+import { keysetPage, timestampSort } from '../shared/keyset.js';
+import type { Page, PageQuery } from '../shared/pagination.js';
 import { cutIndex } from './memory.js';
 import { conversations, messages } from './schema.js';
 
@@ -57,25 +57,15 @@ export class ConversationService {
 
   /** Most recently active first; filter by agent and (admins) by user. */
   async list(actor: Actor, q: PageQuery & { agentId?: string; userId?: string }): Promise<Page<ConversationRow>> {
-    assertOneOfOffsetCursor(q);
-    const sort = timestampSort(conversations.updatedAt);
     const where = and(
       eq(conversations.orgId, actor.orgId),
       visibleTo(actor),
       q.agentId ? eq(conversations.agentId, q.agentId) : undefined,
       q.userId ? eq(conversations.userId, q.userId) : undefined,
     );
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(conversations).where(where);
-      const rows = await tx
-        .select({ row: conversations, id: conversations.id, sortKey: sort.key })
-        .from(conversations)
-        .where(and(where, q.cursor ? keysetAfter(sort, conversations.id, q.sortOrder, q.cursor) : undefined))
-        .orderBy(...keysetOrder(sort, conversations.id, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
-      return toPage(rows, q, total, (r) => r.row);
-    });
+    return this.database.withOrg(actor.orgId, (tx) =>
+      keysetPage(tx, { table: conversations, id: conversations.id, sort: timestampSort(conversations.updatedAt), where }, q, (r) => r),
+    );
   }
 
   async rename(actor: Actor, id: string, title: string): Promise<ConversationRow> {

@@ -5,8 +5,8 @@ import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
 import type { Database } from '../db/client.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
-import { keysetAfter, keysetOrder, timestampSort, toPage } from '../shared/keyset.js';
-import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
+import { keysetPage, timestampSort } from '../shared/keyset.js';
+import type { Page, PageQuery } from '../shared/pagination.js';
 import type { RunBus } from './bus.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { ToolsPort } from './engine/ports.js';
@@ -137,25 +137,13 @@ export class RunService {
   }
 
   async list(actor: Actor, q: RunFilter): Promise<Page<RunRow>> {
-    assertOneOfOffsetCursor(q);
-    const sort = timestampSort(runs.createdAt);
     const where: SQL[] = [eq(runs.orgId, actor.orgId)];
     if (q.agentId) where.push(eq(runs.agentId, q.agentId));
     if (q.status) where.push(eq(runs.status, q.status));
     if (q.source) where.push(eq(runs.source, q.source));
     if (q.from) where.push(gte(runs.createdAt, new Date(q.from)));
     if (q.to) where.push(lte(runs.createdAt, new Date(q.to)));
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(runs).where(and(...where));
-      const rows = await tx
-        .select({ row: runs, id: runs.id, sortKey: sort.key })
-        .from(runs)
-        .where(and(...where, q.cursor ? keysetAfter(sort, runs.id, q.sortOrder, q.cursor) : undefined))
-        .orderBy(...keysetOrder(sort, runs.id, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
-      return toPage(rows, q, total, (r) => r.row);
-    });
+    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: runs, id: runs.id, sort: timestampSort(runs.createdAt), where: and(...where) }, q, (r) => r));
   }
 
   async steps(actor: Actor, id: string): Promise<StepRow[]> {
@@ -194,20 +182,8 @@ export class RunService {
   }
 
   async listApprovals(actor: Actor, q: PageQuery & { status?: 'pending' | 'approved' | 'rejected'; runId?: string }): Promise<Page<ApprovalRow>> {
-    assertOneOfOffsetCursor(q);
-    const sort = timestampSort(approvals.createdAt);
     const where = and(eq(approvals.orgId, actor.orgId), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(approvals).where(where);
-      const rows = await tx
-        .select({ row: approvals, id: approvals.id, sortKey: sort.key })
-        .from(approvals)
-        .where(and(where, q.cursor ? keysetAfter(sort, approvals.id, q.sortOrder, q.cursor) : undefined))
-        .orderBy(...keysetOrder(sort, approvals.id, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
-      return toPage(rows, q, total, (r) => r.row);
-    });
+    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: approvals, id: approvals.id, sort: timestampSort(approvals.createdAt), where }, q, (r) => r));
   }
 
   /**

@@ -1,8 +1,9 @@
-import { asc, desc, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, count, desc, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Tx } from '../db/client.js';
 import { badRequest } from './errors.js';
 import { UUID_RE } from './ids.js';
-import { decodeCursor, encodeCursor, type Page, type PageQuery } from './pagination.js';
+import { assertOneOfOffsetCursor, decodeCursor, encodeCursor, type Page, type PageQuery } from './pagination.js';
 
 /**
  * Keyset (cursor) paging on (sort value, id). A sort says how rows are ordered, how its value is
@@ -56,4 +57,30 @@ export function toPage<R extends { sortKey: string | number; id: string }, T>(ro
     offset: q.cursor ? null : (q.offset ?? 0),
     nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.sortKey, id: last.id }) : null,
   };
+}
+
+export interface PageSpec<R> {
+  table: PgTable & { $inferSelect: R };
+  id: PgColumn;
+  sort: KeysetSort;
+  /** Shown in the error for a cursor that belongs to another sort. */
+  sortName?: string;
+  where: SQL | undefined;
+}
+
+/**
+ * One page of a single-table list, the way every Troupe list pages: `total` counts all matches,
+ * then `limit` rows after the cursor (or at the offset), newest first unless asked otherwise.
+ */
+export async function keysetPage<R, V>(tx: Tx, spec: PageSpec<R>, q: PageQuery, view: (row: R) => V): Promise<Page<V>> {
+  assertOneOfOffsetCursor(q);
+  const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(spec.table).where(spec.where);
+  const rows = await tx
+    .select({ row: spec.table, id: spec.id, sortKey: spec.sort.key })
+    .from(spec.table)
+    .where(and(spec.where, q.cursor ? keysetAfter(spec.sort, spec.id, q.sortOrder, q.cursor, spec.sortName) : undefined))
+    .orderBy(...keysetOrder(spec.sort, spec.id, q.sortOrder))
+    .limit(q.limit + 1)
+    .offset(q.offset ?? 0);
+  return toPage(rows as { row: R; id: string; sortKey: string | number }[], q, total, (r) => view(r.row));
 }

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import { notFound } from '../shared/errors.js';
 import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
-import { keysetPage } from './paged.js';
+import { keysetPage } from '../shared/keyset.js';
 import { notifications } from './schema.js';
 
 export const NOTIFICATION_LEVELS = ['info', 'warning', 'urgent'] as const;

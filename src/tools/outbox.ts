@@ -3,7 +3,7 @@ import type { Actor } from '../auth/roles.js';
 import type { Database } from '../db/client.js';
 import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
-import { keysetPage } from './paged.js';
+import { keysetPage } from '../shared/keyset.js';
 import { outboxEmails } from './schema.js';
 
 export const EMAIL_STATUSES = ['kept', 'sent', 'failed'] as const;
