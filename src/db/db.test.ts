@@ -121,3 +121,27 @@ describe('embedded data folder', () => {
     await client.close();
   });
 });
+
+describe('several processes starting at once on an empty PostgreSQL', () => {
+  it('migrate exactly once, whoever wins the advisory lock', async () => {
+    const pg = (await import('pg')).default;
+    const { adminUrl } = await import('../../test/helpers/pg-url.js');
+    const name = `troupe_t_${process.pid}_race${Date.now().toString(36)}`;
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const { pgSession } = await import('./client.js');
+    const clients = Array.from({ length: 4 }, () => new pg.Client({ connectionString: adminUrl(name) }));
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      const applied = await Promise.all(clients.map((c) => migrate(pgSession(c))));
+      expect(applied.flat().sort()).toEqual(readMigrations().map((m) => m.tag).sort());
+      const { rows } = await clients[0]!.query('select count(*)::int as n from troupe_migrations');
+      expect(rows[0].n).toBe(readMigrations().length);
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  });
+});
