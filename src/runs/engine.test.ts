@@ -68,12 +68,13 @@ describe('run engine', () => {
   afterAll(() => t.close());
 
   /** An executor whose model is scripted; the RunService dispatches to it. */
-  function engine(turns: Turn[], workerId = 'test-worker') {
+  function engine(turns: Turn[], workerId = 'test-worker', leaseMs?: number) {
     const script = scriptedModel(turns);
     const s = t.ctx.services;
     const executor = new RunExecutor(
       { database: t.ctx.database, config: t.ctx.config, logger: t.ctx.logger, bus: s.runBus, agents: s.agents, models: modelsPort(script.model), tools: s.tools, billing: s.billing, audit: s.audit, conversations: s.conversations },
       workerId,
+      leaseMs,
     );
     const dispatcher = new InProcessDispatcher(executor, t.ctx.database, t.ctx.logger);
     s.runs.setDispatcher(dispatcher);
@@ -191,6 +192,22 @@ describe('run engine', () => {
     // The first worker, resuming after its hang, was fenced off: it wrote nothing more.
     const ledger = await t.ctx.database.system((tx) => tx.select().from(ledgerEntries).where(eq(ledgerEntries.runId, run.id)));
     expect(ledger).toHaveLength(3);
+  });
+
+  it('keeps its lease through a call longer than the lease, so no other worker takes the run over', async () => {
+    const first = engine([{ text: 'Slow but sure.', delayMs: 2500 }], 'slow-worker', 1000);
+    const queued = await execute(await agent(), 'take your time', false);
+    await new Promise((r) => setTimeout(r, 1600));
+    // Past the 1 s lease: without the heartbeat this claim would succeed and call the model again.
+    const second = engine([{ text: 'Second worker answered.' }], 'eager-worker', 1000);
+    await second.executor.execute(owner.orgId, queued.id);
+    const actor = { orgId: owner.orgId, role: 'owner' as const, userId: owner.userId, apiKeyId: null };
+    const done = await t.ctx.services.runs.waitForRest(actor, queued.id, 10_000);
+    expect(done).toMatchObject({ status: 'succeeded', output: 'Slow but sure.' });
+    expect(first.script.calls).toBe(1);
+    expect(second.script.calls).toBe(0);
+    const [row] = await t.ctx.database.system((tx) => tx.select().from(runs).where(eq(runs.id, queued.id)));
+    expect(row!.generation).toBe(1);
   });
 
   it('asks a person before repeating a non-idempotent call that may have half-run', async () => {

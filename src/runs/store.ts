@@ -15,6 +15,8 @@ export interface Lease {
   runId: string;
   generation: number;
   owner: string;
+  /** Lease length: each fenced write (and the executor's heartbeat) extends it by this much. */
+  ms: number;
 }
 
 export interface NewEvent {
@@ -53,7 +55,7 @@ export class RunWriter {
     const out = await this.database.withOrg(orgId, async (tx) => {
       const [fence] = await tx
         .update(runs)
-        .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${LEASE_MS / 1000})`, updatedAt: sql`now()`, ...runPatch })
+        .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${this.lease.ms / 1000})`, updatedAt: sql`now()`, ...runPatch })
         .where(and(eq(runs.id, runId), eq(runs.generation, generation)))
         .returning({ cancelRequestedAt: runs.cancelRequestedAt });
       if (!fence) throw new LeaseLostError(runId);
@@ -69,6 +71,11 @@ export class RunWriter {
     });
     this.nextSeq = firstSeq + events.length;
     return out;
+  }
+
+  /** Extends the lease (and learns of a cancel request) without writing anything else. */
+  async heartbeat(): Promise<{ cancelRequested: boolean }> {
+    return this.write(async () => undefined);
   }
 
   /** Writes a step row as it starts; on the same step key again (resume, approval) it updates that row, counting a retry in `attempts`. */
@@ -135,14 +142,20 @@ export async function eventsAfter(tx: Tx, orgId: string, runId: string, afterSeq
  * died). Bumps `generation`, which fences every write of the previous holder. Null when someone
  * else holds it or it is not runnable.
  */
-export async function claimRun(database: Database, orgId: string, runId: string, owner: string): Promise<{ lease: Lease; run: RunRow; lastSeq: number } | null> {
+export async function claimRun(
+  database: Database,
+  orgId: string,
+  runId: string,
+  owner: string,
+  leaseMs = LEASE_MS,
+): Promise<{ lease: Lease; run: RunRow; lastSeq: number } | null> {
   return database.withOrg(orgId, async (tx) => {
     const [run] = await tx
       .update(runs)
       .set({
         status: 'running',
         leaseOwner: owner,
-        leaseExpiresAt: sql`now() + make_interval(secs => ${LEASE_MS / 1000})`,
+        leaseExpiresAt: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
         generation: sql`${runs.generation} + 1`,
         startedAt: sql`coalesce(${runs.startedAt}, now())`,
         updatedAt: sql`now()`,
@@ -156,6 +169,6 @@ export async function claimRun(database: Database, orgId: string, runId: string,
       )
       .returning();
     if (!run) return null;
-    return { lease: { orgId, runId, generation: run.generation, owner }, run, lastSeq: await lastEventSeq(tx, runId) };
+    return { lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs }, run, lastSeq: await lastEventSeq(tx, runId) };
   });
 }

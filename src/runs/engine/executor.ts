@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Actor } from '../../auth/roles.js';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
-import { claimRun, loadSteps, RunWriter } from '../store.js';
+import { claimRun, LEASE_MS, loadSteps, RunWriter } from '../store.js';
 import { abortReason, abortStop, publish, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
 import type { EngineDeps } from './ports.js';
@@ -25,6 +25,8 @@ export class RunExecutor {
   constructor(
     private readonly deps: EngineDeps,
     readonly workerId: string,
+    /** Lease length (default 30 s); a heartbeat extends it every third of that while a run is active. */
+    private readonly leaseMs = LEASE_MS,
   ) {}
 
   get activeCount() {
@@ -34,7 +36,7 @@ export class RunExecutor {
   /** Runs the run to its next resting state. Returns quietly when someone else holds it. */
   async execute(orgId: string, runId: string): Promise<void> {
     const { deps } = this;
-    const claim = await claimRun(deps.database, orgId, runId, this.workerId);
+    const claim = await claimRun(deps.database, orgId, runId, this.workerId, this.leaseMs);
     if (!claim) return;
     const { run } = claim;
     const writer = new RunWriter(deps.database, claim.lease, claim.lastSeq);
@@ -42,6 +44,16 @@ export class RunExecutor {
     this.active.set(runId, controller);
     const offCancel = deps.bus.onCancel(runId, () => controller.abort('canceled'));
     let timer: NodeJS.Timeout | undefined;
+    // Keeps the lease while a long model or tool call writes nothing, so no other worker takes the
+    // run over (and pays for the call again); also notices a cancel made in another process.
+    const heartbeat = setInterval(() => {
+      writer.heartbeat().then(
+        (beat) => beat.cancelRequested && controller.abort('canceled'),
+        (err: unknown) => {
+          if (err instanceof LeaseLostError) controller.abort('lease_lost');
+        },
+      );
+    }, this.leaseMs / 3);
     try {
       const agent = await deps.agents.get(systemActor(orgId), run.agentId, { includeDeleted: true });
       // The deadline counts from the first start, so a resumed run does not get its time again.
@@ -75,7 +87,7 @@ export class RunExecutor {
       await this.loop(ctx);
       await this.finish(ctx, 'succeeded', 'completed', null);
     } catch (err) {
-      if (err instanceof LeaseLostError) {
+      if (err instanceof LeaseLostError || (controller.signal.aborted && abortReason(controller.signal) === 'lease_lost')) {
         deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
         return;
       }
@@ -95,6 +107,7 @@ export class RunExecutor {
         if (!(finishErr instanceof LeaseLostError)) deps.logger.error({ err: finishErr, runId }, 'could not record the end of a run');
       }
     } finally {
+      clearInterval(heartbeat);
       clearTimeout(timer);
       offCancel();
       this.active.delete(runId);
