@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
-import type { Database } from '../db/client.js';
+import type { Database, Tx } from '../db/client.js';
 import { agentNames } from './agent-info.js';
 import { ALERT_THRESHOLDS, raiseAlerts, type BudgetScope } from './alerts.js';
 import { reached, sumOf } from './money.js';
@@ -36,10 +36,12 @@ export async function checkBudget(
   agentId: string,
   agentMonthlyBudgetMicros: number | null,
   now: Date,
+  inTx?: Tx,
 ): Promise<BudgetCheck> {
   const month = monthOf(now);
   const { start, end } = monthRange(month);
-  return database.withOrg(orgId, async (tx) => {
+  const run = <T>(fn: (tx: Tx) => Promise<T>) => (inTx ? fn(inTx) : database.withOrg(orgId, fn));
+  return run(async (tx) => {
     const { rows } = await tx.execute(sql`
       select
         (select monthly_budget_micros::text from organizations where id = ${orgId}) as org_budget,

@@ -60,9 +60,10 @@ export class BillingService {
    * Before each model call: whether the organization and the agent are still under their monthly
    * budgets (billed cost, calendar month of `now` in UTC, default now). Raises the 80% and 100%
    * alerts once each per scope and month. `agentMonthlyBudgetMicros` null = no agent budget.
+   * With `tx`, runs in the caller's transaction (the engine checks inside its step write).
    */
-  checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date()): Promise<BudgetCheck> {
-    return checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now);
+  checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date(), tx?: Tx): Promise<BudgetCheck> {
+    return checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now, tx);
   }
 
   /** One month of usage, default the current UTC month; `top` caps the conversation and task lists (default 100). */

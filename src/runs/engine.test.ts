@@ -7,6 +7,7 @@ import { ledgerEntries } from '../billing/schema.js';
 import { InProcessDispatcher } from './dispatcher.js';
 import { RunExecutor } from './engine/executor.js';
 import { defineTool } from '../tools/define.js';
+import { notifications } from '../tools/schema.js';
 import type { ToolService } from '../tools/service.js';
 import { approvals, runEvents, runs, runSteps } from './schema.js';
 
@@ -249,5 +250,9 @@ describe('run engine', () => {
     engine([{ toolCalls: [{ name: 'lookup', args: { key: 'q' } }], usage: { input: 1_000_000, output: 0 } }, { text: 'never' }]);
     const budgeted = await execute(await agent({ limits: { monthlyBudgetMicros: 100_000 } }));
     expect(budgeted).toMatchObject({ status: 'failed', stopReason: 'budget_exceeded', error: { code: 'budget_exceeded' } });
+    // The refusal commits the alert it raised (an urgent notification), but no step for the refused call.
+    const alerts = await t.ctx.database.system((tx) => tx.select().from(notifications).where(and(eq(notifications.orgId, owner.orgId), eq(notifications.level, 'urgent'))));
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    expect((await stepsOf(budgeted.id)).map((s) => s.stepKey)).toEqual(['model:1', 'tool:1:call_1_0']);
   });
 });

@@ -47,7 +47,8 @@ export class RunWriter {
    */
   async write<T>(
     fn: (tx: Tx) => Promise<T>,
-    events: NewEvent[] = [],
+    /** Appended in the same transaction; a function decides from fn's result (e.g. none when nothing was done). */
+    eventsOf: NewEvent[] | ((result: T) => NewEvent[]) = [],
     runPatch: Partial<typeof runs.$inferInsert> = {},
   ): Promise<{ result: T; events: EventRow[]; cancelRequested: boolean }> {
     const { orgId, runId, generation } = this.lease;
@@ -60,6 +61,7 @@ export class RunWriter {
         .returning({ cancelRequestedAt: runs.cancelRequestedAt });
       if (!fence) throw new LeaseLostError(runId);
       const result = await fn(tx);
+      const events = typeof eventsOf === 'function' ? eventsOf(result) : eventsOf;
       let written: EventRow[] = [];
       if (events.length) {
         written = await tx
@@ -69,7 +71,8 @@ export class RunWriter {
       }
       return { result, events: written, cancelRequested: fence.cancelRequestedAt !== null };
     });
-    this.nextSeq = firstSeq + events.length;
+    // Only forward: a heartbeat (no events) overlapping a write must not move the counter back.
+    this.nextSeq = Math.max(this.nextSeq, firstSeq + out.events.length);
     return out;
   }
 
@@ -148,7 +151,7 @@ export async function claimRun(
   runId: string,
   owner: string,
   leaseMs = LEASE_MS,
-): Promise<{ lease: Lease; run: RunRow; lastSeq: number } | null> {
+): Promise<{ lease: Lease; run: RunRow; lastSeq: number; steps: StepRow[] } | null> {
   return database.withOrg(orgId, async (tx) => {
     const [run] = await tx
       .update(runs)
@@ -169,6 +172,6 @@ export async function claimRun(
       )
       .returning();
     if (!run) return null;
-    return { lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs }, run, lastSeq: await lastEventSeq(tx, runId) };
+    return { lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs }, run, lastSeq: await lastEventSeq(tx, runId), steps: await loadSteps(tx, orgId, runId) };
   });
 }

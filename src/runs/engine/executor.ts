@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Actor } from '../../auth/roles.js';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
-import { claimRun, LEASE_MS, loadSteps, RunWriter } from '../store.js';
+import { claimRun, LEASE_MS, RunWriter } from '../store.js';
 import { abortReason, abortStop, publish, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
 import type { EngineDeps } from './ports.js';
@@ -60,14 +60,17 @@ export class RunExecutor {
       const startedAt = run.startedAt ?? new Date();
       const deadline = startedAt.getTime() + agent.limits.timeoutSeconds * 1000;
       timer = setTimeout(() => controller.abort('timeout'), Math.max(0, deadline - Date.now()));
-      const first = await writer.write(async () => undefined, [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }], {
-        deadlineAt: new Date(deadline),
-      });
+      const first = await writer.write(
+        async (tx) => {
+          if (claim.run.generation === 1) {
+            await deps.audit.record({ orgId, actor: { type: 'system' }, action: 'run.started', targetType: 'run', targetId: runId, details: { agentId: agent.id, source: run.source } }, tx);
+          }
+        },
+        [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }],
+        { deadlineAt: new Date(deadline) },
+      );
       publish({ deps, run } as RunContext, first.events);
-      if (claim.run.generation === 1) {
-        await deps.audit.record({ orgId, actor: { type: 'system' }, action: 'run.started', targetType: 'run', targetId: runId, details: { agentId: agent.id, source: run.source } });
-      }
-      const steps = await deps.database.withOrg(orgId, (tx) => loadSteps(tx, orgId, runId));
+      const { steps } = claim;
       const ctx: RunContext = {
         deps,
         run,
@@ -165,6 +168,9 @@ export class RunExecutor {
         if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
           await deps.conversations.appendRunMessages(tx, run.orgId, run.conversationId, run.id, ctx.produced, ctx.totals);
         }
+        if (final) {
+          await deps.audit.record({ orgId: run.orgId, actor: { type: 'system' }, action: 'run.finished', targetType: 'run', targetId: run.id, details: { status, stopReason } }, tx);
+        }
       },
       [{ type: final ? 'run.finished' : 'run.waiting', data: { status, stopReason, output: status === 'succeeded' ? ctx.lastText : null, error: error as never } }],
       {
@@ -179,9 +185,6 @@ export class RunExecutor {
       } as never,
     );
     publish(ctx, written.events);
-    if (final) {
-      await deps.audit.record({ orgId: run.orgId, actor: { type: 'system' }, action: 'run.finished', targetType: 'run', targetId: run.id, details: { status, stopReason } });
-    }
   }
 
   /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */

@@ -32,16 +32,21 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
   }
 
   const { deps, run, agent } = ctx;
-  await assertBudget(ctx);
-
   const seq = ctx.nextSeq++;
   const input = turn === 1 ? { system: ctx.system, messages: ctx.messages } : { turn, newMessages: ctx.messages.length };
-  const started = await ctx.writer.write((tx) => ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'model_call', model: agent.model, input }), [
-    { type: 'step.started', data: { stepKey: key, kind: 'model_call', model: agent.model, turn } },
-  ]);
+  // The budget is checked in the same transaction that records the call as started; a refusal
+  // commits (keeping the alert it raised) without a step, then stops the run.
+  const started = await ctx.writer.write(
+    async (tx) => {
+      const refusal = await budgetRefusal(ctx, tx);
+      return refusal ? { refusal } : { step: await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'model_call', model: agent.model, input }) };
+    },
+    (r) => (r.step ? [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', model: agent.model, turn } }] : []),
+  );
+  if (started.result.refusal) throw started.result.refusal;
   publish(ctx, started.events);
   if (started.cancelRequested) throw new RunStop('canceled', 'canceled');
-  const step = started.result;
+  const step = started.result.step!;
 
   const t0 = performance.now();
   const tools = deps.tools.aiSdkTools(agent.tools);
@@ -156,12 +161,12 @@ export async function finishModelStep(
   return finished;
 }
 
-/** The budget check before every model call: stops the run with budget_exceeded when used up. */
-export async function assertBudget(ctx: RunContext) {
+/** The budget check before every model call: the stop to throw when a budget is used up, else null. */
+export async function budgetRefusal(ctx: RunContext, tx?: Tx): Promise<RunStop | null> {
   const { deps, run, agent } = ctx;
-  const budget = await deps.billing.checkBudget(run.orgId, agent.id, agent.limits.monthlyBudgetMicros);
+  const budget = await deps.billing.checkBudget(run.orgId, agent.id, agent.limits.monthlyBudgetMicros, new Date(), tx);
   if (!budget.allowed) {
-    throw new RunStop('failed', 'budget_exceeded', {
+    return new RunStop('failed', 'budget_exceeded', {
       code: 'budget_exceeded',
       category: 'user',
       message:
@@ -171,4 +176,5 @@ export async function assertBudget(ctx: RunContext) {
       details: { org: budget.org, agent: budget.agent },
     });
   }
+  return null;
 }

@@ -52,6 +52,8 @@ export interface BillingPort {
     orgId: string,
     agentId: string,
     agentMonthlyBudgetMicros: number | null,
+    now?: Date,
+    tx?: Tx,
   ): Promise<{ allowed: boolean; reason?: string; org: { spentMicros: number; budgetMicros: number | null }; agent: { spentMicros: number; budgetMicros: number | null } }>;
   recordModelCall(
     tx: Tx,

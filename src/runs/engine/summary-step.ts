@@ -1,6 +1,6 @@
 import { generateText, type ModelMessage } from 'ai';
 import { abortStop, publish, type RunContext } from './context.js';
-import { assertBudget, finishModelStep } from './model-step.js';
+import { budgetRefusal, finishModelStep } from './model-step.js';
 
 const INSTRUCTIONS =
   'You keep the running summary of a conversation between a user and an assistant. Rewrite the summary so it ' +
@@ -36,11 +36,16 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
   if (memo?.status === 'succeeded') return (memo.output as { summary: string | null }).summary ?? previous;
 
   const { deps, run, agent } = ctx;
-  await assertBudget(ctx);
   const prompt = `${previous ? `Summary so far:\n${previous}\n\n` : ''}New messages:\n${transcript(cut.messages)}`;
-  const started = await ctx.writer.write((tx) => ctx.writer.startStep(tx, { seq: ctx.nextSeq++, stepKey: key, kind: 'model_call', model: agent.model, input: { system: INSTRUCTIONS, prompt } }), [
-    { type: 'step.started', data: { stepKey: key, kind: 'model_call', purpose: 'summary' } },
-  ]);
+  const seq = ctx.nextSeq++;
+  const started = await ctx.writer.write(
+    async (tx) => {
+      const refusal = await budgetRefusal(ctx, tx);
+      return refusal ? { refusal } : { step: await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'model_call', model: agent.model, input: { system: INSTRUCTIONS, prompt } }) };
+    },
+    (r) => (r.step ? [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', purpose: 'summary' } }] : []),
+  );
+  if (started.result.refusal) throw started.result.refusal;
   publish(ctx, started.events);
   const t0 = performance.now();
   const call = await deps.models
@@ -66,7 +71,7 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
   const latencyMs = Math.round(performance.now() - t0);
   await finishModelStep(
     ctx,
-    started.result.id,
+    started.result.step!.id,
     key,
     call,
     usage,

@@ -92,20 +92,29 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       if (ctx.signal.aborted) throw abortStop(ctx.signal);
       throw err;
     });
-  await finish(ctx, step, key, call, outcome.ok ? 'succeeded' : 'failed', outcome, Math.round(performance.now() - t0));
-  await ctx.deps.audit.record({
-    orgId: ctx.run.orgId,
-    actor: { type: 'system' },
-    action: 'tool.called',
-    targetType: 'run',
-    targetId: ctx.run.id,
-    details: { tool: call.toolName, ok: outcome.ok, ...(outcome.ok ? {} : { error: outcome.error.code }) },
+  await finish(ctx, step, key, call, outcome.ok ? 'succeeded' : 'failed', outcome, Math.round(performance.now() - t0), {
+    tool: call.toolName,
+    ok: outcome.ok,
+    ...(outcome.ok ? {} : { error: outcome.error.code }),
   });
   return outcome;
 }
 
-async function finish(ctx: RunContext, step: StepRow, key: string, call: { toolName: string }, status: 'succeeded' | 'failed' | 'rejected', outcome: ToolStepOutput, latencyMs?: number) {
-  const written = await ctx.writer.write((tx) => ctx.writer.finishStep(tx, step.id, { status, output: outcome, latencyMs }), [
+/** Records the end of a tool step; with `audited`, the `tool.called` audit entry goes in the same transaction. */
+async function finish(
+  ctx: RunContext,
+  step: StepRow,
+  key: string,
+  call: { toolName: string },
+  status: 'succeeded' | 'failed' | 'rejected',
+  outcome: ToolStepOutput,
+  latencyMs?: number,
+  audited?: Record<string, unknown>,
+) {
+  const written = await ctx.writer.write(async (tx) => {
+    await ctx.writer.finishStep(tx, step.id, { status, output: outcome, latencyMs });
+    if (audited) await ctx.deps.audit.record({ orgId: ctx.run.orgId, actor: { type: 'system' }, action: 'tool.called', targetType: 'run', targetId: ctx.run.id, details: audited }, tx);
+  }, [
     { type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status, output: outcome as never, latencyMs } },
   ]);
   publish(ctx, written.events);
