@@ -149,6 +149,12 @@ describe('chat with an agent over the real OpenAI client', () => {
     expectProblem(await t.app.inject({ url: `/api/v1/conversations/${id}`, headers: r.stranger.headers }), 404);
     expectProblem(await say(id, 'hello', r.viewer), 403);
     expect(expectProblem(await t.app.inject({ method: 'POST', url: `/api/v1/conversations/${id}/messages`, headers: r.member.headers, payload: { content: '' } }), 400).errors![0]!.path).toBe('body.content');
+    // A paused agent refuses the message and the conversation keeps nothing of it.
+    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agentId}/disable`, headers: r.admin.headers });
+    expect(expectProblem(await say(id, 'anyone there?'), 409).code).toBe('agent_paused');
+    expect(expectProblem(await t.app.inject({ method: 'POST', url: `/api/v1/conversations/${id}/regenerate`, headers: r.member.headers }), 409).code).toBe('agent_paused');
+    await t.app.inject({ method: 'POST', url: `/api/v1/agents/${agentId}/enable`, headers: r.admin.headers });
+    expect(json<{ total: number }>(await t.app.inject({ url: `/api/v1/conversations/${id}/messages`, headers: r.member.headers })).total).toBe(0);
     const renamed = await t.app.inject({ method: 'PATCH', url: `/api/v1/conversations/${id}`, headers: r.member.headers, payload: { title: 'Renamed' } });
     expect(json(renamed).title).toBe('Renamed');
     expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${id}`, headers: r.member.headers })).statusCode).toBe(204);

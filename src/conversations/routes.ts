@@ -131,6 +131,19 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
     async (req) => conversations.messages(actorOf(req), req.params.id, req.query),
   );
 
+  /**
+   * The conversation and its agent, checked runnable before anything is stored or removed, so a
+   * refused send or regenerate leaves no trace.
+   */
+  const chattable = async (req: FastifyRequest, rawId: string) => {
+    const actor = actorOf(req);
+    const id = uuidOr404(rawId, 'Conversation');
+    const conv = await conversations.get(actor, id);
+    const agent = await ctx.services.agents.get(actor, conv.agentId);
+    if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
+    return { actor, id, agentId: agent.id };
+  };
+
   const send = async (req: FastifyRequest, reply: FastifyReply, actor: Actor, conversationId: string, agentId: string, text: string, wait: boolean) => {
     const { run } = await ctx.services.runs.create(actor, agentId, { task: text }, { source: 'chat', conversationId });
     if (String(req.headers.accept ?? '').includes('text/event-stream')) return streamRunEvents(ctx, actor, run, req, reply);
@@ -153,14 +166,9 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
       },
     },
     async (req, reply) => {
-      const actor = actorOf(req);
-      const id = uuidOr404(req.params.id, 'Conversation');
-      const conv = await conversations.get(actor, id);
-      // The agent must be runnable before the message is stored, so a refused send leaves no trace.
-      const agent = await ctx.services.agents.get(actor, conv.agentId);
-      if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
+      const { actor, id, agentId } = await chattable(req, req.params.id);
       await conversations.addUserMessage(actor, id, req.body.content);
-      return send(req, reply, actor, id, conv.agentId, req.body.content, req.query.wait);
+      return send(req, reply, actor, id, agentId, req.body.content, req.query.wait);
     },
   );
 
@@ -177,13 +185,9 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
       },
     },
     async (req, reply) => {
-      const actor = actorOf(req);
-      const id = uuidOr404(req.params.id, 'Conversation');
-      const conv = await conversations.get(actor, id);
-      const agent = await ctx.services.agents.get(actor, conv.agentId);
-      if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
+      const { actor, id, agentId } = await chattable(req, req.params.id);
       const { text } = await conversations.dropLastReply(actor, id);
-      return send(req, reply, actor, id, conv.agentId, text, req.query.wait);
+      return send(req, reply, actor, id, agentId, text, req.query.wait);
     },
   );
 }

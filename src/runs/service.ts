@@ -257,10 +257,5 @@ export class RunService {
       lastExecutedAt: m?.lastExecutedAt ?? null,
     };
   }
-
-  /** Most recent runs first: for the agent's execution history. */
-  latestFor(actor: Actor, agentId: string, q: RunFilter) {
-    return this.list(actor, { ...q, agentId });
-  }
 }
 

@@ -1,24 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/load.js';
-import type { Database } from '../db/client.js';
-import { createLogger } from '../shared/logger.js';
 import { evaluate } from './builtin/arithmetic.js';
 import { calculator } from './builtin/calculator.js';
-import type { ToolContext } from './define.js';
 import { executeTool } from './execute.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 // calculator touches no database, so a context without one is enough.
-const ctx: ToolContext = {
-  orgId: randomUUID(),
-  agentId: randomUUID(),
-  runId: randomUUID(),
-  toolCallId: randomUUID(),
-  signal: new AbortController().signal,
-  database: {} as Database,
-  config: loadConfig({ TROUPE_SECRET_KEY: 'a'.repeat(64) }),
-  logger: createLogger('silent'),
-};
+const ctx = toolContext();
 
 describe('calculator', () => {
   it.each([

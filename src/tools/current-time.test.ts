@@ -1,22 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/load.js';
-import type { Database } from '../db/client.js';
-import { createLogger } from '../shared/logger.js';
 import { currentTime, isTimeZone, zonedTime } from './builtin/current-time.js';
-import type { ToolContext } from './define.js';
 import { executeTool } from './execute.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
-const ctx: ToolContext = {
-  orgId: randomUUID(),
-  agentId: randomUUID(),
-  runId: randomUUID(),
-  toolCallId: randomUUID(),
-  signal: new AbortController().signal,
-  database: {} as Database,
-  config: loadConfig({ TROUPE_SECRET_KEY: 'a'.repeat(64) }),
-  logger: createLogger('silent'),
-};
+const ctx = toolContext();
 
 describe('current_time', () => {
   it.each([

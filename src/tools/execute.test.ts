@@ -1,26 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../config/load.js';
 import type { Database } from '../db/client.js';
 import { createLogger } from '../shared/logger.js';
-import { defineTool, type ToolContext } from './define.js';
+import { defineTool } from './define.js';
 import { ToolError } from './errors.js';
 import { ToolService } from './service.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 // The registry and execute() touch no database; the tools that do are tested against PostgreSQL.
 const config = loadConfig({ TROUPE_SECRET_KEY: 'a'.repeat(64) });
 const logger = createLogger('silent');
-const context = (signal = new AbortController().signal): ToolContext => ({
-  orgId: randomUUID(),
-  agentId: randomUUID(),
-  runId: randomUUID(),
-  toolCallId: randomUUID(),
-  signal,
-  database: {} as Database,
-  config,
-  logger,
-});
+const context = (signal = new AbortController().signal) => toolContext({ signal, config, logger });
 
 const base = { category: 'utility', description: 'test tool', grantRoles: ['admin', 'owner'], requiresApproval: false, idempotent: true, timeoutMs: 1_000 } as const;
 

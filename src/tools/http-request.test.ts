@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, seedMember, type TestApp } from '../../test/helpers/app.js';
 import type { Config } from '../config/load.js';
-import type { ToolContext } from './define.js';
 import type { ToolOutcome } from './errors.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 /** A local server standing in for both the internet and the internal network. */
 function startServer() {
@@ -62,16 +61,7 @@ describe('http_request', () => {
     await t.close();
   });
 
-  const ctx = (orgId: string, config: Partial<Config> = {}): ToolContext => ({
-    orgId,
-    agentId: randomUUID(),
-    runId: randomUUID(),
-    toolCallId: randomUUID(),
-    signal: new AbortController().signal,
-    database: t.ctx.database,
-    config: { ...t.ctx.config, ...config },
-    logger: t.ctx.logger,
-  });
+  const ctx = (orgId: string, config: Partial<Config> = {}) => toolContext({ app: t.ctx, orgId, config });
   const call = (orgId: string, args: unknown, config?: Partial<Config>) => t.ctx.services.tools.execute('http_request', args, ctx(orgId, config));
   const failure = (res: ToolOutcome) => {
     if (res.ok) throw new Error(`expected a failure, got ${JSON.stringify(res.output).slice(0, 200)}`);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, seedMember, type TestApp } from '../../test/helpers/app.js';
-import type { ToolContext } from './define.js';
 import { followUps, notifications, supportTickets } from './schema.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 describe('notify_staff, create_support_ticket, schedule_follow_up', () => {
   let t: TestApp;
@@ -16,16 +16,7 @@ describe('notify_staff, create_support_ticket, schedule_follow_up', () => {
   });
   afterAll(() => t.close());
 
-  const ctx = (): ToolContext => ({
-    orgId,
-    agentId: randomUUID(),
-    runId: randomUUID(),
-    toolCallId: randomUUID(),
-    signal: new AbortController().signal,
-    database: t.ctx.database,
-    config: t.ctx.config,
-    logger: t.ctx.logger,
-  });
+  const ctx = () => toolContext({ app: t.ctx, orgId });
   const exec = async (name: string, args: object, context = ctx()) => ({ res: await t.ctx.services.tools.execute(name, args, context), context });
   const idOf = (res: unknown) => (res as { output: { id: string } }).output.id;
 

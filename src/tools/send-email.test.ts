@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, seedMember, type TestApp } from '../../test/helpers/app.js';
 import type { Config } from '../config/load.js';
-import type { ToolContext } from './define.js';
 import { outboxEmails } from './schema.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 interface Received {
   from: string;
@@ -85,16 +84,7 @@ describe('send_email', () => {
     await t.close();
   });
 
-  const ctx = (config: Partial<Config> = {}): ToolContext => ({
-    orgId,
-    agentId: randomUUID(),
-    runId: randomUUID(),
-    toolCallId: randomUUID(),
-    signal: new AbortController().signal,
-    database: t.ctx.database,
-    config: { ...t.ctx.config, ...config },
-    logger: t.ctx.logger,
-  });
+  const ctx = (config: Partial<Config> = {}) => toolContext({ app: t.ctx, orgId, config });
   const rowOf = async (id: string) => (await t.ctx.database.withOrg(orgId, (tx) => tx.select().from(outboxEmails).where(eq(outboxEmails.id, id))))[0]!;
 
   it('keeps the mail in the outbox when no SMTP server is configured', async () => {

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, seedRoles, type TestApp } from '../../test/helpers/app.js';
-import type { ToolContext } from './define.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 describe('tools routes', () => {
   let t: TestApp;
@@ -12,16 +11,7 @@ describe('tools routes', () => {
   });
   afterAll(() => t.close());
 
-  const toolCtx = (orgId: string): ToolContext => ({
-    orgId,
-    agentId: randomUUID(),
-    runId: randomUUID(),
-    toolCallId: randomUUID(),
-    signal: new AbortController().signal,
-    database: t.ctx.database,
-    config: t.ctx.config,
-    logger: t.ctx.logger,
-  });
+  const toolCtx = (orgId: string) => toolContext({ app: t.ctx, orgId });
 
   it('GET /tools lists every tool with its JSON Schema and flags, for viewers', async () => {
     const res = await t.app.inject({ url: '/api/v1/tools', headers: r.viewer.headers });

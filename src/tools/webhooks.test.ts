@@ -1,11 +1,11 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, seedMember, type TestApp } from '../../test/helpers/app.js';
 import { EMPTY_ALLOWLIST, compileAllowlist } from './net/allowlist.js';
 import { isSlackTarget } from './builtin/send-slack-message.js';
-import type { ToolContext } from './define.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 describe('send_webhook and send_slack_message', () => {
   let t: TestApp;
@@ -40,16 +40,7 @@ describe('send_webhook and send_slack_message', () => {
     await t.close();
   });
 
-  const ctx = (orgId: string): ToolContext => ({
-    orgId,
-    agentId: randomUUID(),
-    runId: randomUUID(),
-    toolCallId: randomUUID(),
-    signal: new AbortController().signal,
-    database: t.ctx.database,
-    config: t.ctx.config,
-    logger: t.ctx.logger,
-  });
+  const ctx = (orgId: string) => toolContext({ app: t.ctx, orgId });
   const run = (name: string, orgId: string, args: object) => {
     const context = ctx(orgId);
     return t.ctx.services.tools.execute(name, args, context).then((res) => ({ res, context }));
