@@ -102,6 +102,11 @@ export class AgentService {
     });
   }
 
+  /** The agent from its database row (the run engine loads rows itself). */
+  fromRow(row: AgentRow): Agent {
+    return toAgent(row);
+  }
+
   /** One agent; a soft-deleted one only with `includeDeleted` (default false). */
   async get(actor: Actor, id: string, options: { includeDeleted?: boolean } = {}): Promise<Agent> {
     return this.database.withOrg(actor.orgId, async (tx) => toAgent(await this.load(tx, actor, id, options)));

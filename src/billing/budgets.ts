@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
 import type { Database, Tx } from '../db/client.js';
 import { agentNames } from './agent-info.js';
-import { ALERT_THRESHOLDS, raiseAlerts, type BudgetScope } from './alerts.js';
+import { ALERT_THRESHOLDS, raiseAlerts } from './alerts.js';
 import { reached, sumOf } from './money.js';
-import { monthOf, monthRange } from './month.js';
+import { monthOf, type Month } from './month.js';
 
 export interface BudgetStanding {
   spentMicros: number;
@@ -20,14 +19,34 @@ export interface BudgetCheck {
   agent: BudgetStanding;
 }
 
+/** Spend of an organization and one agent in a month, as troupe_spend() returns it (migration 0003). */
+export interface SpendStanding {
+  month: Month;
+  orgSpent: number;
+  agentSpent: number;
+  orgBudget: number | null;
+  /** Alerts raised this month, as `scope:percent` ('org:80', '<agentId>:100'). */
+  raised: string[];
+}
+
+/** The spend standing read in `tx` (org-scoped): a few rows of monthly_spend, never a sum over the ledger. */
+export async function readStanding(database: Database, tx: Tx, orgId: string, agentId: string, month: Month): Promise<SpendStanding> {
+  return normalize(await database.call<SpendStanding>('troupe_spend', [orgId, agentId, month], tx));
+}
+
+/** JSON numbers from the database may arrive as strings (numeric sums); money stays integers. */
+export function normalize(s: SpendStanding): SpendStanding {
+  return { month: s.month, orgSpent: sumOf(s.orgSpent), agentSpent: sumOf(s.agentSpent), orgBudget: s.orgBudget == null ? null : sumOf(s.orgBudget), raised: s.raised ?? [] };
+}
+
 /**
  * Budget check before a model call. Budgets compare the BILLED cost (what the organization pays,
  * markup included) spent in the calendar month of `now`, UTC. The call about to be made is not
  * known yet, so a budget can be overshot by the one call that crosses it; the next call stops.
  *
- * One query in the common case: both sums (an index range on (org_id, created_at) of this
- * month; the agent's is a FILTER over the same rows), the organization's budget and the alerts
- * already raised this month. Only when a threshold is newly reached does it write (see alerts.ts).
+ * The spend comes from monthly_spend, which a trigger keeps equal to the ledger (migration 0003),
+ * so the check costs the same with ten ledger rows or ten million. Only when a threshold is newly
+ * reached does it write (see alerts.ts).
  */
 export async function checkBudget(
   database: Database,
@@ -38,43 +57,41 @@ export async function checkBudget(
   now: Date,
   inTx?: Tx,
 ): Promise<BudgetCheck> {
-  const month = monthOf(now);
-  const { start, end } = monthRange(month);
   const run = <T>(fn: (tx: Tx) => Promise<T>) => (inTx ? fn(inTx) : database.withOrg(orgId, fn));
-  return run(async (tx) => {
-    const { rows } = await tx.execute(sql`
-      select
-        (select monthly_budget_micros::text from organizations where id = ${orgId}) as org_budget,
-        coalesce(sum(billed_cost_micros), 0)::text as org_spent,
-        coalesce(sum(billed_cost_micros) filter (where agent_id = ${agentId}), 0)::text as agent_spent,
-        (select string_agg(scope || ':' || threshold_percent, ',') from budget_alerts
-          where org_id = ${orgId} and month = ${month}) as raised
-      from ledger_entries
-      where org_id = ${orgId} and created_at >= ${start.toISOString()}::timestamptz and created_at < ${end.toISOString()}::timestamptz`);
-    const row = rows[0] ?? {};
-    const org: BudgetStanding = { spentMicros: sumOf(row.org_spent), budgetMicros: row.org_budget == null ? null : sumOf(row.org_budget) };
-    const agent: BudgetStanding = { spentMicros: sumOf(row.agent_spent), budgetMicros: agentMonthlyBudgetMicros };
-    const raised = new Set(String(row.raised ?? '').split(',').filter(Boolean));
+  return run(async (tx) => judgeInTx(tx, audit, orgId, agentId, agentMonthlyBudgetMicros, await readStanding(database, tx, orgId, agentId, monthOf(now))));
+}
 
-    const newly = (scope: string, s: BudgetStanding) =>
-      s.budgetMicros === null ? [] : ALERT_THRESHOLDS.filter((p) => reached(s.spentMicros, s.budgetMicros!, p) && !raised.has(`${scope}:${p}`));
-    const orgNew = newly('org', org);
-    const agentNew = newly(agentId, agent);
-    if (orgNew.length) {
-      const scope: BudgetScope = { scope: 'org', label: 'Your organization', targetType: 'organization', targetId: orgId, ...withBudget(org) };
-      await raiseAlerts(tx, audit, orgId, month, scope, orgNew);
-    }
-    if (agentNew.length) {
-      const name = (await agentNames(tx, orgId, [agentId])).get(agentId);
-      const label = name ? `Agent "${name}"` : `Agent ${agentId}`;
-      await raiseAlerts(tx, audit, orgId, month, { scope: agentId, label, targetType: 'agent', targetId: agentId, ...withBudget(agent) }, agentNew);
-    }
+/** The thresholds a standing newly reaches (not raised yet), per scope. */
+export function newlyReached(s: SpendStanding, agentId: string, agentMonthlyBudgetMicros: number | null): { org: number[]; agent: number[] } {
+  const raised = new Set(s.raised);
+  const newly = (scope: string, spent: number, budget: number | null) =>
+    budget === null ? [] : ALERT_THRESHOLDS.filter((p) => reached(spent, budget, p) && !raised.has(`${scope}:${p}`));
+  return { org: newly('org', s.orgSpent, s.orgBudget), agent: newly(agentId, s.agentSpent, agentMonthlyBudgetMicros) };
+}
 
-    const over = (s: BudgetStanding) => s.budgetMicros !== null && reached(s.spentMicros, s.budgetMicros, 100);
-    if (over(org)) return { allowed: false, reason: 'org_budget_exceeded', org, agent };
-    if (over(agent)) return { allowed: false, reason: 'agent_budget_exceeded', org, agent };
-    return { allowed: true, org, agent };
-  });
+/** Allowed or not, from a standing alone (no writes). */
+export function verdict(s: SpendStanding, agentMonthlyBudgetMicros: number | null): BudgetCheck {
+  const org: BudgetStanding = { spentMicros: s.orgSpent, budgetMicros: s.orgBudget };
+  const agent: BudgetStanding = { spentMicros: s.agentSpent, budgetMicros: agentMonthlyBudgetMicros };
+  const over = (b: BudgetStanding) => b.budgetMicros !== null && reached(b.spentMicros, b.budgetMicros, 100);
+  if (over(org)) return { allowed: false, reason: 'org_budget_exceeded', org, agent };
+  if (over(agent)) return { allowed: false, reason: 'agent_budget_exceeded', org, agent };
+  return { allowed: true, org, agent };
+}
+
+/** The verdict, after raising the alerts the standing newly reaches (notification + audit, once per scope and month). */
+export async function judgeInTx(tx: Tx, audit: AuditService, orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, s: SpendStanding): Promise<BudgetCheck> {
+  const check = verdict(s, agentMonthlyBudgetMicros);
+  const fresh = newlyReached(s, agentId, agentMonthlyBudgetMicros);
+  if (fresh.org.length) {
+    await raiseAlerts(tx, audit, orgId, s.month, { scope: 'org', label: 'Your organization', targetType: 'organization', targetId: orgId, ...withBudget(check.org) }, fresh.org);
+  }
+  if (fresh.agent.length) {
+    const name = (await agentNames(tx, orgId, [agentId])).get(agentId);
+    const label = name ? `Agent "${name}"` : `Agent ${agentId}`;
+    await raiseAlerts(tx, audit, orgId, s.month, { scope: agentId, label, targetType: 'agent', targetId: agentId, ...withBudget(check.agent) }, fresh.agent);
+  }
+  return check;
 }
 
 const withBudget = (s: BudgetStanding) => ({ spentMicros: s.spentMicros, budgetMicros: s.budgetMicros ?? 0 });

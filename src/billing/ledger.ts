@@ -53,6 +53,19 @@ const figures = (row: typeof ledgerEntries.$inferSelect): LedgerFigures => ({
 });
 
 /**
+ * The money figures of one call: base cost at `price` (null: no list price, cost 0), billed cost
+ * with the markup, rounded half up. Throws RangeError on impossible token counts.
+ */
+export function priceFigures(
+  price: Awaited<ReturnType<typeof priceInForce>>,
+  usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
+  markupBps: number,
+): LedgerFigures {
+  const base = costMicros(price ?? FREE, usage);
+  return { baseCostMicros: base, billedCostMicros: billedMicros(base, markupBps), markupBps, priceEffectiveFrom: price?.effectiveFrom ?? null };
+}
+
+/**
  * Writes the ledger row of one model call in the caller's org-scoped transaction and returns its
  * figures. Base cost: costMicros() at the catalog price in force at `entry.at`; billed cost:
  * base plus the organization's markup (organizations.markup_bps, default 2000 = 20%), rounded
@@ -65,11 +78,11 @@ const figures = (row: typeof ledgerEntries.$inferSelect): LedgerFigures => ({
 export async function recordModelCall(tx: Tx, entry: ModelCallEntry, lookups: LedgerLookups = {}): Promise<LedgerFigures> {
   const usage = { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: entry.cachedInputTokens };
   const price = await (lookups.price ?? ((p, m, at) => priceInForce(tx, p, m, at)))(entry.provider, entry.model, entry.at);
-  const base = costMicros(price ?? FREE, usage);
   const org = lookups.markupBps
     ? { markupBps: await lookups.markupBps(entry.orgId) }
     : (await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, entry.orgId)))[0];
   if (!org) throw new Error(`recordModelCall: organization ${entry.orgId} is not visible in this transaction`);
+  const money = priceFigures(price, usage, org.markupBps);
 
   const [row] = await tx
     .insert(ledgerEntries)
@@ -84,10 +97,7 @@ export async function recordModelCall(tx: Tx, entry: ModelCallEntry, lookups: Le
       provider: entry.provider,
       model: entry.model,
       ...usage,
-      baseCostMicros: base,
-      billedCostMicros: billedMicros(base, org.markupBps),
-      markupBps: org.markupBps,
-      priceEffectiveFrom: price?.effectiveFrom ?? null,
+      ...money,
       createdAt: entry.at,
     })
     .onConflictDoNothing({ target: ledgerEntries.stepId })

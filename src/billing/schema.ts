@@ -1,4 +1,4 @@
-import { bigint, date, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId } from '../db/columns.js';
 
 /**
@@ -50,4 +50,20 @@ export const budgetAlerts = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('budget_alerts_once').on(t.orgId, t.scope, t.month, t.thresholdPercent)],
+);
+
+/**
+ * Billed spend per organization, agent and calendar month (UTC 'YYYY-MM'), kept by a trigger on
+ * ledger_entries (migration 0003), so it always equals the sum of the ledger rows. Budget checks
+ * read these few rows instead of summing a month of ledger rows before every model call.
+ */
+export const monthlySpend = pgTable(
+  'monthly_spend',
+  {
+    orgId: orgId(),
+    month: text('month').notNull(),
+    agentId: uuid('agent_id').notNull(),
+    billedMicros: bigint('billed_micros', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.month, t.agentId] })],
 );

@@ -5,19 +5,20 @@ import { TtlCache } from '../shared/ttl-cache.js';
 import { priceInForce } from './prices.js';
 import type { Database, Tx } from '../db/client.js';
 import type { ModelService } from '../models/service.js';
-import { checkBudget, type BudgetCheck } from './budgets.js';
+import { checkBudget, judgeInTx, newlyReached, verdict, type BudgetCheck, type SpendStanding } from './budgets.js';
 import { ledgerCsv } from './export.js';
-import { recordModelCall, type LedgerFigures, type ModelCallEntry } from './ledger.js';
+import { priceFigures, recordModelCall, type LedgerFigures, type ModelCallEntry } from './ledger.js';
 import { monthOf, type Month } from './month.js';
 import { usageHistory, usageReport, type UsageReport } from './usage.js';
 
-export type { BudgetCheck, LedgerFigures, ModelCallEntry, UsageReport };
+export type { BudgetCheck, LedgerFigures, ModelCallEntry, SpendStanding, UsageReport };
 
 /**
  * The cost ledger, usage reports and budgets. Money is integer micro-dollars throughout:
  * base cost = catalog price × tokens (src/models/cost.ts), billed cost = base + the
  * organization's markup (default 20%), each rounded half up. Every report and budget figure is
- * an SQL sum over ledger rows, so they equal the ledger exactly. Months are UTC calendar months.
+ * an SQL sum over ledger rows, so they equal the ledger exactly; budget checks read monthly_spend,
+ * which a trigger keeps equal to the ledger. Months are UTC calendar months.
  */
 /** How long this process reuses an organization's markup for new ledger rows. */
 export const MARKUP_TTL_MS = 10_000;
@@ -49,6 +50,32 @@ export class BillingService {
           return org.markupBps;
         }),
     });
+  }
+
+  /**
+   * The money figures of one model call at the cached price and markup, for a ledger row the run
+   * engine writes itself (in its step write, troupe_run_write). Same rules as recordModelCall.
+   */
+  async priceCall(orgId: string, provider: string, model: string, usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number }, at: Date): Promise<LedgerFigures> {
+    const price = await this.prices.get(`${provider}:${model}:${at.toISOString().slice(0, 10)}`, () => this.database.withOrg(orgId, (tx) => priceInForce(tx, provider, model, at)));
+    const markupBps = await this.markups.get(orgId, () =>
+      this.database.withOrg(orgId, async (tx) => {
+        const [org] = await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, orgId));
+        if (!org) throw new Error(`priceCall: organization ${orgId} not found`);
+        return org.markupBps;
+      }),
+    );
+    return priceFigures(price, usage, markupBps);
+  }
+
+  /**
+   * The budget verdict for a spend standing the engine already holds (from its last write), with
+   * no read: a write only when the standing newly reaches an alert threshold.
+   */
+  async judge(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, standing: SpendStanding): Promise<BudgetCheck> {
+    const fresh = newlyReached(standing, agentId, agentMonthlyBudgetMicros);
+    if (!fresh.org.length && !fresh.agent.length) return verdict(standing, agentMonthlyBudgetMicros);
+    return this.database.withOrg(orgId, (tx) => judgeInTx(tx, this.audit, orgId, agentId, agentMonthlyBudgetMicros, standing));
   }
 
   /** Drops the cached markup of an organization (its owner just changed it). */

@@ -16,6 +16,13 @@ describe('loadConfig', () => {
     expect(c.publicUrl).toBe('http://127.0.0.1:3000');
   });
 
+  it('keeps memory:// as an in-memory database: no folder, and a key that lives only in the process', () => {
+    const c = loadConfig({ TROUPE_DATA_DIR: 'memory://' });
+    expect(c.dataDir).toBe('memory://');
+    expect(resolveSecretKey(c)).toMatchObject({ generated: true });
+    expect(() => statSync(path.resolve('memory:'))).toThrow();
+  });
+
   it('names the variable and what it allows when a value is wrong', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT: .*number.*\(got "abc"\)/);

@@ -67,7 +67,8 @@ export function loadConfig(env: Env = process.env): Config {
   const hostForUrl = raw.HOST === '0.0.0.0' || raw.HOST === '::' ? 'localhost' : raw.HOST;
   return {
     ...raw,
-    dataDir: path.resolve(raw.TROUPE_DATA_DIR),
+    // memory:// is PGlite in memory (tests, benchmarks): nothing is written to disk.
+    dataDir: raw.TROUPE_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(raw.TROUPE_DATA_DIR),
     databaseKind: raw.DATABASE_URL ? 'postgres' : 'pglite',
     corsOrigins: raw.TROUPE_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl: (raw.TROUPE_PUBLIC_URL ?? `http://${hostForUrl}:${raw.PORT}`).replace(/\/$/, ''),

@@ -21,6 +21,8 @@ export function parseSecretKey(value: string, source: string): Buffer {
 export function resolveSecretKey(config: Config): { key: Buffer; generated: boolean } {
   if (config.TROUPE_SECRET_KEY) return { key: parseSecretKey(config.TROUPE_SECRET_KEY, 'TROUPE_SECRET_KEY'), generated: false };
   if (config.databaseKind === 'postgres') throw new ConfigError('TROUPE_SECRET_KEY: required when DATABASE_URL is set');
+  // In memory nothing outlives the process, so neither does the key.
+  if (config.dataDir === 'memory://') return { key: randomBytes(32), generated: true };
   const file = path.join(config.dataDir, 'secret.key');
   if (existsSync(file)) return { key: parseSecretKey(readFileSync(file, 'utf8'), file), generated: false };
   mkdirSync(config.dataDir, { recursive: true });

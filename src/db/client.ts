@@ -37,8 +37,27 @@ export interface Database {
    * by nature cross-tenant: sign-in, token and API-key lookup, org creation, schedulers.
    */
   system<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Calls one of Troupe's SQL functions (`troupe_*`, migrations/0003) as a single statement: one
+   * round trip, prepared once per connection. The functions scope themselves to the organization
+   * they are given, so row-level security applies inside them. With `tx`, inside that transaction.
+   */
+  call<T>(fn: string, args: unknown[], tx?: Tx): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+const SQL_FUNCTION = /^troupe_[a-z_]+$/;
+const callText = (fn: string, n: number) => {
+  if (!SQL_FUNCTION.test(fn)) throw new Error(`call: not a Troupe SQL function: ${fn}`);
+  return `select ${fn}(${Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')}) as r`;
+};
+
+/** The call inside a Drizzle transaction (either driver). */
+async function callInTx<T>(tx: Tx, fn: string, args: unknown[]): Promise<T> {
+  callText(fn, args.length);
+  const { rows } = await tx.execute(sql`select ${sql.raw(fn)}(${sql.join(args.map((a) => sql`${a}`), sql`, `)}) as r`);
+  return rows[0]!.r as T;
 }
 
 function makeScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
@@ -86,6 +105,11 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
     migrated,
     db,
     ...makeScopes(db),
+    async call<T>(fn: string, args: unknown[], tx?: Tx) {
+      if (tx) return callInTx<T>(tx, fn, args);
+      const { rows } = await pool.query({ name: `${fn}/${args.length}`, text: callText(fn, args.length), values: args });
+      return rows[0].r as T;
+    },
     async ping() {
       await pool.query('select 1');
     },
@@ -141,6 +165,11 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
     migrated,
     db,
     ...makeScopes(db),
+    async call<T>(fn: string, args: unknown[], tx?: Tx) {
+      if (tx) return callInTx<T>(tx, fn, args);
+      const { rows } = await client.query<{ r: T }>(callText(fn, args.length), args);
+      return rows[0]!.r;
+    },
     async ping() {
       await client.query('select 1');
     },

@@ -5,6 +5,7 @@ import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
 import type { Database } from '../db/client.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
+import { rowFromJson } from '../db/json-row.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import type { RunBus } from './bus.js';
@@ -65,12 +66,8 @@ export class RunService {
     input: RunInput,
     options: { source: RunSource; conversationId?: string; taskId?: string; idempotencyKey?: string },
   ): Promise<{ run: RunRow; created: boolean }> {
-    const agent = await this.agents.get(actor, agentId);
-    if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to run it`, 'agent_paused');
+    if (!UUID_RE.test(agentId)) throw notFound('Agent');
     const values = {
-      orgId: actor.orgId,
-      agentId,
-      agentVersion: agent.version,
       source: options.source,
       conversationId: options.conversationId ?? null,
       taskId: options.taskId ?? null,
@@ -81,11 +78,17 @@ export class RunService {
     };
     let run: RunRow;
     try {
-      run = await this.database.withOrg(actor.orgId, async (tx) => {
-        const [row] = await tx.insert(runs).values(values).returning();
-        await this.agents.recordExecution(tx, actor.orgId, agentId);
-        return row!;
-      });
+      // One statement: the agent's check, the run row and the agent's execution count (migration 0003).
+      const out = await this.database.call<{ run?: Record<string, unknown>; agent?: { name: string; status: string } | null }>('troupe_run_create', [
+        actor.orgId,
+        agentId,
+        JSON.stringify(values),
+      ]);
+      if (!out.run) {
+        if (!out.agent) throw notFound('Agent');
+        throw conflict(`The agent ${out.agent.name} is paused; enable it to run it`, 'agent_paused');
+      }
+      run = rowFromJson(runs, out.run);
     } catch (err) {
       if (options.idempotencyKey && isUniqueViolation(err)) {
         const [existing] = await this.database.withOrg(actor.orgId, (tx) =>

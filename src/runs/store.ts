@@ -1,11 +1,16 @@
-import { and, asc, eq, gt, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { agents } from '../agents/schema.js';
+import { normalize, type SpendStanding } from '../billing/budgets.js';
 import type { Database, Tx } from '../db/client.js';
+import { rowFromJson } from '../db/json-row.js';
+import type { LiveEvent } from './bus.js';
 import { LeaseLostError } from './errors.js';
 import { runEvents, runs, runSteps, type RunError, type StepStatus } from './schema.js';
 
 export type RunRow = typeof runs.$inferSelect;
 export type StepRow = typeof runSteps.$inferSelect;
 export type EventRow = typeof runEvents.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
 
 /** How long a claimed run stays ours without a write; every fenced write extends it. */
 export const LEASE_MS = 30_000;
@@ -24,111 +29,262 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
+/** A step row as it starts; on the same step key again (resume, approval) the row is reused and a retry counted. */
+export interface StepStart {
+  seq: number;
+  stepKey: string;
+  kind: 'model_call' | 'tool_call';
+  model?: string;
+  toolName?: string;
+  toolCallId?: string;
+  input: unknown;
+  status?: StepStatus;
+}
+
+/** The end of a step (by key); fields left out keep their value. */
+export interface StepFinish {
+  stepKey: string;
+  status: StepStatus;
+  output?: unknown;
+  error?: RunError | null;
+  model?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  cachedInputTokens?: number;
+  costMicros?: number;
+  billedMicros?: number;
+  latencyMs?: number;
+}
+
+/** A ledger row for the model-call step `stepKey` (its step_id is looked up in the write). */
+export interface LedgerRow {
+  stepKey: string;
+  agentId: string;
+  conversationId: string | null;
+  taskId: string | null;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  baseCostMicros: number;
+  billedCostMicros: number;
+  markupBps: number;
+  priceEffectiveFrom: string | null;
+  at: Date;
+}
+
+export interface RunPatch {
+  status?: RunRow['status'];
+  stopReason?: string;
+  error?: RunError | null;
+  output?: string;
+  deadlineAt?: Date;
+  /** Sets finished_at. */
+  finished?: boolean;
+  /** Gives the lease up (lease owner and expiry cleared). */
+  release?: boolean;
+  usedRulesModel?: boolean;
+}
+
+export interface RunCounters {
+  stepCount?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  cachedInputTokens?: number;
+  costMicros?: number;
+  billedMicros?: number;
+}
+
+/** Everything one fenced write may carry; troupe_run_write applies it in one statement. */
+export interface Write {
+  start?: StepStart[];
+  finish?: StepFinish[];
+  ledger?: LedgerRow[];
+  events?: NewEvent[];
+  /** System audit entries targeting this run. */
+  audit?: { action: string; details?: Record<string, unknown> }[];
+  patch?: RunPatch;
+  add?: RunCounters;
+  /** Commit synchronously (the write guards a side effect that must not be repeated). */
+  durable?: boolean;
+  /** Return the spend standing of this agent after the write. */
+  spendAgent?: string;
+}
+
+export interface WriteResult {
+  /** The events written, with their seq, for the live bus. */
+  events: LiveEvent[];
+  /** Billed cost of the ledger rows written. */
+  billedMicros: number;
+  cancelRequested: boolean;
+  spend: SpendStanding | null;
+}
+
+interface SqlWrite extends Omit<Write, 'events'> {
+  events?: (NewEvent & { seq: number })[];
+}
+
+interface Pending {
+  write: SqlWrite;
+  resolve: (r: WriteResult) => void;
+  reject: (err: unknown) => void;
+}
+
+const concat = <T>(a: T[] | undefined, b: T[] | undefined) => (a && b ? [...a, ...b] : (a ?? b));
+
+/** Several writes as one, in order: lists concatenated, later patch fields win, counters summed. */
+function merge(writes: SqlWrite[]): SqlWrite {
+  if (writes.length === 1) return writes[0]!;
+  const out: SqlWrite = {};
+  for (const w of writes) {
+    out.start = concat(out.start, w.start);
+    out.finish = concat(out.finish, w.finish);
+    out.ledger = concat(out.ledger, w.ledger);
+    out.events = concat(out.events, w.events);
+    out.audit = concat(out.audit, w.audit);
+    if (w.patch) out.patch = { ...out.patch, ...w.patch };
+    if (w.add) {
+      const add: Record<string, number> = { ...out.add };
+      for (const [k, v] of Object.entries(w.add)) add[k] = (add[k] ?? 0) + (v as number);
+      out.add = add;
+    }
+    if (w.durable) out.durable = true;
+    if (w.spendAgent) out.spendAgent = w.spendAgent;
+  }
+  return out;
+}
+
 /**
- * Persistence of one run by the worker that holds its lease. Every write runs in one transaction
- * that first extends the lease `where generation = ours`: a worker whose lease was taken over
- * gets LeaseLostError and writes nothing (the fence of STYLE.md). Events get consecutive `seq`
- * numbers from a counter only the lease holder advances.
+ * Persistence of one run by the worker that holds its lease: an ordered write chain.
+ *
+ * Every write is one call of troupe_run_write, which first extends the lease `where generation =
+ * ours`: a worker whose lease was taken over gets LeaseLostError and writes nothing (the fence of
+ * STYLE.md). Writes go to the database in the order they were sent; a write sent while another
+ * is in flight waits and is merged with any others waiting into one call (group commit), so the
+ * records of a fast loop cost one round trip per batch, not per row.
+ *
+ * `send` does not wait: the engine records repeatable work (model calls, idempotent tools) while
+ * it goes on. `commit` waits for the write and everything sent before it; the engine uses it
+ * before and after any side effect that must not happen twice, and at the end of the run. A
+ * failed write fails every later one; the loop hears of it at its next `commit` or `check`.
  */
 export class RunWriter {
   private nextSeq: number;
+  private queue: Pending[] = [];
+  private inFlight: Promise<void> | null = null;
+  private failure: unknown = null;
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly database: Database,
     readonly lease: Lease,
     lastSeq: number,
+    /** Called with every write's result, in order (the executor publishes events and notices cancels). */
+    private readonly onResult: (r: WriteResult) => void = () => {},
+    /** Called once when a write fails (the executor stops the run on a lost lease). */
+    private readonly onFailure: (err: unknown) => void = () => {},
   ) {
     this.nextSeq = lastSeq + 1;
   }
 
+  /** Queues a write; resolves once it is in the database. Rejections are also kept for `check`. */
+  send(w: Write): Promise<WriteResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const write: SqlWrite = { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
+    const p = new Promise<WriteResult>((resolve, reject) => this.queue.push({ write, resolve, reject }));
+    p.catch(() => {}); // kept in this.failure; surfaced by check/commit
+    this.last = p;
+    this.pump();
+    return p;
+  }
+
+  /** Sends a write and waits until it and every earlier one are in the database. */
+  async commit(w: Write): Promise<WriteResult> {
+    this.check();
+    return this.send(w);
+  }
+
+  /** Waits for every write sent so far. */
+  async flush(): Promise<void> {
+    this.check();
+    await this.last;
+    this.check();
+  }
+
+  /** Throws the failure of an earlier write, if any. */
+  check() {
+    if (this.failure) throw this.failure;
+  }
+
   /**
-   * Runs fn in a fenced transaction and appends `events` in it. Returns fn's result and the
-   * events as written (with their seq), for the live bus. `cancelRequested` tells the loop to stop.
+   * A write plus work of the caller's in one transaction (e.g. the conversation's messages with
+   * the end of a chat run). Waits for the chain first, so it stays in order.
    */
-  async write<T>(
-    fn: (tx: Tx) => Promise<T>,
-    /** Appended in the same transaction; a function decides from fn's result (e.g. none when nothing was done). */
-    eventsOf: NewEvent[] | ((result: T) => NewEvent[]) = [],
-    runPatch: Partial<typeof runs.$inferInsert> = {},
-  ): Promise<{ result: T; events: EventRow[]; cancelRequested: boolean }> {
-    const { orgId, runId, generation } = this.lease;
-    const firstSeq = this.nextSeq;
-    const out = await this.database.withOrg(orgId, async (tx) => {
-      const [fence] = await tx
-        .update(runs)
-        .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${this.lease.ms / 1000})`, updatedAt: sql`now()`, ...runPatch })
-        .where(and(eq(runs.id, runId), eq(runs.generation, generation)))
-        .returning({ cancelRequestedAt: runs.cancelRequestedAt });
-      if (!fence) throw new LeaseLostError(runId);
-      const result = await fn(tx);
-      const events = typeof eventsOf === 'function' ? eventsOf(result) : eventsOf;
-      let written: EventRow[] = [];
-      if (events.length) {
-        written = await tx
-          .insert(runEvents)
-          .values(events.map((e, i) => ({ orgId, runId, seq: firstSeq + i, type: e.type, data: e.data })))
-          .returning();
-      }
-      return { result, events: written, cancelRequested: fence.cancelRequestedAt !== null };
+  async write<T>(fn: (tx: Tx) => Promise<T>, w: Write): Promise<{ result: T } & WriteResult> {
+    await this.flush();
+    const write: SqlWrite = { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
+    const p = this.database.withOrg(this.lease.orgId, async (tx) => {
+      const out = await this.call(write, tx);
+      return { result: await fn(tx), ...out };
     });
-    // Only forward: a heartbeat (no events) overlapping a write must not move the counter back.
-    this.nextSeq = Math.max(this.nextSeq, firstSeq + out.events.length);
+    this.last = p.catch(() => {});
+    const out = await p;
+    this.onResult(out);
     return out;
   }
 
-  /** Extends the lease (and learns of a cancel request) without writing anything else. */
-  async heartbeat(): Promise<{ cancelRequested: boolean }> {
-    return this.write(async () => undefined);
+  /**
+   * Extends the lease (and learns of a cancel request) without writing anything else. Outside
+   * the chain: a heartbeat that fails for a passing reason must not fail the run's writes.
+   */
+  heartbeat(): Promise<WriteResult> {
+    return this.call({});
   }
 
-  /** Writes a step row as it starts; on the same step key again (resume, approval) it updates that row, counting a retry in `attempts`. */
-  startStep(tx: Tx, step: { seq: number; stepKey: string; kind: 'model_call' | 'tool_call'; model?: string; toolName?: string; toolCallId?: string; input: unknown; status?: StepStatus }) {
-    const { orgId, runId } = this.lease;
-    return tx
-      .insert(runSteps)
-      .values({ orgId, runId, status: 'started', ...step })
-      .onConflictDoUpdate({
-        target: [runSteps.runId, runSteps.stepKey],
-        // A start over a start that never finished is a retry (the process died mid-call).
-        set: { attempts: sql`case when ${runSteps.status} = 'started' then ${runSteps.attempts} + 1 else ${runSteps.attempts} end`, startedAt: sql`now()`, status: step.status ?? 'started' },
-      })
-      .returning()
-      .then((rows) => rows[0]!);
+  private pump() {
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.inFlight = this.call(merge(batch.map((b) => b.write))).then(
+      (r) => {
+        this.inFlight = null;
+        this.onResult(r);
+        for (const b of batch) b.resolve(r);
+        this.pump();
+      },
+      (err: unknown) => {
+        this.inFlight = null;
+        if (!this.failure) {
+          this.failure = err;
+          this.onFailure(err);
+        }
+        for (const b of [...batch, ...this.queue]) b.reject(err);
+        this.queue = [];
+      },
+    );
   }
 
-  finishStep(
-    tx: Tx,
-    stepId: string,
-    patch: {
-      status: StepStatus;
-      output?: unknown;
-      error?: RunError | null;
-      inputTokens?: number;
-      outputTokens?: number;
-      cachedInputTokens?: number;
-      costMicros?: number;
-      billedMicros?: number;
-      latencyMs?: number;
-      model?: string;
-    },
-  ) {
-    return tx
-      .update(runSteps)
-      .set({ ...patch, finishedAt: sql`now()` })
-      .where(and(eq(runSteps.id, stepId), eq(runSteps.orgId, this.lease.orgId)))
-      .returning()
-      .then((rows) => rows[0]!);
+  private async call(w: SqlWrite, tx?: Tx): Promise<WriteResult> {
+    const { orgId, runId, generation, ms } = this.lease;
+    const r = await this.database.call<{ fenced?: boolean; cancel?: boolean; spend?: SpendStanding | null }>(
+      'troupe_run_write',
+      [orgId, runId, generation, ms, JSON.stringify(w)],
+      tx,
+    );
+    if (r.fenced) throw new LeaseLostError(runId);
+    return {
+      events: (w.events ?? []).map((e) => ({ seq: e.seq, type: e.type, data: e.data })),
+      billedMicros: (w.ledger ?? []).reduce((sum, l) => sum + l.billedCostMicros, 0),
+      cancelRequested: r.cancel === true,
+      spend: r.spend ? normalize(r.spend) : null,
+    };
   }
 }
 
 /** Reads of one run's state that any worker or the API may do. */
 export async function loadSteps(tx: Tx, orgId: string, runId: string): Promise<StepRow[]> {
   return tx.select().from(runSteps).where(and(eq(runSteps.orgId, orgId), eq(runSteps.runId, runId))).orderBy(asc(runSteps.seq), asc(runSteps.startedAt));
-}
-
-export async function lastEventSeq(tx: Tx, runId: string): Promise<number> {
-  const [row] = await tx.select({ seq: max(runEvents.seq) }).from(runEvents).where(eq(runEvents.runId, runId));
-  return row?.seq ?? 0;
 }
 
 export async function eventsAfter(tx: Tx, orgId: string, runId: string, afterSeq: number, limit = 1000): Promise<EventRow[]> {
@@ -140,38 +296,38 @@ export async function eventsAfter(tx: Tx, orgId: string, runId: string, afterSeq
     .limit(limit);
 }
 
+export interface Claim {
+  lease: Lease;
+  run: RunRow;
+  lastSeq: number;
+  steps: StepRow[];
+  agent: AgentRow;
+  spend: SpendStanding;
+}
+
 /**
  * Takes the run for this worker: a queued run, or a running one whose lease expired (its worker
- * died). Bumps `generation`, which fences every write of the previous holder. Null when someone
- * else holds it or it is not runnable.
+ * died). Bumps `generation`, which fences every write of the previous holder. Returns with it
+ * what the engine needs to start (steps, last event seq, agent, spend): one round trip
+ * (troupe_run_claim). Null when someone else holds it or it is not runnable.
  */
-export async function claimRun(
-  database: Database,
-  orgId: string,
-  runId: string,
-  owner: string,
-  leaseMs = LEASE_MS,
-): Promise<{ lease: Lease; run: RunRow; lastSeq: number; steps: StepRow[] } | null> {
-  return database.withOrg(orgId, async (tx) => {
-    const [run] = await tx
-      .update(runs)
-      .set({
-        status: 'running',
-        leaseOwner: owner,
-        leaseExpiresAt: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
-        generation: sql`${runs.generation} + 1`,
-        startedAt: sql`coalesce(${runs.startedAt}, now())`,
-        updatedAt: sql`now()`,
-      })
-      .where(
-        and(
-          eq(runs.id, runId),
-          eq(runs.orgId, orgId),
-          sql`(${runs.status} = 'queued' or (${runs.status} = 'running' and (${runs.leaseExpiresAt} is null or ${runs.leaseExpiresAt} < now())))`,
-        ),
-      )
-      .returning();
-    if (!run) return null;
-    return { lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs }, run, lastSeq: await lastEventSeq(tx, runId), steps: await loadSteps(tx, orgId, runId) };
-  });
+export async function claimRun(database: Database, orgId: string, runId: string, owner: string, leaseMs = LEASE_MS): Promise<Claim | null> {
+  const r = await database.call<{
+    run: Record<string, unknown>;
+    lastSeq: number;
+    steps: Record<string, unknown>[];
+    agent: Record<string, unknown> | null;
+    spend: SpendStanding;
+  } | null>('troupe_run_claim', [orgId, runId, owner, leaseMs]);
+  if (!r) return null;
+  const run = rowFromJson(runs, r.run);
+  if (!r.agent) throw new Error(`claimRun: the agent of run ${runId} is missing`);
+  return {
+    lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs },
+    run,
+    lastSeq: Number(r.lastSeq),
+    steps: r.steps.map((s) => rowFromJson(runSteps, s)),
+    agent: rowFromJson(agents, r.agent),
+    spend: normalize(r.spend),
+  };
 }

@@ -4,6 +4,7 @@ import type { LiveEvent } from '../bus.js';
 import { RunStop } from '../errors.js';
 import type { RunRow, RunWriter, StepRow } from '../store.js';
 import type { EngineDeps } from './ports.js';
+import type { SpendStanding } from '../../billing/budgets.js';
 
 /** Everything one execution of one run holds while it works. */
 export interface RunContext {
@@ -23,6 +24,17 @@ export interface RunContext {
   totals: { inputTokens: number; outputTokens: number; costMicros: number };
   lastText: string;
   usedRulesModel: boolean;
+  /** Spend as of the latest confirmed write, plus the billed cost of ledger rows sent since (for the budget check). */
+  budget: { standing: SpendStanding; unconfirmedMicros: number };
+}
+
+/** The spend standing the next budget check judges: confirmed plus what this run sent since. */
+export function standingNow(ctx: RunContext): SpendStanding {
+  const { standing, unconfirmedMicros } = ctx.budget;
+  const month = new Date().toISOString().slice(0, 7);
+  // A standing from last month says nothing about this one but our own new spend.
+  if (standing.month !== month) return { month, orgSpent: unconfirmedMicros, agentSpent: unconfirmedMicros, orgBudget: standing.orgBudget, raised: [] };
+  return { ...standing, orgSpent: standing.orgSpent + unconfirmedMicros, agentSpent: standing.agentSpent + unconfirmedMicros };
 }
 
 /** Publishes written events (and any live-only ones) to SSE subscribers. */

@@ -1,17 +1,13 @@
 import type { ModelMessage } from 'ai';
-import { sql } from 'drizzle-orm';
-import type { Actor } from '../../auth/roles.js';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
-import { claimRun, LEASE_MS, RunWriter } from '../store.js';
-import { abortReason, abortStop, publish, type RunContext } from './context.js';
+import { claimRun, LEASE_MS, RunWriter, type Write } from '../store.js';
+import { abortReason, abortStop, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
 import type { EngineDeps } from './ports.js';
 import { prepare, withSummary } from './prepare.js';
 import { summaryStep } from './summary-step.js';
 import { toolStep, toResultPart } from './tool-step.js';
-
-const systemActor = (orgId: string): Actor => ({ orgId, role: 'owner', userId: null, apiKeyId: null });
 
 /**
  * Executes runs: claims one, replays what its finished steps already did, and continues from
@@ -39,8 +35,22 @@ export class RunExecutor {
     const claim = await claimRun(deps.database, orgId, runId, this.workerId, this.leaseMs);
     if (!claim) return;
     const { run } = claim;
-    const writer = new RunWriter(deps.database, claim.lease, claim.lastSeq);
     const controller = new AbortController();
+    const budget = { standing: claim.spend, unconfirmedMicros: 0 };
+    const writer = new RunWriter(
+      deps.database,
+      claim.lease,
+      claim.lastSeq,
+      (r) => {
+        for (const e of r.events) deps.bus.publish(runId, e);
+        budget.unconfirmedMicros -= r.billedMicros;
+        if (r.spend) budget.standing = r.spend;
+        if (r.cancelRequested) controller.abort('canceled');
+      },
+      (err) => {
+        if (err instanceof LeaseLostError) controller.abort('lease_lost');
+      },
+    );
     this.active.set(runId, controller);
     const offCancel = deps.bus.onCancel(runId, () => controller.abort('canceled'));
     let timer: NodeJS.Timeout | undefined;
@@ -55,21 +65,16 @@ export class RunExecutor {
       );
     }, this.leaseMs / 3);
     try {
-      const agent = await deps.agents.get(systemActor(orgId), run.agentId, { includeDeleted: true });
+      const agent = deps.agents.fromRow(claim.agent);
       // The deadline counts from the first start, so a resumed run does not get its time again.
       const startedAt = run.startedAt ?? new Date();
       const deadline = startedAt.getTime() + agent.limits.timeoutSeconds * 1000;
       timer = setTimeout(() => controller.abort('timeout'), Math.max(0, deadline - Date.now()));
-      const first = await writer.write(
-        async (tx) => {
-          if (claim.run.generation === 1) {
-            await deps.audit.record({ orgId, actor: { type: 'system' }, action: 'run.started', targetType: 'run', targetId: runId, details: { agentId: agent.id, source: run.source } }, tx);
-          }
-        },
-        [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }],
-        { deadlineAt: new Date(deadline) },
-      );
-      publish({ deps, run } as RunContext, first.events);
+      void writer.send({
+        events: [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }],
+        audit: claim.run.generation === 1 ? [{ action: 'run.started', details: { agentId: agent.id, source: run.source } }] : undefined,
+        patch: { deadlineAt: new Date(deadline) },
+      });
       const { steps } = claim;
       const ctx: RunContext = {
         deps,
@@ -85,6 +90,7 @@ export class RunExecutor {
         totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 },
         lastText: '',
         usedRulesModel: false,
+        budget,
       };
       await this.begin(ctx, steps);
       await this.loop(ctx);
@@ -125,6 +131,7 @@ export class RunExecutor {
   private async loop(ctx: RunContext) {
     const maxSteps = ctx.agent.limits.maxSteps;
     for (let turn = 1; ; turn++) {
+      ctx.writer.check();
       if (ctx.signal.aborted) throw abortStop(ctx.signal);
       if (turn > maxSteps) {
         throw new RunStop('failed', 'max_steps', { code: 'max_steps_exceeded', category: 'user', message: `The agent used its ${maxSteps} model calls without finishing; raise limits.maxSteps if this task needs more` });
@@ -160,37 +167,32 @@ export class RunExecutor {
     ctx.messages = prepared.messages;
   }
 
+  /** Records where the run stopped, after every write still in flight; a chat run's reply joins its conversation in the same transaction. */
   private async finish(ctx: RunContext, status: 'succeeded' | 'failed' | 'canceled' | 'waiting_approval', stopReason: string, error: RunError | null) {
     const { deps, run } = ctx;
     const final = status !== 'waiting_approval';
-    const written = await ctx.writer.write(
-      async (tx) => {
-        if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
-          await deps.conversations.appendRunMessages(tx, run.orgId, run.conversationId, run.id, ctx.produced, ctx.totals);
-        }
-        if (final) {
-          await deps.audit.record({ orgId: run.orgId, actor: { type: 'system' }, action: 'run.finished', targetType: 'run', targetId: run.id, details: { status, stopReason } }, tx);
-        }
-      },
-      [{ type: final ? 'run.finished' : 'run.waiting', data: { status, stopReason, output: status === 'succeeded' ? ctx.lastText : null, error: error as never } }],
-      {
+    const write: Write = {
+      events: [{ type: final ? 'run.finished' : 'run.waiting', data: { status, stopReason, output: status === 'succeeded' ? ctx.lastText : null, error: error as never } }],
+      audit: final ? [{ action: 'run.finished', details: { status, stopReason } }] : undefined,
+      patch: {
         status,
         stopReason,
         error,
         output: status === 'succeeded' ? ctx.lastText : undefined,
-        usedRulesModel: ctx.usedRulesModel ? true : undefined,
-        finishedAt: final ? sql`now()` : undefined,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-      } as never,
-    );
-    publish(ctx, written.events);
+        usedRulesModel: ctx.usedRulesModel || undefined,
+        finished: final,
+        release: true,
+      },
+    };
+    if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
+      await ctx.writer.write((tx) => deps.conversations.appendRunMessages(tx, run.orgId, run.conversationId!, run.id, ctx.produced, ctx.totals), write);
+    } else {
+      await ctx.writer.commit(write);
+    }
   }
 
   /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */
   private async release(writer: RunWriter) {
-    await writer.write(async () => undefined, [{ type: 'run.released', data: { reason: 'shutdown' } }], { status: 'queued', leaseOwner: null, leaseExpiresAt: null });
+    await writer.commit({ events: [{ type: 'run.released', data: { reason: 'shutdown' } }], patch: { status: 'queued', release: true } });
   }
 }
-
-

@@ -1,9 +1,8 @@
 import { streamText, type ModelMessage } from 'ai';
-import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { RunStop } from '../errors.js';
-import { runs } from '../schema.js';
-import { abortStop, publish, type RunContext } from './context.js';
+import type { Write } from '../store.js';
+import { abortStop, publish, standingNow, type RunContext } from './context.js';
 
 export interface ModelStepOutput {
   text: string;
@@ -17,9 +16,11 @@ export interface ModelStepOutput {
 
 /**
  * One model call (turn `turn`), memoized by the step key `model:<turn>`: a resumed run that
- * finished this call before gets the stored output and calls nothing. Otherwise: budget check,
- * step row written before, the call (streamed; provider retries and fallbacks inside), then the
- * step, its ledger row and the run's totals written together after.
+ * finished this call before gets the stored output and calls nothing. Otherwise: wait for the
+ * writes still in flight, budget check, the step's start sent along with the call (streamed;
+ * provider retries and fallbacks inside), then the step's end, its ledger row and the run's
+ * totals sent as one write, which the next model call or the run's end waits for
+ * (docs/runs.md, "Write path").
  */
 export async function modelStep(ctx: RunContext, turn: number): Promise<ModelStepOutput> {
   const key = `model:${turn}`;
@@ -32,21 +33,17 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
   }
 
   const { deps, run, agent } = ctx;
+  // The records of the steps before are in the database (and the lease still ours) before a call
+  // that costs money goes out; the budget is judged on the spend they report.
+  await ctx.writer.flush();
+  const refusal = await budgetRefusal(ctx);
+  if (refusal) throw refusal;
   const seq = ctx.nextSeq++;
   const input = turn === 1 ? { system: ctx.system, messages: ctx.messages } : { turn, newMessages: ctx.messages.length };
-  // The budget is checked in the same transaction that records the call as started; a refusal
-  // commits (keeping the alert it raised) without a step, then stops the run.
-  const started = await ctx.writer.write(
-    async (tx) => {
-      const refusal = await budgetRefusal(ctx, tx);
-      return refusal ? { refusal } : { step: await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'model_call', model: agent.model, input }) };
-    },
-    (r) => (r.step ? [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', model: agent.model, turn } }] : []),
-  );
-  if (started.result.refusal) throw started.result.refusal;
-  publish(ctx, started.events);
-  if (started.cancelRequested) throw new RunStop('canceled', 'canceled');
-  const step = started.result.step!;
+  void ctx.writer.send({
+    start: [{ seq, stepKey: key, kind: 'model_call', model: agent.model, input }],
+    events: [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', model: agent.model, turn } }],
+  });
 
   const t0 = performance.now();
   const tools = deps.tools.aiSdkTools(agent.tools);
@@ -97,21 +94,20 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
     model: call.used.id,
     usage,
   };
-  const finished = await finishModelStep(ctx, step.id, key, call, usage, output, latencyMs, {
+  await finishModelStep(ctx, key, call, usage, output, latencyMs, {
     type: 'step.finished',
     data: { stepKey: key, kind: 'model_call', model: call.used.id, text: output.text, toolCalls: output.toolCalls, usage, latencyMs, usedRulesModel: call.usedRulesModel },
   });
-  if (finished.cancelRequested) throw new RunStop('canceled', 'canceled');
   return output;
 }
 
 /**
- * Writes a finished model call: the step, its ledger row and the run's totals in one fenced
- * transaction (plus `extra`, e.g. a conversation summary), then publishes `event`.
+ * Records a finished model call: the step, its ledger row (priced here, cached price and markup)
+ * and the run's totals as one write, sent without waiting; with `extra` (e.g. a conversation
+ * summary), in one transaction with it, waited for.
  */
 export async function finishModelStep(
   ctx: RunContext,
-  stepId: string,
   key: string,
   call: { used: { id: string; ref: { provider: string; modelId: string } }; usedRulesModel: boolean },
   usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
@@ -121,50 +117,46 @@ export async function finishModelStep(
   extra?: (tx: Tx) => Promise<void>,
 ) {
   const { deps, run, agent } = ctx;
-  const finished = await ctx.writer.write(
-    async (tx) => {
-      const cost = await deps.billing.recordModelCall(tx, {
-        orgId: run.orgId,
+  const at = new Date();
+  const cost = await deps.billing.priceCall(run.orgId, call.used.ref.provider, call.used.ref.modelId, usage, at);
+  const write: Write = {
+    finish: [{ stepKey: key, status: 'succeeded', output, model: call.used.id, ...usage, costMicros: cost.baseCostMicros, billedMicros: cost.billedCostMicros, latencyMs }],
+    ledger: [
+      {
+        stepKey: key,
         agentId: agent.id,
-        runId: run.id,
-        stepId,
         conversationId: run.conversationId,
         taskId: run.taskId,
         provider: call.used.ref.provider,
         model: call.used.ref.modelId,
         ...usage,
-        at: new Date(),
-      });
-      await ctx.writer.finishStep(tx, stepId, { status: 'succeeded', output, model: call.used.id, ...usage, costMicros: cost.baseCostMicros, billedMicros: cost.billedCostMicros, latencyMs });
-      await tx
-        .update(runs)
-        .set({
-          stepCount: key.startsWith('model:') ? sql`${runs.stepCount} + 1` : undefined,
-          inputTokens: sql`${runs.inputTokens} + ${usage.inputTokens}`,
-          outputTokens: sql`${runs.outputTokens} + ${usage.outputTokens}`,
-          cachedInputTokens: sql`${runs.cachedInputTokens} + ${usage.cachedInputTokens}`,
-          costMicros: sql`${runs.costMicros} + ${cost.baseCostMicros}`,
-          billedMicros: sql`${runs.billedMicros} + ${cost.billedCostMicros}`,
-          usedRulesModel: call.usedRulesModel ? true : undefined,
-        })
-        .where(sql`${runs.id} = ${run.id}`);
-      await extra?.(tx);
-      return cost;
+        ...cost,
+        at,
+      },
+    ],
+    add: {
+      stepCount: key.startsWith('model:') ? 1 : 0,
+      ...usage,
+      costMicros: cost.baseCostMicros,
+      billedMicros: cost.billedCostMicros,
     },
-    [event],
-  );
-  publish(ctx, finished.events);
+    patch: call.usedRulesModel ? { usedRulesModel: true } : undefined,
+    events: [event],
+    spendAgent: agent.id,
+  };
+  ctx.budget.unconfirmedMicros += cost.billedCostMicros;
+  if (extra) await ctx.writer.write(extra, write);
+  else void ctx.writer.send(write);
   ctx.totals.inputTokens += usage.inputTokens;
   ctx.totals.outputTokens += usage.outputTokens;
-  ctx.totals.costMicros += finished.result.billedCostMicros;
+  ctx.totals.costMicros += cost.billedCostMicros;
   if (call.usedRulesModel) ctx.usedRulesModel = true;
-  return finished;
 }
 
 /** The budget check before every model call: the stop to throw when a budget is used up, else null. */
-export async function budgetRefusal(ctx: RunContext, tx?: Tx): Promise<RunStop | null> {
+export async function budgetRefusal(ctx: RunContext): Promise<RunStop | null> {
   const { deps, run, agent } = ctx;
-  const budget = await deps.billing.checkBudget(run.orgId, agent.id, agent.limits.monthlyBudgetMicros, new Date(), tx);
+  const budget = await deps.billing.judge(run.orgId, agent.id, agent.limits.monthlyBudgetMicros, standingNow(ctx));
   if (!budget.allowed) {
     return new RunStop('failed', 'budget_exceeded', {
       code: 'budget_exceeded',

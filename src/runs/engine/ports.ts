@@ -6,6 +6,8 @@ import type { Config } from '../../config/load.js';
 import type { Database, Tx } from '../../db/client.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RunBus } from '../bus.js';
+import type { SpendStanding } from '../../billing/budgets.js';
+import type { AgentRow } from '../store.js';
 
 /**
  * What the run engine needs from other modules, as interfaces: the engine imports these, never
@@ -47,31 +49,24 @@ export interface ToolsPort {
   ): Promise<ToolOutcomePort>;
 }
 
+export interface BudgetVerdictPort {
+  allowed: boolean;
+  reason?: string;
+  org: { spentMicros: number; budgetMicros: number | null };
+  agent: { spentMicros: number; budgetMicros: number | null };
+}
+
 export interface BillingPort {
-  checkBudget(
+  /** Money figures of one call (cached price and markup); the engine writes the ledger row itself. */
+  priceCall(
     orgId: string,
-    agentId: string,
-    agentMonthlyBudgetMicros: number | null,
-    now?: Date,
-    tx?: Tx,
-  ): Promise<{ allowed: boolean; reason?: string; org: { spentMicros: number; budgetMicros: number | null }; agent: { spentMicros: number; budgetMicros: number | null } }>;
-  recordModelCall(
-    tx: Tx,
-    entry: {
-      orgId: string;
-      agentId: string;
-      runId: string;
-      stepId: string;
-      conversationId?: string | null;
-      taskId?: string | null;
-      provider: string;
-      model: string;
-      inputTokens: number;
-      outputTokens: number;
-      cachedInputTokens: number;
-      at: Date;
-    },
-  ): Promise<{ baseCostMicros: number; billedCostMicros: number }>;
+    provider: string,
+    model: string,
+    usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
+    at: Date,
+  ): Promise<{ baseCostMicros: number; billedCostMicros: number; markupBps: number; priceEffectiveFrom: string | null }>;
+  /** Budget verdict for a spend standing (raises newly reached alerts). */
+  judge(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, standing: SpendStanding): Promise<BudgetVerdictPort>;
 }
 
 export interface AuditPort {
@@ -82,7 +77,8 @@ export interface AuditPort {
 }
 
 export interface AgentsPort {
-  get(actor: Actor, id: string, options?: { includeDeleted?: boolean }): Promise<Agent>;
+  /** The agent as the API shows it, from its row (the engine loads it with the claim). */
+  fromRow(row: AgentRow): Agent;
 }
 
 /** The conversation side of a chat run: what the model sees, and where the reply goes. */

@@ -1,5 +1,5 @@
 import { generateText, type ModelMessage } from 'ai';
-import { abortStop, publish, type RunContext } from './context.js';
+import { abortStop, type RunContext } from './context.js';
 import { budgetRefusal, finishModelStep } from './model-step.js';
 
 const INSTRUCTIONS =
@@ -37,16 +37,14 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
 
   const { deps, run, agent } = ctx;
   const prompt = `${previous ? `Summary so far:\n${previous}\n\n` : ''}New messages:\n${transcript(cut.messages)}`;
+  await ctx.writer.flush();
+  const refusal = await budgetRefusal(ctx);
+  if (refusal) throw refusal;
   const seq = ctx.nextSeq++;
-  const started = await ctx.writer.write(
-    async (tx) => {
-      const refusal = await budgetRefusal(ctx, tx);
-      return refusal ? { refusal } : { step: await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'model_call', model: agent.model, input: { system: INSTRUCTIONS, prompt } }) };
-    },
-    (r) => (r.step ? [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', purpose: 'summary' } }] : []),
-  );
-  if (started.result.refusal) throw started.result.refusal;
-  publish(ctx, started.events);
+  void ctx.writer.send({
+    start: [{ seq, stepKey: key, kind: 'model_call', model: agent.model, input: { system: INSTRUCTIONS, prompt } }],
+    events: [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', purpose: 'summary' } }],
+  });
   const t0 = performance.now();
   const call = await deps.models
     .callWithFallback(
@@ -71,7 +69,6 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
   const latencyMs = Math.round(performance.now() - t0);
   await finishModelStep(
     ctx,
-    started.result.step!.id,
     key,
     call,
     usage,

@@ -1,9 +1,10 @@
 import type { ToolResultPart } from 'ai';
 import { and, eq } from 'drizzle-orm';
-import { approvals } from '../schema.js';
+import type { Tx } from '../../db/client.js';
+import { approvals, runSteps } from '../schema.js';
 import { RunStop } from '../errors.js';
-import type { StepRow } from '../store.js';
-import { abortStop, publish, type RunContext } from './context.js';
+import type { StepRow, Write } from '../store.js';
+import { abortStop, type RunContext } from './context.js';
 import type { ToolOutcomePort } from './ports.js';
 
 /** What a tool step stores as its output and the model gets back. */
@@ -39,43 +40,53 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       ok: false,
       error: { code: def ? 'not_allowed' : 'unknown_tool', message: def ? `This agent may not use the tool ${call.toolName}` : `There is no tool named ${call.toolName}` },
     };
-    await record(ctx, key, call, { status: 'failed', outcome });
+    record(ctx, key, call, { status: 'failed', outcome });
     return outcome;
   }
 
-  let step: StepRow | undefined = memo;
+  const step: StepRow | undefined = memo;
   if (memo?.status === 'waiting_approval' || (memo?.status === 'started' && !def.idempotent)) {
     const decision = await approvalFor(ctx, memo, call, memo.status === 'started' ? 'interrupted' : 'requires_approval');
     if (decision.status === 'pending') throw new RunStop('waiting_approval', 'waiting_approval');
     if (decision.status === 'rejected') {
       const outcome: ToolStepOutput = { ok: false, denied: true, reason: decision.comment ? `Rejected by a person: ${decision.comment}` : 'Rejected by a person' };
-      await finish(ctx, memo, key, call, 'rejected', outcome);
+      await ctx.writer.commit({ ...finishWrite(key, call, 'rejected', outcome), durable: true });
       return outcome;
     }
   } else if (!memo && def.requiresApproval) {
     const seq = ctx.nextSeq++;
-    const written = await ctx.writer.write(async (tx) => {
-      const row = await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input, status: 'waiting_approval' });
-      const [approval] = await tx
-        .insert(approvals)
-        .values({ orgId: ctx.run.orgId, runId: ctx.run.id, stepId: row.id, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input, reason: 'requires_approval' })
-        .returning({ id: approvals.id });
-      return approval!.id;
-    }, [{ type: 'approval.requested', data: { stepKey: key, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input as never, reason: 'requires_approval' } }]);
-    publish(ctx, written.events);
+    const written = await ctx.writer.write(
+      async (tx) => {
+        const [approval] = await tx
+          .insert(approvals)
+          .values({ orgId: ctx.run.orgId, runId: ctx.run.id, stepId: await stepId(tx, ctx, key), toolName: call.toolName, toolCallId: call.toolCallId, args: call.input, reason: 'requires_approval' })
+          .returning({ id: approvals.id });
+        return approval!.id;
+      },
+      {
+        start: [{ seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input, status: 'waiting_approval' }],
+        events: [{ type: 'approval.requested', data: { stepKey: key, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input as never, reason: 'requires_approval' } }],
+        durable: true,
+      },
+    );
     await ctx.deps.audit.record({ orgId: ctx.run.orgId, actor: { type: 'system' }, action: 'approval.requested', targetType: 'run', targetId: ctx.run.id, details: { tool: call.toolName, approvalId: written.result } });
     throw new RunStop('waiting_approval', 'waiting_approval');
   }
 
-  // Execute (first time, approved, or an idempotent retry of an interrupted call).
-  {
-    const seq = step?.seq ?? ctx.nextSeq++;
-    const started = await ctx.writer.write((tx) => ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input }), [
-      { type: 'step.started', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, args: call.input as never } },
-    ]);
-    publish(ctx, started.events);
-    step = started.result;
-  }
+  // Execute (first time, approved, or an idempotent retry of an interrupted call). A tool that
+  // must not run twice is recorded as started, synchronously committed after every earlier
+  // write, before it runs; and its end likewise before the run goes on. An idempotent tool's
+  // records are sent without waiting, like a model call's.
+  const once = !def.idempotent;
+  const start: Write = {
+    start: [{ seq: step?.seq ?? ctx.nextSeq++, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input }],
+    events: [{ type: 'step.started', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, args: call.input as never } }],
+    durable: once,
+  };
+  if (once) await ctx.writer.commit(start);
+  else void ctx.writer.send(start);
+  ctx.writer.check();
+  if (ctx.signal.aborted) throw abortStop(ctx.signal);
   const t0 = performance.now();
   const outcome = await ctx.deps.tools
     .execute(call.toolName, call.input, {
@@ -92,46 +103,47 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       if (ctx.signal.aborted) throw abortStop(ctx.signal);
       throw err;
     });
-  await finish(ctx, step, key, call, outcome.ok ? 'succeeded' : 'failed', outcome, Math.round(performance.now() - t0), {
+  const end = finishWrite(key, call, outcome.ok ? 'succeeded' : 'failed', outcome, Math.round(performance.now() - t0), {
     tool: call.toolName,
     ok: outcome.ok,
     ...(outcome.ok ? {} : { error: outcome.error.code }),
   });
+  if (once) await ctx.writer.commit({ ...end, durable: true });
+  else void ctx.writer.send(end);
   return outcome;
 }
 
-/** Records the end of a tool step; with `audited`, the `tool.called` audit entry goes in the same transaction. */
-async function finish(
-  ctx: RunContext,
-  step: StepRow,
+/** The write that ends a tool step; with `audited`, the `tool.called` audit entry goes with it. */
+function finishWrite(
   key: string,
   call: { toolName: string },
   status: 'succeeded' | 'failed' | 'rejected',
   outcome: ToolStepOutput,
   latencyMs?: number,
   audited?: Record<string, unknown>,
-) {
-  const written = await ctx.writer.write(async (tx) => {
-    await ctx.writer.finishStep(tx, step.id, { status, output: outcome, latencyMs });
-    if (audited) await ctx.deps.audit.record({ orgId: ctx.run.orgId, actor: { type: 'system' }, action: 'tool.called', targetType: 'run', targetId: ctx.run.id, details: audited }, tx);
-  }, [
-    { type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status, output: outcome as never, latencyMs } },
-  ]);
-  publish(ctx, written.events);
-  if (written.cancelRequested) throw new RunStop('canceled', 'canceled');
+): Write {
+  return {
+    finish: [{ stepKey: key, status, output: outcome, latencyMs }],
+    events: [{ type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status, output: outcome as never, latencyMs } }],
+    audit: audited ? [{ action: 'tool.called', details: audited }] : undefined,
+  };
 }
 
 /** A step that never ran (unknown or disallowed tool): written once, already finished. */
-async function record(ctx: RunContext, key: string, call: { toolCallId: string; toolName: string; input: unknown }, r: { status: 'failed'; outcome: ToolStepOutput }) {
+function record(ctx: RunContext, key: string, call: { toolCallId: string; toolName: string; input: unknown }, r: { status: 'failed'; outcome: ToolStepOutput }) {
   const seq = ctx.nextSeq++;
-  const written = await ctx.writer.write(
-    async (tx) => {
-      const row = await ctx.writer.startStep(tx, { seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input });
-      await ctx.writer.finishStep(tx, row.id, { status: r.status, output: r.outcome });
-    },
-    [{ type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status: r.status, output: r.outcome as never } }],
-  );
-  publish(ctx, written.events);
+  void ctx.writer.send({
+    start: [{ seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input }],
+    finish: [{ stepKey: key, status: r.status, output: r.outcome }],
+    events: [{ type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status: r.status, output: r.outcome as never } }],
+  });
+}
+
+/** The id of this run's step `key` (written earlier in the same transaction or before). */
+async function stepId(tx: Tx, ctx: RunContext, key: string): Promise<string> {
+  const [row] = await tx.select({ id: runSteps.id }).from(runSteps).where(and(eq(runSteps.orgId, ctx.run.orgId), eq(runSteps.runId, ctx.run.id), eq(runSteps.stepKey, key)));
+  if (!row) throw new Error(`step ${key} of run ${ctx.run.id} is missing`);
+  return row.id;
 }
 
 /** The approval of this step, created (pending) when the step has none yet. */
@@ -140,15 +152,20 @@ async function approvalFor(ctx: RunContext, step: StepRow, call: { toolCallId: s
     tx.select().from(approvals).where(and(eq(approvals.orgId, ctx.run.orgId), eq(approvals.stepId, step.id))),
   );
   if (existing[0]) return existing[0];
-  const written = await ctx.writer.write(async (tx) => {
-    await ctx.writer.finishStep(tx, step.id, { status: 'waiting_approval' });
-    const [row] = await tx
-      .insert(approvals)
-      .values({ orgId: ctx.run.orgId, runId: ctx.run.id, stepId: step.id, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input, reason })
-      .onConflictDoNothing()
-      .returning();
-    return row;
-  }, [{ type: 'approval.requested', data: { stepKey: step.stepKey, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input as never, reason } }]);
-  publish(ctx, written.events);
+  const written = await ctx.writer.write(
+    async (tx) => {
+      const [row] = await tx
+        .insert(approvals)
+        .values({ orgId: ctx.run.orgId, runId: ctx.run.id, stepId: step.id, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input, reason })
+        .onConflictDoNothing()
+        .returning();
+      return row;
+    },
+    {
+      finish: [{ stepKey: step.stepKey, status: 'waiting_approval' }],
+      events: [{ type: 'approval.requested', data: { stepKey: step.stepKey, toolName: call.toolName, toolCallId: call.toolCallId, args: call.input as never, reason } }],
+      durable: true,
+    },
+  );
   return written.result ?? { status: 'pending' as const, comment: null };
 }
