@@ -28,14 +28,16 @@ CREATE TRIGGER ledger_entries_count_spend AFTER INSERT ON ledger_entries FOR EAC
 --
 -- Spend standing of an organization and one agent in a month, for the budget check.
 CREATE OR REPLACE FUNCTION troupe_spend(p_org uuid, p_agent uuid, p_month text) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object(
-    'month', p_month,
-    'orgSpent', coalesce((SELECT sum(billed_micros) FROM monthly_spend WHERE org_id = p_org AND month = p_month), 0),
-    'agentSpent', coalesce((SELECT billed_micros FROM monthly_spend WHERE org_id = p_org AND month = p_month AND agent_id = p_agent), 0),
-    'orgBudget', (SELECT monthly_budget_micros FROM organizations WHERE id = p_org),
-    'raised', coalesce((SELECT jsonb_agg(scope || ':' || threshold_percent) FROM budget_alerts WHERE org_id = p_org AND month = p_month), '[]'::jsonb))
-$$;
+LANGUAGE plpgsql STABLE AS $$
+-- plpgsql, not sql: its statements' plans are cached per session instead of planned per call.
+DECLARE v_org numeric; v_agent bigint; v_budget bigint; v_raised jsonb;
+BEGIN
+  SELECT coalesce(sum(billed_micros), 0), coalesce(sum(billed_micros) FILTER (WHERE agent_id = p_agent), 0)
+    INTO v_org, v_agent FROM monthly_spend WHERE org_id = p_org AND month = p_month;
+  SELECT monthly_budget_micros INTO v_budget FROM organizations WHERE id = p_org;
+  SELECT coalesce(jsonb_agg(scope || ':' || threshold_percent), '[]'::jsonb) INTO v_raised FROM budget_alerts WHERE org_id = p_org AND month = p_month;
+  RETURN jsonb_build_object('month', p_month, 'orgSpent', v_org, 'agentSpent', v_agent, 'orgBudget', v_budget, 'raised', v_raised);
+END $$;
 --> statement-breakpoint
 -- Claims a run for a worker (queued, or running with an expired lease) and returns everything
 -- the engine needs to start: the run, its finished and started steps, the last event seq, the
@@ -67,7 +69,7 @@ END $$;
 -- was requested and, when asked (spendAgent), the spend standing after the write. Commits
 -- asynchronously unless p_w.durable (see docs/runs.md).
 CREATE OR REPLACE FUNCTION troupe_run_write(p_org uuid, p_run uuid, p_generation integer, p_lease_ms integer, p_w jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   v_patch jsonb := coalesce(p_w->'patch', '{}'::jsonb);
   v_add jsonb := coalesce(p_w->'add', '{}'::jsonb);

@@ -29,6 +29,11 @@ export class RunBus {
     return () => this.emitter.off(`run:${runId}`, listener);
   }
 
+  /** Whether anyone in this process follows the run live (the engine streams tokens only then). */
+  listening(runId: string): boolean {
+    return this.emitter.listenerCount(`run:${runId}`) > 0;
+  }
+
   requestCancel(runId: string) {
     this.emitter.emit(`cancel:${runId}`);
   }

@@ -173,8 +173,10 @@ describe('run engine', () => {
     ]);
     const id = await agent();
     const queued = await execute(id, 'look things up', false);
-    // Wait until the first lookup is in flight, then "lose" this worker: its lease expires.
-    for (let i = 0; i < 100 && !tools.effects.includes('lookup:a'); i++) await new Promise((r) => setTimeout(r, 20));
+    // Wait until the first lookup is in flight and recorded as started (the records of repeatable
+    // work are held up to HOLD_MS for the next write), then "lose" this worker: its lease expires.
+    const recorded = async () => (await stepsOf(queued.id)).map((s) => `${s.stepKey}:${s.status}`).join(',') === 'model:1:succeeded,tool:1:l1:started';
+    for (let i = 0; i < 100 && !(tools.effects.includes('lookup:a') && (await recorded())); i++) await new Promise((r) => setTimeout(r, 20));
     await t.ctx.database.system((tx) => tx.update(runs).set({ leaseExpiresAt: sql`now() - interval '1 second'` }).where(eq(runs.id, queued.id)));
     tools.hangUntil(null);
     // A second worker takes over; its script continues where the first left off.

@@ -12,6 +12,9 @@ export type StepRow = typeof runSteps.$inferSelect;
 export type EventRow = typeof runEvents.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
 
+/** The longest a held write waits for company before it goes alone (see RunWriter.send). */
+export const HOLD_MS = 20;
+
 /** How long a claimed run stays ours without a write; every fenced write extends it. */
 export const LEASE_MS = 30_000;
 
@@ -164,8 +167,9 @@ function merge(writes: SqlWrite[]): SqlWrite {
  * is in flight waits and is merged with any others waiting into one call (group commit), so the
  * records of a fast loop cost one round trip per batch, not per row.
  *
- * `send` does not wait: the engine records repeatable work (model calls, idempotent tools) while
- * it goes on. `commit` waits for the write and everything sent before it; the engine uses it
+ * `send` does not wait: the engine records repeatable work (the end of a model call, idempotent
+ * tools) while it goes on, held briefly so it rides with the next write. `commit` waits for the
+ * write and everything sent before it; the engine uses it for the start of every model call,
  * before and after any side effect that must not happen twice, and at the end of the run. A
  * failed write fails every later one; the loop hears of it at its next `commit` or `check`.
  */
@@ -175,6 +179,7 @@ export class RunWriter {
   private inFlight: Promise<void> | null = null;
   private failure: unknown = null;
   private last: Promise<unknown> = Promise.resolve();
+  private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly database: Database,
@@ -188,14 +193,25 @@ export class RunWriter {
     this.nextSeq = lastSeq + 1;
   }
 
-  /** Queues a write; resolves once it is in the database. Rejections are also kept for `check`. */
-  send(w: Write): Promise<WriteResult> {
+  /**
+   * Queues a write; resolves once it is in the database. Rejections are also kept for `check`.
+   * With `hold`, the write waits up to HOLD_MS for the next one to ride along with (the record
+   * of a model call goes with the start of the next, one round trip for both).
+   */
+  send(w: Write, opts: { hold?: boolean } = {}): Promise<WriteResult> {
     if (this.failure) return Promise.reject(this.failure);
     const write: SqlWrite = { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
     const p = new Promise<WriteResult>((resolve, reject) => this.queue.push({ write, resolve, reject }));
     p.catch(() => {}); // kept in this.failure; surfaced by check/commit
     this.last = p;
-    this.pump();
+    if (!opts.hold) this.pump();
+    else if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = null;
+        this.pump();
+      }, HOLD_MS);
+      this.holdTimer.unref();
+    }
     return p;
   }
 
@@ -205,9 +221,10 @@ export class RunWriter {
     return this.send(w);
   }
 
-  /** Waits for every write sent so far. */
+  /** Waits for every write sent so far (held ones go now). */
   async flush(): Promise<void> {
     this.check();
+    this.pump();
     await this.last;
     this.check();
   }
@@ -243,6 +260,10 @@ export class RunWriter {
   }
 
   private pump() {
+    if (this.holdTimer) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = null;
+    }
     if (this.inFlight || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];

@@ -74,7 +74,7 @@ export class RunExecutor {
         events: [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }],
         audit: claim.run.generation === 1 ? [{ action: 'run.started', details: { agentId: agent.id, source: run.source } }] : undefined,
         patch: { deadlineAt: new Date(deadline) },
-      });
+      }, { hold: true });
       const { steps } = claim;
       const ctx: RunContext = {
         deps,

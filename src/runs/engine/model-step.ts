@@ -1,4 +1,4 @@
-import { streamText, type ModelMessage } from 'ai';
+import { generateText, streamText, type ModelMessage } from 'ai';
 import type { Tx } from '../../db/client.js';
 import { RunStop } from '../errors.js';
 import type { Write } from '../store.js';
@@ -16,11 +16,10 @@ export interface ModelStepOutput {
 
 /**
  * One model call (turn `turn`), memoized by the step key `model:<turn>`: a resumed run that
- * finished this call before gets the stored output and calls nothing. Otherwise: wait for the
- * writes still in flight, budget check, the step's start sent along with the call (streamed;
- * provider retries and fallbacks inside), then the step's end, its ledger row and the run's
- * totals sent as one write, which the next model call or the run's end waits for
- * (docs/runs.md, "Write path").
+ * finished this call before gets the stored output and calls nothing. Otherwise: budget check,
+ * the step's start sent (with the held records before it), the call (provider retries and
+ * fallbacks inside), then the step's end, its ledger row and the run's totals as one held
+ * write, which goes with the next write (docs/runs.md, "Write path").
  */
 export async function modelStep(ctx: RunContext, turn: number): Promise<ModelStepOutput> {
   const key = `model:${turn}`;
@@ -33,13 +32,13 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
   }
 
   const { deps, run, agent } = ctx;
-  // The records of the steps before are in the database (and the lease still ours) before a call
-  // that costs money goes out; the budget is judged on the spend they report.
-  await ctx.writer.flush();
   const refusal = await budgetRefusal(ctx);
   if (refusal) throw refusal;
   const seq = ctx.nextSeq++;
   const input = turn === 1 ? { system: ctx.system, messages: ctx.messages } : { turn, newMessages: ctx.messages.length };
+  // Sent as the call goes out, with the held records of the steps before it (one round trip),
+  // not waited for: a model call may be made again. A write that finds the lease taken aborts
+  // the call through the run's signal (docs/runs.md, "Write path").
   void ctx.writer.send({
     start: [{ seq, stepKey: key, kind: 'model_call', model: agent.model, input }],
     events: [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', model: agent.model, turn } }],
@@ -51,7 +50,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
     run.orgId,
     [agent.model, ...agent.fallbackModels],
     async (m) => {
-      const result = streamText({
+      const settings = {
         model: m.model,
         system: ctx.system,
         messages: ctx.messages,
@@ -62,7 +61,14 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
         temperature: agent.temperature ?? undefined,
         topP: agent.topP ?? undefined,
         maxOutputTokens: run.input.maxTokens ?? agent.maxOutputTokens ?? undefined,
-      });
+      };
+      // Tokens are streamed when someone follows the run (a chat, an SSE client); otherwise one
+      // plain response is cheaper (the step.finished event carries the whole text either way).
+      if (run.source !== 'chat' && !deps.bus.listening(run.id)) {
+        const r = await generateText(settings);
+        return { text: r.text, toolCalls: r.toolCalls, usage: r.usage, finishReason: r.finishReason, responseMessages: r.response.messages };
+      }
+      const result = streamText(settings);
       for await (const part of result.fullStream) {
         if (part.type === 'text-delta') publish(ctx, [{ type: 'text.delta', data: { stepKey: key, text: part.text } }]);
         else if (part.type === 'error') throw part.error;
@@ -103,7 +109,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
 
 /**
  * Records a finished model call: the step, its ledger row (priced here, cached price and markup)
- * and the run's totals as one write, sent without waiting; with `extra` (e.g. a conversation
+ * and the run's totals as one write, held for the next one; with `extra` (e.g. a conversation
  * summary), in one transaction with it, waited for.
  */
 export async function finishModelStep(
@@ -146,7 +152,7 @@ export async function finishModelStep(
   };
   ctx.budget.unconfirmedMicros += cost.billedCostMicros;
   if (extra) await ctx.writer.write(extra, write);
-  else void ctx.writer.send(write);
+  else void ctx.writer.send(write, { hold: true });
   ctx.totals.inputTokens += usage.inputTokens;
   ctx.totals.outputTokens += usage.outputTokens;
   ctx.totals.costMicros += cost.billedCostMicros;

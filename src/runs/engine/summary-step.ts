@@ -37,7 +37,6 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
 
   const { deps, run, agent } = ctx;
   const prompt = `${previous ? `Summary so far:\n${previous}\n\n` : ''}New messages:\n${transcript(cut.messages)}`;
-  await ctx.writer.flush();
   const refusal = await budgetRefusal(ctx);
   if (refusal) throw refusal;
   const seq = ctx.nextSeq++;

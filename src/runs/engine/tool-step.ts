@@ -76,7 +76,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
   // Execute (first time, approved, or an idempotent retry of an interrupted call). A tool that
   // must not run twice is recorded as started, synchronously committed after every earlier
   // write, before it runs; and its end likewise before the run goes on. An idempotent tool's
-  // records are sent without waiting, like a model call's.
+  // records are held for the next write, like the end of a model call.
   const once = !def.idempotent;
   const start: Write = {
     start: [{ seq: step?.seq ?? ctx.nextSeq++, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input }],
@@ -84,7 +84,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
     durable: once,
   };
   if (once) await ctx.writer.commit(start);
-  else void ctx.writer.send(start);
+  else void ctx.writer.send(start, { hold: true });
   ctx.writer.check();
   if (ctx.signal.aborted) throw abortStop(ctx.signal);
   const t0 = performance.now();
@@ -109,7 +109,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
     ...(outcome.ok ? {} : { error: outcome.error.code }),
   });
   if (once) await ctx.writer.commit({ ...end, durable: true });
-  else void ctx.writer.send(end);
+  else void ctx.writer.send(end, { hold: true });
   return outcome;
 }
 
@@ -136,7 +136,7 @@ function record(ctx: RunContext, key: string, call: { toolCallId: string; toolNa
     start: [{ seq, stepKey: key, kind: 'tool_call', toolName: call.toolName, toolCallId: call.toolCallId, input: call.input }],
     finish: [{ stepKey: key, status: r.status, output: r.outcome }],
     events: [{ type: 'step.finished', data: { stepKey: key, kind: 'tool_call', toolName: call.toolName, status: r.status, output: r.outcome as never } }],
-  });
+  }, { hold: true });
 }
 
 /** The id of this run's step `key` (written earlier in the same transaction or before). */
