@@ -44,7 +44,7 @@ END $$;
 -- agent and the spend standing. NULL when the run is not claimable.
 CREATE OR REPLACE FUNCTION troupe_run_claim(p_org uuid, p_run uuid, p_owner text, p_lease_ms integer) RETURNS jsonb
 LANGUAGE plpgsql AS $$
-DECLARE r runs;
+DECLARE r runs; v jsonb;
 BEGIN
   PERFORM set_config('app.org_id', p_org::text, true);
   PERFORM set_config('synchronous_commit', 'off', true);
@@ -55,12 +55,18 @@ BEGIN
     AND (status = 'queued' OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
   RETURNING * INTO r;
   IF NOT FOUND THEN RETURN NULL; END IF;
-  RETURN jsonb_build_object(
+  SELECT jsonb_build_object(
     'run', to_jsonb(r),
     'lastSeq', (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = p_run),
     'steps', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.seq, s.started_at) FROM run_steps s WHERE s.run_id = p_run AND s.org_id = p_org), '[]'::jsonb),
     'agent', (SELECT to_jsonb(a) FROM agents a WHERE a.id = r.agent_id AND a.org_id = p_org),
-    'spend', troupe_spend(p_org, r.agent_id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')));
+    'spend', troupe_spend(p_org, r.agent_id, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'))) INTO v;
+  -- A run's first claim counts as an execution of its agent. Last, so the agent row (shared by
+  -- every run of the agent) stays locked only for the commit.
+  IF r.generation = 1 THEN
+    UPDATE agents SET execution_count = execution_count + 1 WHERE id = r.agent_id AND org_id = p_org;
+  END IF;
+  RETURN v;
 END $$;
 --> statement-breakpoint
 -- One fenced write of the lease holder (generation p_generation): extends the lease, applies the
@@ -100,11 +106,13 @@ BEGIN
   RETURNING cancel_requested_at INTO v_cancel;
   IF NOT FOUND THEN RETURN jsonb_build_object('fenced', true); END IF;
 
+  -- Rows come from jsonb_array_elements with -> (jsonb stays binary), not jsonb_to_recordset,
+  -- which would print every jsonb field to text and parse it again.
   IF p_w ? 'start' THEN
     -- A start over a start that never finished is a retry (the process died mid-call).
     INSERT INTO run_steps AS st (org_id, run_id, seq, step_key, kind, status, model, tool_name, tool_call_id, input)
-    SELECT p_org, p_run, s.seq, s."stepKey", s.kind, coalesce(s.status, 'started'), s.model, s."toolName", s."toolCallId", s.input
-    FROM jsonb_to_recordset(p_w->'start') AS s(seq integer, "stepKey" text, kind text, status text, model text, "toolName" text, "toolCallId" text, input jsonb)
+    SELECT p_org, p_run, (s->>'seq')::integer, s->>'stepKey', s->>'kind', coalesce(s->>'status', 'started'), s->>'model', s->>'toolName', s->>'toolCallId', s->'input'
+    FROM jsonb_array_elements(p_w->'start') AS s
     ON CONFLICT (run_id, step_key) DO UPDATE SET
       attempts = CASE WHEN st.status = 'started' THEN st.attempts + 1 ELSE st.attempts END,
       started_at = now(), status = EXCLUDED.status;
@@ -112,44 +120,44 @@ BEGIN
 
   IF p_w ? 'finish' THEN
     UPDATE run_steps st SET
-      status = f.status,
-      output = coalesce(f.output, st.output),
-      error = coalesce(f.error, st.error),
-      model = coalesce(f.model, st.model),
-      input_tokens = coalesce(f."inputTokens", st.input_tokens),
-      output_tokens = coalesce(f."outputTokens", st.output_tokens),
-      cached_input_tokens = coalesce(f."cachedInputTokens", st.cached_input_tokens),
-      cost_micros = coalesce(f."costMicros", st.cost_micros),
-      billed_micros = coalesce(f."billedMicros", st.billed_micros),
-      latency_ms = coalesce(f."latencyMs", st.latency_ms),
+      status = f->>'status',
+      output = coalesce(f->'output', st.output),
+      error = coalesce(f->'error', st.error),
+      model = coalesce(f->>'model', st.model),
+      input_tokens = coalesce((f->>'inputTokens')::integer, st.input_tokens),
+      output_tokens = coalesce((f->>'outputTokens')::integer, st.output_tokens),
+      cached_input_tokens = coalesce((f->>'cachedInputTokens')::integer, st.cached_input_tokens),
+      cost_micros = coalesce((f->>'costMicros')::bigint, st.cost_micros),
+      billed_micros = coalesce((f->>'billedMicros')::bigint, st.billed_micros),
+      latency_ms = coalesce((f->>'latencyMs')::integer, st.latency_ms),
       finished_at = now()
-    FROM jsonb_to_recordset(p_w->'finish') AS f("stepKey" text, status text, output jsonb, error jsonb, model text, "inputTokens" integer,
-      "outputTokens" integer, "cachedInputTokens" integer, "costMicros" bigint, "billedMicros" bigint, "latencyMs" integer)
-    WHERE st.run_id = p_run AND st.org_id = p_org AND st.step_key = f."stepKey";
-  END IF;
-
-  IF p_w ? 'ledger' THEN
-    -- step_id is unique: a write repeated after an unknown outcome cannot bill a call twice.
-    INSERT INTO ledger_entries (org_id, agent_id, run_id, step_id, conversation_id, task_id, provider, model, input_tokens, output_tokens,
-      cached_input_tokens, base_cost_micros, billed_cost_micros, markup_bps, price_effective_from, created_at)
-    SELECT p_org, l."agentId", p_run, st.id, l."conversationId", l."taskId", l.provider, l.model, l."inputTokens", l."outputTokens",
-      l."cachedInputTokens", l."baseCostMicros", l."billedCostMicros", l."markupBps", l."priceEffectiveFrom", l.at
-    FROM jsonb_to_recordset(p_w->'ledger') AS l("stepKey" text, "agentId" uuid, "conversationId" uuid, "taskId" uuid, provider text, model text,
-      "inputTokens" integer, "outputTokens" integer, "cachedInputTokens" integer, "baseCostMicros" bigint, "billedCostMicros" bigint,
-      "markupBps" integer, "priceEffectiveFrom" date, at timestamptz)
-    JOIN run_steps st ON st.run_id = p_run AND st.org_id = p_org AND st.step_key = l."stepKey"
-    ON CONFLICT (step_id) DO NOTHING;
+    FROM jsonb_array_elements(p_w->'finish') AS f
+    WHERE st.run_id = p_run AND st.org_id = p_org AND st.step_key = f->>'stepKey';
   END IF;
 
   IF p_w ? 'events' THEN
     INSERT INTO run_events (org_id, run_id, seq, type, data)
-    SELECT p_org, p_run, e.seq, e.type, e.data FROM jsonb_to_recordset(p_w->'events') AS e(seq integer, type text, data jsonb);
+    SELECT p_org, p_run, (e->>'seq')::integer, e->>'type', e->'data' FROM jsonb_array_elements(p_w->'events') AS e;
   END IF;
 
   IF p_w ? 'audit' THEN
     INSERT INTO audit_log (org_id, actor_type, action, target_type, target_id, details)
-    SELECT p_org, 'system', a.action, 'run', p_run::text, coalesce(a.details, '{}'::jsonb)
-    FROM jsonb_to_recordset(p_w->'audit') AS a(action text, details jsonb);
+    SELECT p_org, 'system', a->>'action', 'run', p_run::text, coalesce(a->'details', '{}'::jsonb)
+    FROM jsonb_array_elements(p_w->'audit') AS a;
+  END IF;
+
+  IF p_w ? 'ledger' THEN
+    -- step_id is unique: a write repeated after an unknown outcome cannot bill a call twice. Last:
+    -- its trigger updates monthly_spend, one row per agent and month that every run of the agent
+    -- writes, so it stays locked only for the commit.
+    INSERT INTO ledger_entries (org_id, agent_id, run_id, step_id, conversation_id, task_id, provider, model, input_tokens, output_tokens,
+      cached_input_tokens, base_cost_micros, billed_cost_micros, markup_bps, price_effective_from, created_at)
+    SELECT p_org, (l->>'agentId')::uuid, p_run, st.id, (l->>'conversationId')::uuid, (l->>'taskId')::uuid, l->>'provider', l->>'model',
+      (l->>'inputTokens')::integer, (l->>'outputTokens')::integer, (l->>'cachedInputTokens')::integer, (l->>'baseCostMicros')::bigint,
+      (l->>'billedCostMicros')::bigint, (l->>'markupBps')::integer, (l->>'priceEffectiveFrom')::date, (l->>'at')::timestamptz
+    FROM jsonb_array_elements(p_w->'ledger') AS l
+    JOIN run_steps st ON st.run_id = p_run AND st.org_id = p_org AND st.step_key = l->>'stepKey'
+    ON CONFLICT (step_id) DO NOTHING;
   END IF;
 
   RETURN jsonb_build_object(
@@ -157,7 +165,7 @@ BEGIN
     'spend', CASE WHEN p_w ? 'spendAgent' THEN troupe_spend(p_org, (p_w->>'spendAgent')::uuid, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM')) END);
 END $$;
 --> statement-breakpoint
--- Creates a queued run of an active agent and counts the execution. Returns {run} or, when the
+-- Creates a queued run of an active agent. Returns {run} or, when the
 -- agent is missing or paused, {agent: null | {name, status}} and writes nothing.
 CREATE OR REPLACE FUNCTION troupe_run_create(p_org uuid, p_agent uuid, p_v jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -171,6 +179,5 @@ BEGIN
   VALUES (p_org, p_agent, a.version, p_v->>'source', (p_v->>'conversationId')::uuid, (p_v->>'taskId')::uuid, p_v->'input',
     (p_v->>'createdBy')::uuid, (p_v->>'apiKeyId')::uuid, p_v->>'idempotencyKey')
   RETURNING * INTO r;
-  UPDATE agents SET execution_count = execution_count + 1 WHERE id = p_agent AND org_id = p_org;
   RETURN jsonb_build_object('run', to_jsonb(r));
 END $$;

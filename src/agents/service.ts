@@ -209,13 +209,6 @@ export class AgentService {
     });
   }
 
-  /** Counts one more execution (in the caller's transaction, as the run is created). */
-  async recordExecution(tx: Tx, orgId: string, id: string): Promise<void> {
-    await tx
-      .update(agents)
-      .set({ executionCount: sql`${agents.executionCount} + 1` })
-      .where(and(eq(agents.orgId, orgId), eq(agents.id, id)));
-  }
 
   /** The system prompt a run of this agent gets (see composeSystemPrompt). */
   async prompt(actor: Actor, id: string): Promise<SystemPrompt> {

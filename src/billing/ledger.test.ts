@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import type { ModelCallEntry } from './ledger.js';
@@ -93,5 +93,26 @@ describe('recordModelCall', () => {
     await expect(record(entry({ outputTokens: -1 }))).rejects.toThrow(RangeError);
     await expect(record(entry({ provider: 'ollama', model: 'x', inputTokens: 1.5 }))).rejects.toThrow(RangeError);
     expect(await rowsOf(bad.stepId)).toHaveLength(0);
+  });
+});
+
+describe('monthly_spend', () => {
+  it('equals the sum of the ledger rows per agent and UTC month, by construction (trigger)', async () => {
+    const other = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/api/v1/agents', headers: owner.headers, payload: { name: 'Spender', model: 'openai:gpt-4o-mini' } })).id;
+    await record(entry({ agentId: other, inputTokens: 1000, at: new Date('2031-01-31T23:59:59Z') }));
+    await record(entry({ agentId: other, inputTokens: 3000, at: new Date('2031-02-01T00:00:00Z') }));
+    await record(entry({ agentId, outputTokens: 1000, at: new Date('2031-02-15T12:00:00Z') }));
+    const { rows: spend } = await t.ctx.database.withOrg(owner.orgId, (tx) =>
+      tx.execute(sql`select month, agent_id, billed_micros::text as billed from monthly_spend where org_id = ${owner.orgId} order by month, agent_id`),
+    );
+    const { rows: ledger } = await t.ctx.database.withOrg(owner.orgId, (tx) =>
+      tx.execute(sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM') as month, agent_id, sum(billed_cost_micros)::text as billed
+        from ledger_entries where org_id = ${owner.orgId} group by 1, 2 order by 1, 2`),
+    );
+    expect(spend).toEqual(ledger);
+    expect(spend.filter((r) => String(r.month).startsWith('2031'))).toHaveLength(3);
+    const standing = await t.ctx.services.billing.checkBudget(owner.orgId, other, 1_000_000, new Date('2031-02-10T00:00:00Z'));
+    // 3000 input tokens of gpt-4o-mini: 450 base, 540 billed; January's row does not count.
+    expect(standing.agent.spentMicros).toBe(540);
   });
 });

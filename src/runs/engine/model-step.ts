@@ -37,9 +37,10 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
   const seq = ctx.nextSeq++;
   const input = turn === 1 ? { system: ctx.system, messages: ctx.messages } : { turn, newMessages: ctx.messages.length };
   // Sent as the call goes out, with the held records of the steps before it (one round trip),
-  // not waited for: a model call may be made again. A write that finds the lease taken aborts
-  // the call through the run's signal (docs/runs.md, "Write path").
-  void ctx.writer.send({
+  // and waited for only once the call is back: its output is not used before its start is
+  // recorded and the lease proven ours. A write that finds the lease taken also aborts the call
+  // through the run's signal (docs/runs.md, "Write path").
+  const started = ctx.writer.send({
     start: [{ seq, stepKey: key, kind: 'model_call', model: agent.model, input }],
     events: [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', model: agent.model, turn } }],
   });
@@ -85,6 +86,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
     throw err;
   });
   const latencyMs = Math.round(performance.now() - t0);
+  await started;
 
   const r = call.result;
   const usage = {
