@@ -55,10 +55,8 @@ export async function checkBudget(
   agentId: string,
   agentMonthlyBudgetMicros: number | null,
   now: Date,
-  inTx?: Tx,
 ): Promise<BudgetCheck> {
-  const run = <T>(fn: (tx: Tx) => Promise<T>) => (inTx ? fn(inTx) : database.withOrg(orgId, fn));
-  return run(async (tx) => judgeInTx(tx, audit, orgId, agentId, agentMonthlyBudgetMicros, await readStanding(database, tx, orgId, agentId, monthOf(now))));
+  return database.withOrg(orgId, async (tx) => judgeInTx(tx, audit, orgId, agentId, agentMonthlyBudgetMicros, await readStanding(database, tx, orgId, agentId, monthOf(now))));
 }
 
 /** The thresholds a standing newly reaches (not raised yet), per scope. */

@@ -37,19 +37,31 @@ export class BillingService {
   private readonly markups = new TtlCache<string, number>(MARKUP_TTL_MS);
 
   /**
-   * Writes the ledger row of one model call in the engine's org-scoped `tx`; idempotent per
-   * stepId (see ledger.ts). A markup change reaches new ledger rows within MARKUP_TTL_MS.
+   * Writes the ledger row of one model call in the org-scoped `tx`; idempotent per stepId (see
+   * ledger.ts). The run engine writes its rows in its step writes instead (priceCall figures,
+   * troupe_run_write). A markup change reaches new ledger rows within MARKUP_TTL_MS.
    */
   recordModelCall(tx: Tx, entry: ModelCallEntry): Promise<LedgerFigures> {
     return recordModelCall(tx, entry, {
-      price: (provider, model, at) => this.prices.get(`${provider}:${model}:${at.toISOString().slice(0, 10)}`, () => priceInForce(tx, provider, model, at)),
-      markupBps: (orgId) =>
-        this.markups.get(orgId, async () => {
-          const [org] = await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, orgId));
-          if (!org) throw new Error(`recordModelCall: organization ${orgId} is not visible in this transaction`);
-          return org.markupBps;
-        }),
+      price: (provider, model, at) => this.price(entry.orgId, provider, model, at, tx),
+      markupBps: (orgId) => this.markupBps(orgId, tx),
     });
+  }
+
+  /** The catalog price in force on `at`'s UTC day, cached; a miss reads in `tx` (else its own transaction). */
+  private price(orgId: string, provider: string, model: string, at: Date, tx?: Tx) {
+    const read = (t: Tx) => priceInForce(t, provider, model, at);
+    return this.prices.get(`${provider}:${model}:${at.toISOString().slice(0, 10)}`, () => (tx ? read(tx) : this.database.withOrg(orgId, read)));
+  }
+
+  /** The organization's markup, cached for MARKUP_TTL_MS; a miss reads in `tx` (else its own transaction). */
+  private markupBps(orgId: string, tx?: Tx): Promise<number> {
+    const read = async (t: Tx) => {
+      const [org] = await t.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, orgId));
+      if (!org) throw new Error(`organization ${orgId} is not visible in this transaction`);
+      return org.markupBps;
+    };
+    return this.markups.get(orgId, () => (tx ? read(tx) : this.database.withOrg(orgId, read)));
   }
 
   /**
@@ -57,14 +69,8 @@ export class BillingService {
    * engine writes itself (in its step write, troupe_run_write). Same rules as recordModelCall.
    */
   async priceCall(orgId: string, provider: string, model: string, usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number }, at: Date): Promise<LedgerFigures> {
-    const price = await this.prices.get(`${provider}:${model}:${at.toISOString().slice(0, 10)}`, () => this.database.withOrg(orgId, (tx) => priceInForce(tx, provider, model, at)));
-    const markupBps = await this.markups.get(orgId, () =>
-      this.database.withOrg(orgId, async (tx) => {
-        const [org] = await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, orgId));
-        if (!org) throw new Error(`priceCall: organization ${orgId} not found`);
-        return org.markupBps;
-      }),
-    );
+    const price = await this.price(orgId, provider, model, at);
+    const markupBps = await this.markupBps(orgId);
     return priceFigures(price, usage, markupBps);
   }
 
@@ -84,13 +90,13 @@ export class BillingService {
   }
 
   /**
-   * Before each model call: whether the organization and the agent are still under their monthly
+   * Whether the organization and the agent are still under their monthly
    * budgets (billed cost, calendar month of `now` in UTC, default now). Raises the 80% and 100%
    * alerts once each per scope and month. `agentMonthlyBudgetMicros` null = no agent budget.
-   * With `tx`, runs in the caller's transaction (the engine checks inside its step write).
+   * The run engine judges the spend its writes return instead (judge).
    */
-  checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date(), tx?: Tx): Promise<BudgetCheck> {
-    return checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now, tx);
+  checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date()): Promise<BudgetCheck> {
+    return checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now);
   }
 
   /** One month of usage, default the current UTC month; `top` caps the conversation and task lists (default 100). */

@@ -200,7 +200,7 @@ export class RunWriter {
    */
   send(w: Write, opts: { hold?: boolean } = {}): Promise<WriteResult> {
     if (this.failure) return Promise.reject(this.failure);
-    const write: SqlWrite = { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
+    const write = this.numbered(w);
     const p = new Promise<WriteResult>((resolve, reject) => this.queue.push({ write, resolve, reject }));
     p.catch(() => {}); // kept in this.failure; surfaced by check/commit
     this.last = p;
@@ -240,7 +240,7 @@ export class RunWriter {
    */
   async write<T>(fn: (tx: Tx) => Promise<T>, w: Write): Promise<{ result: T } & WriteResult> {
     await this.flush();
-    const write: SqlWrite = { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
+    const write = this.numbered(w);
     const p = this.database.withOrg(this.lease.orgId, async (tx) => {
       const out = await this.call(write, tx);
       return { result: await fn(tx), ...out };
@@ -257,6 +257,11 @@ export class RunWriter {
    */
   heartbeat(): Promise<WriteResult> {
     return this.call({});
+  }
+
+  /** The write with its events numbered: consecutive seqs, from a counter only the lease holder advances. */
+  private numbered(w: Write): SqlWrite {
+    return { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
   }
 
   private pump() {
@@ -303,11 +308,7 @@ export class RunWriter {
   }
 }
 
-/** Reads of one run's state that any worker or the API may do. */
-export async function loadSteps(tx: Tx, orgId: string, runId: string): Promise<StepRow[]> {
-  return tx.select().from(runSteps).where(and(eq(runSteps.orgId, orgId), eq(runSteps.runId, runId))).orderBy(asc(runSteps.seq), asc(runSteps.startedAt));
-}
-
+/** Events of a run after `afterSeq`, for SSE replay. */
 export async function eventsAfter(tx: Tx, orgId: string, runId: string, afterSeq: number, limit = 1000): Promise<EventRow[]> {
   return tx
     .select()

@@ -5,6 +5,7 @@ import { RunStop } from '../errors.js';
 import type { RunRow, RunWriter, StepRow } from '../store.js';
 import type { EngineDeps } from './ports.js';
 import type { SpendStanding } from '../../billing/budgets.js';
+import { monthOf } from '../../billing/month.js';
 
 /** Everything one execution of one run holds while it works. */
 export interface RunContext {
@@ -31,7 +32,7 @@ export interface RunContext {
 /** The spend standing the next budget check judges: confirmed plus what this run sent since. */
 export function standingNow(ctx: RunContext): SpendStanding {
   const { standing, unconfirmedMicros } = ctx.budget;
-  const month = new Date().toISOString().slice(0, 7);
+  const month = monthOf(new Date());
   // A standing from last month says nothing about this one but our own new spend.
   if (standing.month !== month) return { month, orgSpent: unconfirmedMicros, agentSpent: unconfirmedMicros, orgBudget: standing.orgBudget, raised: [] };
   return { ...standing, orgSpent: standing.orgSpent + unconfirmedMicros, agentSpent: standing.agentSpent + unconfirmedMicros };
