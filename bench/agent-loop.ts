@@ -8,15 +8,20 @@
  *     1.5 ms added per step at the median, for runs nobody watches (the engine makes plain
  *     calls, like the bare generateText loop). Also printed: the same with a live subscriber, where
  *     the engine streams tokens, against a bare streamText loop.
- *  2. 200 ms model latency, 200 runs at once: wall time of both. Target: engine within 1.3x bare.
+ *  2. 200 ms model latency, 200 runs at once: wall time of both, the median of several rounds
+ *     taken in turns (one round varies by ±15% on this machine). Target: engine within 1.3x bare.
  *     Also the peak heap per in-flight run.
  *
  * Usage: npx tsx bench/agent-loop.ts [--runs 300] [--concurrent 200] [--latency 200] [--db both|postgres|pglite]
+ * [--rounds 5] (--runs 0: only the concurrent part). BENCH_PROFILE=/tmp/p writes CPU profiles of
+ * the last concurrent round of each loop.
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created and dropped).
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import pg from 'pg';
+import inspector from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createAgentSchema } from '../src/agents/dto.js';
@@ -33,11 +38,13 @@ const { values: args } = parseArgs({
     concurrent: { type: 'string', default: '200' },
     latency: { type: 'string', default: '200' },
     db: { type: 'string', default: 'both' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const RUNS = Number(args.runs);
 const CONCURRENT = Number(args.concurrent);
 const LATENCY = Number(args.latency);
+const ROUNDS = Number(args.rounds);
 const STEPS_PER_RUN = 5;
 
 /** 3 model calls: tool call, tool call, text; decided from how many tool results the request carries. */
@@ -184,7 +191,7 @@ async function main() {
   console.log(`bench/agent-loop: ${STEPS_PER_RUN} steps per run (3 model calls, 2 tool calls); node ${process.version}; ${RUNS} sequential runs each\n`);
   const warm = Math.min(30, RUNS);
   const header = ['loop', 'runs/s', 'median ms/run', 'p95 ms/run', 'ms/step', 'added ms/step', 'ratio'];
-  for (const watched of [false, true]) {
+  for (const watched of RUNS > 0 ? [false, true] : []) {
     const bareLoop = watched ? bareStreamRun : bareRun;
     console.log(watched ? '\nStreamed (someone follows the run: a chat or an SSE client); for information' : 'Nobody watching (tasks, API runs): the target');
     await timeEach(warm, () => bareLoop(`${zero.url}/v1`));
@@ -211,22 +218,58 @@ async function main() {
     printTable(rows);
   }
 
-  console.log(`\n${CONCURRENT} runs at once, ${LATENCY} ms model latency`);
-  const bareC = await concurrent(CONCURRENT, () => bareRun(`${slow.url}/v1`));
-  const rowsC: string[][] = [['loop', 'wall ms', 'ratio to bare', 'peak heap KiB per in-flight run']];
-  rowsC.push(['bare AI SDK', bareC.wall.toFixed(0), '1.00', bareC.perRunKiB.toFixed(1)]);
-  for (const e of engines) {
-    await e.ctx.services.models.putCredential(e.actor, 'openai', { apiKey: 'sk-bench', baseUrl: `${slow.url}/v1` });
-    const ids: string[] = [];
-    const c = await concurrent(CONCURRENT, async () => ids.push(await engineRun(e)));
-    for (const id of ids.slice(0, 5)) await checkRun(e, id);
-    rowsC.push([`engine, ${e.label}`, c.wall.toFixed(0), (c.wall / bareC.wall).toFixed(2), c.perRunKiB.toFixed(1)]);
+  console.log(`\n${CONCURRENT} runs at once, ${LATENCY} ms model latency; median of ${ROUNDS} rounds (bare and engines taking turns), after one warm-up round`);
+  for (const e of engines) await e.ctx.services.models.putCredential(e.actor, 'openai', { apiKey: 'sk-bench', baseUrl: `${slow.url}/v1` });
+  const loops: { label: string; run: () => Promise<unknown>; check?: (ids: string[]) => Promise<void> }[] = [
+    { label: 'bare AI SDK', run: () => bareRun(`${slow.url}/v1`) },
+    ...engines.map((e) => ({
+      label: `engine, ${e.label}`,
+      run: () => engineRun(e),
+      check: async (ids: string[]) => {
+        for (const id of ids.slice(0, 5)) await checkRun(e, id);
+      },
+    })),
+  ];
+  const walls = new Map<string, number[]>(loops.map((l) => [l.label, []]));
+  const heaps = new Map<string, number[]>(loops.map((l) => [l.label, []]));
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (const l of loops) {
+      const ids: string[] = [];
+      const c = await profiled(round === ROUNDS ? l.label : null, () => concurrent(CONCURRENT, async () => ids.push(String(await l.run()))));
+      await l.check?.(ids);
+      if (round === 0) continue; // warm-up
+      walls.get(l.label)!.push(c.wall);
+      heaps.get(l.label)!.push(c.perRunKiB);
+    }
+  }
+  const bareWall = median(walls.get('bare AI SDK')!);
+  const rowsC: string[][] = [['loop', 'wall ms (median)', 'min-max', 'ratio to bare', 'peak heap KiB per in-flight run']];
+  for (const l of loops) {
+    const w = walls.get(l.label)!;
+    rowsC.push([l.label, median(w).toFixed(0), `${Math.min(...w).toFixed(0)}-${Math.max(...w).toFixed(0)}`, (median(w) / bareWall).toFixed(2), median(heaps.get(l.label)!).toFixed(1)]);
   }
   printTable(rowsC);
 
   for (const e of engines) await e.cleanup();
   await zero.close();
   await slow.close();
+}
+
+/** With BENCH_PROFILE=prefix, writes a CPU profile of fn to `<prefix>.<label>.cpuprofile` (for "where the time goes"). */
+async function profiled<T>(label: string | null, fn: () => Promise<T>): Promise<T> {
+  const prefix = process.env.BENCH_PROFILE;
+  if (!prefix || !label) return fn();
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(`${prefix}.${label.replace(/[^a-zA-Z0-9]+/g, '-')}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
 }
 
 function printTable(rows: string[][]) {

@@ -2,6 +2,7 @@ import { and, avg, count, eq, gte, inArray, isNull, lte, max, sql, type SQL } fr
 import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
 import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
+import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database } from '../db/client.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
@@ -36,6 +37,20 @@ export interface AgentMetrics {
 }
 
 const FINAL: RunStatus[] = ['succeeded', 'failed', 'canceled'];
+
+interface CreateItem {
+  org: string;
+  agent: string;
+  v: Record<string, unknown>;
+}
+
+/** Runs created at the same moment go to the database together (db/call-batcher.ts). */
+const RUN_CREATE: BatchedCall<CreateItem> = {
+  one: 'troupe_run_create',
+  args: (i) => [i.org, i.agent, JSON.stringify(i.v)],
+  many: 'troupe_runs_create',
+  lockKey: (i) => `${i.org}/${i.agent}`,
+};
 
 /**
  * Runs as the API sees them: create (and dispatch), read, cancel, and decide approvals. The
@@ -78,12 +93,12 @@ export class RunService {
     };
     let run: RunRow;
     try {
-      // One statement: the agent's check, the run row and the agent's execution count (migration 0003).
-      const out = await this.database.call<{ run?: Record<string, unknown>; agent?: { name: string; status: string } | null }>('troupe_run_create', [
-        actor.orgId,
-        agentId,
-        JSON.stringify(values),
-      ]);
+      // One statement: the agent's check and the run row (migration 0003), shared with the runs created at the same moment.
+      const out = await batcher<CreateItem, { run?: Record<string, unknown>; agent?: { name: string; status: string } | null }>(this.database, RUN_CREATE).call({
+        org: actor.orgId,
+        agent: agentId,
+        v: values,
+      });
       if (!out.run) {
         if (!out.agent) throw notFound('Agent');
         throw conflict(`The agent ${out.agent.name} is paused; enable it to run it`, 'agent_paused');

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { agents } from '../agents/schema.js';
 import { normalize, type SpendStanding } from '../billing/budgets.js';
+import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database, Tx } from '../db/client.js';
 import { rowFromJson } from '../db/json-row.js';
 import type { LiveEvent } from './bus.js';
@@ -127,6 +128,46 @@ export interface WriteResult {
 interface SqlWrite extends Omit<Write, 'events'> {
   events?: (NewEvent & { seq: number })[];
 }
+
+interface WriteItem {
+  org: string;
+  run: string;
+  generation: number;
+  leaseMs: number;
+  w: SqlWrite;
+}
+
+interface RawWriteResult {
+  fenced?: boolean;
+  cancel?: boolean;
+  spend?: SpendStanding | null;
+}
+
+/**
+ * Writes of different runs go to the database together (db/call-batcher.ts), ordered by the
+ * monthly_spend row their ledger rows lock.
+ */
+const RUN_WRITE: BatchedCall<WriteItem> = {
+  one: 'troupe_run_write',
+  args: (i) => [i.org, i.run, i.generation, i.leaseMs, JSON.stringify(i.w)],
+  many: 'troupe_runs_write',
+  lockKey: (i) => `${i.org}/${i.w.ledger?.[0]?.agentId ?? ''}/${i.run}`,
+};
+
+interface ClaimItem {
+  org: string;
+  run: string;
+  owner: string;
+  leaseMs: number;
+}
+
+/** Claims of different runs go together too, ordered by run (the rows they lock). */
+const RUN_CLAIM: BatchedCall<ClaimItem> = {
+  one: 'troupe_run_claim',
+  args: (i) => [i.org, i.run, i.owner, i.leaseMs],
+  many: 'troupe_runs_claim',
+  lockKey: (i) => i.run,
+};
 
 interface Pending {
   write: SqlWrite;
@@ -256,7 +297,7 @@ export class RunWriter {
    * the chain: a heartbeat that fails for a passing reason must not fail the run's writes.
    */
   heartbeat(): Promise<WriteResult> {
-    return this.call({});
+    return this.call({}, undefined, true);
   }
 
   /** The write with its events numbered: consecutive seqs, from a counter only the lease holder advances. */
@@ -291,13 +332,14 @@ export class RunWriter {
     );
   }
 
-  private async call(w: SqlWrite, tx?: Tx): Promise<WriteResult> {
+  /** `alone`: a call of its own, not batched (a heartbeat holds one row lock and waits for none, so it can be in no deadlock). */
+  private async call(w: SqlWrite, tx?: Tx, alone = false): Promise<WriteResult> {
     const { orgId, runId, generation, ms } = this.lease;
-    const r = await this.database.call<{ fenced?: boolean; cancel?: boolean; spend?: SpendStanding | null }>(
-      'troupe_run_write',
-      [orgId, runId, generation, ms, JSON.stringify(w)],
-      tx,
-    );
+    const item: WriteItem = { org: orgId, run: runId, generation, leaseMs: ms, w };
+    const r =
+      tx || alone
+        ? await this.database.call<RawWriteResult>(RUN_WRITE.one, RUN_WRITE.args(item), tx)
+        : await batcher<WriteItem, RawWriteResult>(this.database, RUN_WRITE).call(item);
     if (r.fenced) throw new LeaseLostError(runId);
     return {
       events: (w.events ?? []).map((e) => ({ seq: e.seq, type: e.type, data: e.data })),
@@ -331,16 +373,19 @@ export interface Claim {
  * Takes the run for this worker: a queued run, or a running one whose lease expired (its worker
  * died). Bumps `generation`, which fences every write of the previous holder. Returns with it
  * what the engine needs to start (steps, last event seq, agent, spend): one round trip
- * (troupe_run_claim). Null when someone else holds it or it is not runnable.
+ * (troupe_run_claim), shared with the claims of other runs made at the same moment. Null when someone else holds it or it is not runnable.
  */
 export async function claimRun(database: Database, orgId: string, runId: string, owner: string, leaseMs = LEASE_MS): Promise<Claim | null> {
-  const r = await database.call<{
-    run: Record<string, unknown>;
-    lastSeq: number;
-    steps: Record<string, unknown>[];
-    agent: Record<string, unknown> | null;
-    spend: SpendStanding;
-  } | null>('troupe_run_claim', [orgId, runId, owner, leaseMs]);
+  const r = await batcher<
+    ClaimItem,
+    {
+      run: Record<string, unknown>;
+      lastSeq: number;
+      steps: Record<string, unknown>[];
+      agent: Record<string, unknown> | null;
+      spend: SpendStanding;
+    } | null
+  >(database, RUN_CLAIM).call({ org: orgId, run: runId, owner, leaseMs });
   if (!r) return null;
   const run = rowFromJson(runs, r.run);
   if (!r.agent) throw new Error(`claimRun: the agent of run ${runId} is missing`);
