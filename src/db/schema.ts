@@ -7,3 +7,5 @@ export * from '../conversations/schema.js';
 export * from '../billing/schema.js';
 export * from '../audit/schema.js';
 export * from '../tools/schema.js';
+export * from '../tasks/schema.js';
+export * from '../schedules/schema.js';

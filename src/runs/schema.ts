@@ -70,6 +70,7 @@ export const runs = pgTable(
   (t) => [
     index('runs_org_created_idx').on(t.orgId, t.createdAt),
     index('runs_org_agent_created_idx').on(t.orgId, t.agentId, t.createdAt),
+    index('runs_org_task_created_idx').on(t.orgId, t.taskId, t.createdAt).where(sql`task_id is not null`),
     index('runs_active_idx').on(t.status).where(sql`status in ('queued', 'running')`),
     uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
   ],

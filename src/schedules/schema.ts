@@ -1,0 +1,77 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
+import { tasks } from '../tasks/schema.js';
+
+export const MISFIRE_POLICIES = ['skip', 'run_once'] as const;
+export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
+
+/**
+ * When a scheduled task runs: a cron expression (5 or 6 fields) in an IANA time zone, or once at
+ * `onceAt` (a follow-up an agent scheduled). `nextFireAt` is the next fire time (null when paused
+ * or when a one-off has fired); the scheduler leader fires every schedule whose time has come.
+ */
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: id(),
+    orgId: orgId(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    cron: text('cron'),
+    timezone: text('timezone').notNull().default('UTC'),
+    onceAt: ts('once_at'),
+    paused: boolean('paused').notNull().default(false),
+    /** After downtime: `skip` the missed fires, or `run_once` for all of them together. */
+    misfire: text('misfire', { enum: MISFIRE_POLICIES }).notNull().default('run_once'),
+    nextFireAt: ts('next_fire_at'),
+    lastFireAt: ts('last_fire_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('schedules_task_key').on(t.taskId),
+    index('schedules_due_idx').on(t.nextFireAt).where(sql`next_fire_at is not null and not paused`),
+  ],
+);
+
+/**
+ * One row per schedule and fire time: the primary key is what makes a fire happen exactly once,
+ * even when two scheduler processes both think they lead.
+ */
+export const scheduleFires = pgTable(
+  'schedule_fires',
+  {
+    orgId: orgId(),
+    scheduleId: uuid('schedule_id')
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    fireAt: ts('fire_at').notNull(),
+    runId: uuid('run_id'),
+    /** How late the fire was, in ms (the scheduler's fire delay). */
+    delayMs: integer('delay_ms'),
+    /** fired | skipped (a misfire skipped, or the agent was paused) */
+    outcome: text('outcome').notNull().default('fired'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scheduleId, t.fireAt] })],
+);
+
+/** An organization whose scheduler was stopped (`POST /scheduler/stop`): its schedules do not fire until started. */
+export const schedulerStops = pgTable('scheduler_stops', {
+  orgId: orgId().primaryKey(),
+  stoppedAt: ts('stopped_at').notNull().defaultNow(),
+  stoppedBy: uuid('stopped_by'),
+});
+
+/**
+ * Which scheduler process leads (holds the advisory lock), for the status API. Written by the
+ * leader on every tick; a row whose heartbeat is older than a few ticks means nobody leads.
+ */
+export const schedulerLeader = pgTable('scheduler_leader', {
+  id: integer('id').primaryKey().default(1),
+  holder: text('holder').notNull(),
+  since: ts('since').notNull().defaultNow(),
+  heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+});
