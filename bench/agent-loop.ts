@@ -104,7 +104,7 @@ interface Engine {
 async function engine(label: string, env: Record<string, string>, stubUrl: string, cleanup: () => Promise<void>): Promise<Engine> {
   const ctx = await createContext(loadConfig({ TROUPE_SECRET_KEY: 'b'.repeat(64), DATABASE_POOL_SIZE: '20', ...env }), { logger: createLogger('error') });
   // Runs are driven by the benchmark, not dispatched in the background.
-  ctx.services.runs.setDispatcher({ dispatch() {}, async close() {} });
+  ctx.services.runs.setDispatcher({ dispatch() {} });
   const ids = await ctx.database.system(async (tx) => {
     const [org] = await tx.insert(organizations).values({ name: 'Bench' }).returning();
     const [user] = await tx.insert(users).values({ email: `bench-${Date.now()}@example.com`, name: 'Bench', passwordHash: 'x' }).returning();

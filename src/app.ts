@@ -13,7 +13,13 @@ import { AccessTokens } from './auth/tokens.js';
 import { ModelService } from './models/service.js';
 import { ConversationService } from './conversations/service.js';
 import { RunBus } from './runs/bus.js';
-import { InProcessDispatcher, type Dispatcher } from './runs/dispatcher.js';
+import { BullMqDispatcher } from './dispatch/bullmq.js';
+import { InProcessDispatcher } from './dispatch/in-process.js';
+import type { Dispatcher } from './dispatch/port.js';
+import { RunRecovery } from './dispatch/recovery.js';
+import { Scheduler } from './schedules/scheduler.js';
+import { ScheduleService } from './schedules/service.js';
+import { TaskService } from './tasks/service.js';
 import { RunExecutor } from './runs/engine/executor.js';
 import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
@@ -41,9 +47,20 @@ export interface AppContext {
     runs: RunService;
     runBus: RunBus;
     executor: RunExecutor;
-    dispatcher: Dispatcher & { start(): void; recover(): Promise<number> };
+    dispatcher: Dispatcher;
+    recovery: RunRecovery;
+    tasks: TaskService;
+    schedules: ScheduleService;
+    /** This process's scheduler loop (created always, started by the roles that run it). */
+    scheduler: Scheduler;
   };
-  close(): Promise<void>;
+  /**
+   * Starts the background roles this process plays: `worker` takes runs from the dispatcher
+   * (and re-dispatches lost ones from the database), `scheduler` fires schedules.
+   */
+  startRoles(roles: { worker: boolean; scheduler: boolean; recover?: boolean }): void;
+  /** Graceful stop: no new work; active runs get `graceMs` to reach a step boundary, the rest are handed back. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ContextOptions {
@@ -79,8 +96,23 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const runBus = new RunBus();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations }, workerId);
-  const dispatcher = new InProcessDispatcher(executor, database, logger);
+  const queue = {
+    concurrency: config.TROUPE_WORKER_CONCURRENCY,
+    attempts: config.TROUPE_QUEUE_ATTEMPTS,
+    backoffMs: config.TROUPE_QUEUE_BACKOFF_MS,
+    ratePerMinute: config.TROUPE_QUEUE_RATE_PER_MINUTE ?? null,
+  };
+  const dispatcher: Dispatcher = config.REDIS_URL
+    ? new BullMqDispatcher({ connection: config.REDIS_URL, queueName: config.TROUPE_QUEUE_NAME, keepCompletedSec: config.TROUPE_JOB_RETENTION_HOURS * 3600, ...queue }, logger)
+    : new InProcessDispatcher(queue, logger);
+  const recovery = new RunRecovery(database, dispatcher, logger, config.TROUPE_RECOVER_EVERY_SECONDS * 1000);
   const runs = new RunService(database, agents, tools, audit, runBus, dispatcher);
+  const schedules = new ScheduleService(database);
+  const tasks = new TaskService(database, agents, runs, schedules);
+  tools.followUpTask = { create: (orgId, f) => tasks.createFollowUp(orgId, f) };
+  const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { url: config.DATABASE_URL });
+  let cleaner: NodeJS.Timeout | undefined;
+  const roles = { worker: false, scheduler: false };
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : null;
@@ -95,9 +127,29 @@ export async function createContext(config: Config, options: ContextOptions = {}
     secrets,
     tokens,
     redis,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher },
-    async close() {
-      await dispatcher.close();
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler },
+    startRoles(want) {
+      if (want.worker && !roles.worker) {
+        roles.worker = true;
+        dispatcher.work((job, signal) => executor.execute(job.orgId, job.runId, signal));
+        if (want.recover !== false) recovery.start();
+        const retention = config.TROUPE_JOB_RETENTION_HOURS * 3_600_000;
+        cleaner = setInterval(() => void dispatcher.clean(retention).catch(() => {}), Math.min(retention, 3_600_000));
+        cleaner.unref();
+      }
+      if (want.scheduler && !roles.scheduler) {
+        roles.scheduler = true;
+        scheduler.start();
+      }
+    },
+    async close(graceMs = config.TROUPE_SHUTDOWN_GRACE_SECONDS * 1000) {
+      clearInterval(cleaner);
+      recovery.stop();
+      await scheduler.stop().catch(() => {});
+      // Active runs stop at their next step boundary and go back to the queue; past the grace,
+      // the dispatcher aborts them (they are handed back at once).
+      executor.drain();
+      await dispatcher.close(graceMs);
       redis?.disconnect();
       await database.close();
     },

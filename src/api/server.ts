@@ -21,6 +21,9 @@ import { registerOrgRoutes } from '../auth/org-routes.js';
 import { registerModelRoutes } from '../models/routes.js';
 import { registerRunRoutes } from '../runs/routes.js';
 import { registerToolRoutes } from '../tools/routes.js';
+import { registerTaskRoutes } from '../tasks/routes.js';
+import { registerScheduleRoutes } from '../schedules/routes.js';
+import { registerQueueRoutes } from '../dispatch/routes.js';
 import { registerAccessControl } from './access.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
@@ -125,6 +128,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerConversationRoutes(api, ctx);
       registerBillingRoutes(api, ctx);
       registerAuditRoutes(api, ctx);
+      registerTaskRoutes(api, ctx);
+      registerScheduleRoutes(api, { schedules: ctx.services.schedules, scheduler: () => ctx.services.scheduler });
+      registerQueueRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

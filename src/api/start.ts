@@ -4,7 +4,8 @@ import { createContext, type AppContext } from '../app.js';
 import { buildServer } from './server.js';
 
 export interface RunningServer {
-  app: FastifyInstance;
+  /** Null in a process without the API role. */
+  app: FastifyInstance | null;
   ctx: AppContext;
   url: string;
   stop(): Promise<void>;
@@ -14,43 +15,62 @@ export interface RunningServer {
  * Starts the API: opens the database (migrating it), handles first-run setup, listens, and prints
  * where to go. Prints a human-readable start-up banner (to stdout by default) besides the JSON log.
  */
-export async function startServer(config: Config, print: (text: string) => void = console.log): Promise<RunningServer> {
+/** What a process does: `troupe serve` is all three; distributed installs split them. */
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+  scheduler: boolean;
+}
+
+export const ALL_ROLES: Roles = { api: true, worker: true, scheduler: true };
+
+/**
+ * Starts this process's roles. With `api`: opens the database (migrating it), handles first-run
+ * setup, listens, and prints where to go. `worker` and `scheduler` alone listen on nothing.
+ */
+export async function startServer(config: Config, print: (text: string) => void = console.log, roles: Roles = ALL_ROLES): Promise<RunningServer> {
   const ctx = await createContext(config);
-  let app: FastifyInstance | undefined;
+  let app: FastifyInstance | null = null;
   try {
-    const boot = await ctx.services.auth.bootstrap();
-    app = await buildServer(ctx);
-    await app.listen({ port: config.PORT, host: config.HOST });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.PORT;
-    const url = config.TROUPE_PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
+    let url = '';
+    if (roles.api) {
+      const boot = await ctx.services.auth.bootstrap();
+      app = await buildServer(ctx);
+      await app.listen({ port: config.PORT, host: config.HOST });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.PORT;
+      url = config.TROUPE_PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST}:${port}`;
 
-    const lines: string[] = [];
-    const out = (line: string) => lines.push(line);
-    out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
-    out(`Database: ${config.databaseKind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL'}`);
-    if (boot.kind === 'setup_token') {
-      out('');
-      out('First start: no account exists yet. Create the owner with this one-time setup token:');
-      out(`  ${boot.token}`);
-      out(`  curl -X POST ${url}/api/v1/setup -H 'content-type: application/json' \\`);
-      out(`    -d '{"token":"${boot.token}","email":"you@example.com","password":"a long password","name":"You","organizationName":"My organization"}'`);
-      if (config.TROUPE_ALLOW_SIGNUP) out(`Or simply sign up: POST ${url}/api/v1/auth/signup`);
-    } else if (boot.kind === 'owner_created') {
-      out(`First start: created the owner ${boot.email} from TROUPE_OWNER_EMAIL; sign in with POST ${url}/api/v1/auth/signin`);
+      const lines: string[] = [];
+      const out = (line: string) => lines.push(line);
+      out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
+      out(`Database: ${config.databaseKind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL'}`);
+      if (boot.kind === 'setup_token') {
+        out('');
+        out('First start: no account exists yet. Create the owner with this one-time setup token:');
+        out(`  ${boot.token}`);
+        out(`  curl -X POST ${url}/api/v1/setup -H 'content-type: application/json' \\`);
+        out(`    -d '{"token":"${boot.token}","email":"you@example.com","password":"a long password","name":"You","organizationName":"My organization"}'`);
+        if (config.TROUPE_ALLOW_SIGNUP) out(`Or simply sign up: POST ${url}/api/v1/auth/signup`);
+      } else if (boot.kind === 'owner_created') {
+        out(`First start: created the owner ${boot.email} from TROUPE_OWNER_EMAIL; sign in with POST ${url}/api/v1/auth/signin`);
+      }
+      // One write, so the banner is never interleaved with log lines.
+      print(lines.join('\n'));
+    } else {
+      print(`Troupe ${[roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean).join(' and ')} started (${config.REDIS_URL ? 'BullMQ on Redis' : 'in-process dispatch'}, ${config.databaseKind === 'pglite' ? 'embedded database' : 'PostgreSQL'})`);
     }
-    // One write, so the banner is never interleaved with log lines.
-    print(lines.join('\n'));
 
-    // Runs left queued or orphaned by a previous process are picked up again from the database.
-    ctx.services.dispatcher.start();
+    // Worker: takes runs (and picks up those left queued or orphaned by a previous process);
+    // scheduler: fires schedules, one leader at a time.
+    ctx.startRoles(roles);
 
     // Housekeeping: expired and long-revoked refresh tokens. Idempotent, so it is harmless when
     // several API processes each run it.
     const prune = () => ctx.services.auth.sessions.prune().catch((err: unknown) => ctx.logger.warn({ err }, 'pruning sessions failed'));
     const housekeeping = setInterval(prune, 3_600_000);
     housekeeping.unref();
-    void prune();
+    if (roles.api) void prune();
 
     const running = app;
     return {
@@ -59,7 +79,7 @@ export async function startServer(config: Config, print: (text: string) => void 
       url,
       async stop() {
         clearInterval(housekeeping);
-        await running.close();
+        await running?.close();
         await ctx.close();
       },
     };
@@ -70,8 +90,12 @@ export async function startServer(config: Config, print: (text: string) => void 
   }
 }
 
-/** Stops cleanly on SIGTERM/SIGINT: finishes in-flight requests, closes the database, then exits. */
-export function stopOnSignals(server: RunningServer, graceMs = 10_000) {
+/**
+ * Stops cleanly on SIGTERM/SIGINT: stops taking work, finishes in-flight requests, gives active
+ * runs the shutdown grace to reach a step boundary (the rest are handed back), closes the
+ * database, then exits; forced after `graceMs` (the grace plus 15 s).
+ */
+export function stopOnSignals(server: RunningServer, graceMs = (server.ctx.config.TROUPE_SHUTDOWN_GRACE_SECONDS + 15) * 1000) {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

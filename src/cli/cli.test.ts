@@ -177,6 +177,15 @@ describe('troupe CLI against PostgreSQL and a running server', () => {
     expect(updated.stdout).toMatch(/^version: +2$/m);
   }, 90_000);
 
+  it('refuses split roles without the shared services they need, naming the setting', async () => {
+    const worker = await troupe(['worker'], { ...dbEnv });
+    expect(worker.code).toBe(1);
+    expect(worker.stderr).toMatch(/troupe worker .*set REDIS_URL/);
+    const scheduler = await troupe(['scheduler'], { TROUPE_SECRET_KEY: SECRET, TROUPE_DATA_DIR: path.join(workDir, 'embedded') });
+    expect(scheduler.code).toBe(1);
+    expect(scheduler.stderr).toMatch(/set DATABASE_URL/);
+  }, 60_000);
+
   it('rejects invalid input by field before sending anything', async () => {
     const before = agentRequests;
     const bad = await troupe(['agents', 'update', state.agentId, '--temperature', '7'], remoteEnv());

@@ -53,7 +53,7 @@ export interface DispatchOptions {
 export const DEFAULT_DISPATCH: DispatchOptions = { concurrency: 5, attempts: 3, backoffMs: 1000, ratePerMinute: null };
 
 /**
- * Hands runs to workers. Two adapters pass one conformance suite (dispatch.conformance.ts):
+ * Hands runs to workers. Two adapters pass one conformance suite (conformance.ts):
  * in-process (embedded mode) and BullMQ on Redis (when REDIS_URL is set).
  *
  * A process that only serves the API dispatches; a worker process also consumes (`work`).

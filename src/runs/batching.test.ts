@@ -24,7 +24,7 @@ describe.each(['postgres', 'pglite'] as const)('runs batched on %s', (kind) => {
     t = await createTestApp(kind);
     owner = await seedMember(t.ctx, 'owner');
     actor = { orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null };
-    t.ctx.services.runs.setDispatcher({ dispatch() {}, async close() {} });
+    t.ctx.services.runs.setDispatcher({ dispatch() {} });
   });
   afterAll(() => t.close());
 

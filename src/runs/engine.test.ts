@@ -1,10 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { inProcessWorker } from '../../test/helpers/worker.js';
 import { createTestApp, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import { modelsPort, scriptedModel, type Turn } from '../../test/helpers/scripted-model.js';
 import { ledgerEntries } from '../billing/schema.js';
-import { InProcessDispatcher } from './dispatcher.js';
 import { RunExecutor } from './engine/executor.js';
 import { defineTool } from '../tools/define.js';
 import { notifications } from '../tools/schema.js';
@@ -79,7 +79,7 @@ describe('run engine', () => {
       workerId,
       leaseMs,
     );
-    const dispatcher = new InProcessDispatcher(executor, t.ctx.database, t.ctx.logger);
+    const dispatcher = inProcessWorker(executor);
     s.runs.setDispatcher(dispatcher);
     return { script, executor, dispatcher };
   }
@@ -242,7 +242,7 @@ describe('run engine', () => {
     expect(quiet.script.modes).toEqual(['generate']);
 
     const followed = engine([{ text: 'Streamed answer, token by token.' }]);
-    t.ctx.services.runs.setDispatcher({ dispatch() {}, async close() {} }); // executed below, once someone follows it
+    t.ctx.services.runs.setDispatcher({ dispatch() {} }); // executed below, once someone follows it
     const queued = await execute(id, 'answer', false);
     const deltas: string[] = [];
     const off = t.ctx.services.runBus.subscribe(queued.id, (e) => e.type === 'text.delta' && deltas.push(String(e.data.text)));
@@ -254,7 +254,7 @@ describe('run engine', () => {
 
   it('writes in order, merging writes sent while one is in flight, and stops a fenced-off writer', async () => {
     engine([]);
-    t.ctx.services.runs.setDispatcher({ dispatch() {}, async close() {} });
+    t.ctx.services.runs.setDispatcher({ dispatch() {} });
     const queued = await execute(await agent(), 'hold', false);
     const claim = (await claimRun(t.ctx.database, owner.orgId, queued.id, 'writer-test'))!;
     let calls = 0;

@@ -10,7 +10,8 @@ import { rowFromJson } from '../db/json-row.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import type { RunBus } from './bus.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { RunJob } from '../dispatch/port.js';
+import type { TaskPriority } from '../tasks/schema.js';
 import type { ToolsPort } from './engine/ports.js';
 import { approvals, runs, runSteps, type RunInput, type RunSource, type RunStatus } from './schema.js';
 import { eventsAfter, type EventRow, type RunRow, type StepRow } from './store.js';
@@ -19,6 +20,7 @@ export type ApprovalRow = typeof approvals.$inferSelect;
 
 export interface RunFilter extends PageQuery {
   agentId?: string;
+  taskId?: string;
   status?: RunStatus;
   source?: RunSource;
   from?: string;
@@ -34,6 +36,11 @@ export interface AgentMetrics {
   averageCostMicros: number | null;
   averageResponseMs: number | null;
   lastExecutedAt: Date | null;
+}
+
+/** What the run service needs of a dispatcher (dispatch/port.ts). */
+export interface RunDispatch {
+  dispatch(job: RunJob): unknown;
 }
 
 const FINAL: RunStatus[] = ['succeeded', 'failed', 'canceled'];
@@ -64,10 +71,21 @@ export class RunService {
     private readonly tools: ToolsPort,
     private readonly audit: AuditService,
     private readonly bus: RunBus,
-    private dispatcher: Dispatcher | null = null,
+    private dispatcher: RunDispatch | null = null,
   ) {}
 
-  setDispatcher(dispatcher: Dispatcher) {
+  /**
+   * Hands a run to the dispatcher without waiting. If that fails (Redis unreachable), the run row
+   * is already queued and the recovery sweep (dispatch/recovery.ts) dispatches it again.
+   */
+  private dispatch(job: RunJob) {
+    if (!this.dispatcher) return;
+    void Promise.resolve()
+      .then(() => this.dispatcher!.dispatch(job))
+      .catch(() => {});
+  }
+
+  setDispatcher(dispatcher: RunDispatch) {
     this.dispatcher = dispatcher;
   }
 
@@ -79,7 +97,7 @@ export class RunService {
     actor: Actor,
     agentId: string,
     input: RunInput,
-    options: { source: RunSource; conversationId?: string; taskId?: string; idempotencyKey?: string },
+    options: { source: RunSource; conversationId?: string; taskId?: string; idempotencyKey?: string; priority?: TaskPriority },
   ): Promise<{ run: RunRow; created: boolean }> {
     if (!UUID_RE.test(agentId)) throw notFound('Agent');
     const values = {
@@ -116,7 +134,7 @@ export class RunService {
       }
       throw err;
     }
-    this.dispatcher?.dispatch({ orgId: actor.orgId, runId: run.id });
+    this.dispatch({ orgId: actor.orgId, runId: run.id, priority: options.priority });
     return { run, created: true };
   }
 
@@ -157,6 +175,7 @@ export class RunService {
   async list(actor: Actor, q: RunFilter): Promise<Page<RunRow>> {
     const where: SQL[] = [eq(runs.orgId, actor.orgId)];
     if (q.agentId) where.push(eq(runs.agentId, q.agentId));
+    if (q.taskId) where.push(eq(runs.taskId, q.taskId));
     if (q.status) where.push(eq(runs.status, q.status));
     if (q.source) where.push(eq(runs.source, q.source));
     if (q.from) where.push(gte(runs.createdAt, new Date(q.from)));
@@ -241,7 +260,7 @@ export class RunService {
       targetId: updated.runId,
       details: { approvalId, tool: updated.toolName, ...(comment ? { comment } : {}) },
     });
-    this.dispatcher?.dispatch({ orgId: actor.orgId, runId: updated.runId });
+    this.dispatch({ orgId: actor.orgId, runId: updated.runId });
     return updated;
   }
 

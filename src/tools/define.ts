@@ -23,6 +23,13 @@ export interface ToolContext {
   database: Database;
   config: Config;
   logger: Logger;
+  /** Turns a follow-up into a task (the tasks module); absent where no tasks exist (tool tests). */
+  followUpTask?: FollowUpTaskPort;
+}
+
+export interface FollowUpTaskPort {
+  /** Creates a task for the agent that runs once at `dueAt`; returns its id. */
+  create(orgId: string, f: { agentId: string; runId: string; dueAt: Date; note: string; contact?: Record<string, unknown> }): Promise<string>;
 }
 
 /**

@@ -52,7 +52,7 @@ describe('crash and resume', () => {
     env = { DATABASE_URL: db.url, TROUPE_SECRET_KEY: TEST_SECRET_KEY };
     ctx = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
     // Runs are executed by the worker processes below, not by this one.
-    ctx.services.runs.setDispatcher({ dispatch() {}, async close() {} });
+    ctx.services.runs.setDispatcher({ dispatch() {} });
   });
   afterAll(async () => {
     await ctx?.close();

@@ -35,6 +35,9 @@ export async function createTestApp(
   const ctx = await createContext(config, { database, logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });
   const app = await buildServer(ctx);
   await app.ready();
+  // Runs execute in this process, as in `troupe serve`; no recovery sweeps, so tests that park
+  // runs as queued (with their own dispatcher) keep them parked; no scheduler loop.
+  ctx.startRoles({ worker: true, scheduler: false, recover: false });
   return {
     app,
     ctx,

@@ -1,21 +1,35 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
+import { CliError } from '../run.js';
+
+const ROLES = {
+  serve: { api: true, worker: true, scheduler: true, what: 'Start Troupe: the API, a worker and the scheduler in one process (the default)' },
+  api: { api: true, worker: false, scheduler: false, what: 'Start only the API (needs REDIS_URL: runs go to `troupe worker` processes)' },
+  worker: { api: false, worker: true, scheduler: false, what: 'Start only a worker: executes runs from the queue (needs REDIS_URL and DATABASE_URL)' },
+  scheduler: { api: false, worker: false, scheduler: true, what: 'Start only the scheduler: fires schedules; several may run, one leads (needs DATABASE_URL)' },
+} as const;
 
 export function registerServeCommands(program: Command) {
-  program
-    .command('serve')
-    .description('Start the Troupe server (API; later also worker and scheduler) with the configuration from the environment')
-    .option('-p, --port <port>', 'port to listen on (overrides PORT)')
-    .option('--host <host>', 'interface to bind (overrides HOST)')
-    .action(async (opts: { port?: string; host?: string }) => {
+  for (const [name, role] of Object.entries(ROLES)) {
+    const cmd = program.command(name).description(role.what);
+    if (role.api) cmd.option('-p, --port <port>', 'port to listen on (overrides PORT)').option('--host <host>', 'interface to bind (overrides HOST)');
+    cmd.action(async (opts: { port?: string; host?: string }) => {
       const config = loadConfig({
         ...process.env,
         ...(opts.port !== undefined ? { PORT: opts.port } : {}),
         ...(opts.host !== undefined ? { HOST: opts.host } : {}),
       });
+      // Split roles only make sense when processes share the work through PostgreSQL and Redis.
+      if (name !== 'serve' && !config.DATABASE_URL) {
+        throw new CliError(`troupe ${name} runs beside other Troupe processes, which needs a shared PostgreSQL: set DATABASE_URL (or use troupe serve)`);
+      }
+      if ((name === 'api' || name === 'worker') && !config.REDIS_URL) {
+        throw new CliError(`troupe ${name} hands runs between processes through Redis: set REDIS_URL (or use troupe serve)`);
+      }
       // Imported here, so that other commands do not load the whole server to start.
       const { startServer, stopOnSignals } = await import('../../api/start.js');
-      const server = await startServer(config);
+      const server = await startServer(config, console.log, { api: role.api, worker: role.worker, scheduler: role.scheduler });
       stopOnSignals(server);
     });
+  }
 }

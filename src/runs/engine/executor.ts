@@ -1,7 +1,9 @@
 import type { ModelMessage } from 'ai';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
+import { DelayJob } from '../../dispatch/port.js';
 import { claimRun, LEASE_MS, RunWriter, type Write } from '../store.js';
+import { rateLimitWait } from './rate-limit.js';
 import { abortReason, abortStop, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
 import type { EngineDeps } from './ports.js';
@@ -30,8 +32,9 @@ export class RunExecutor {
   }
 
   /** Runs the run to its next resting state. Returns quietly when someone else holds it. */
-  async execute(orgId: string, runId: string): Promise<void> {
+  async execute(orgId: string, runId: string, signal?: AbortSignal): Promise<void> {
     const { deps } = this;
+    if (this.draining) return;
     const claim = await claimRun(deps.database, orgId, runId, this.workerId, this.leaseMs);
     if (!claim) return;
     const { run } = claim;
@@ -52,6 +55,9 @@ export class RunExecutor {
       },
     );
     this.active.set(runId, controller);
+    // The dispatcher's signal: its grace period is over, hand the run back now.
+    const onStop = () => controller.abort('shutdown');
+    signal?.addEventListener('abort', onStop, { once: true });
     const offCancel = deps.bus.onCancel(runId, () => controller.abort('canceled'));
     let timer: NodeJS.Timeout | undefined;
     // Keeps the lease while a long model or tool call writes nothing, so no other worker takes the
@@ -66,6 +72,8 @@ export class RunExecutor {
     }, this.leaseMs / 3);
     try {
       const agent = deps.agents.fromRow(claim.agent);
+      const wait = await rateLimitWait(deps.database, run, agent.limits);
+      if (wait > 0) throw new DelayJob(wait);
       // The deadline counts from the first start, so a resumed run does not get its time again.
       const startedAt = run.startedAt ?? new Date();
       const deadline = startedAt.getTime() + agent.limits.timeoutSeconds * 1000;
@@ -100,9 +108,15 @@ export class RunExecutor {
         deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
         return;
       }
-      if (controller.signal.aborted && abortReason(controller.signal) === 'shutdown') {
-        await this.release(writer).catch(() => {});
+      if (err instanceof DrainStop || (controller.signal.aborted && abortReason(controller.signal) === 'shutdown')) {
+        await this.release(writer, 'shutdown').catch(() => {});
         return;
+      }
+      if (err instanceof DelayJob) {
+        // The agent's own rate (limits.actionsPerMinute/Hour): back to queued, and the dispatcher
+        // tries the job again once the window has room.
+        await this.release(writer, 'rate_limited').catch(() => {});
+        throw err;
       }
       const stop = err instanceof RunStop ? err : controller.signal.aborted ? abortStop(controller.signal) : null;
       const ctx = { deps, run, writer, produced: [], totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 }, lastText: '' } as unknown as RunContext;
@@ -119,9 +133,21 @@ export class RunExecutor {
       clearInterval(heartbeat);
       clearTimeout(timer);
       offCancel();
+      signal?.removeEventListener('abort', onStop);
       this.active.delete(runId);
     }
   }
+
+  /**
+   * Graceful shutdown, first part: takes no new runs, and each active run stops at its next step
+   * boundary (before its next model or tool call) and is handed back as queued, to be resumed by
+   * any worker from its last finished step.
+   */
+  drain() {
+    this.draining = true;
+  }
+
+  private draining = false;
 
   /** Aborts every active run for shutdown; each is put back to queued for a worker to resume. */
   stopAll() {
@@ -133,6 +159,7 @@ export class RunExecutor {
     for (let turn = 1; ; turn++) {
       ctx.writer.check();
       if (ctx.signal.aborted) throw abortStop(ctx.signal);
+      this.stopIfDraining();
       if (turn > maxSteps) {
         throw new RunStop('failed', 'max_steps', { code: 'max_steps_exceeded', category: 'user', message: `The agent used its ${maxSteps} model calls without finishing; raise limits.maxSteps if this task needs more` });
       }
@@ -142,11 +169,19 @@ export class RunExecutor {
       ctx.produced.push(...out.responseMessages);
       if (out.toolCalls.length === 0) return;
       const results = [];
-      for (const call of out.toolCalls) results.push(toResultPart(call, await toolStep(ctx, turn, call)));
+      for (const call of out.toolCalls) {
+        this.stopIfDraining();
+        results.push(toResultPart(call, await toolStep(ctx, turn, call)));
+      }
       const toolMessage: ModelMessage = { role: 'tool', content: results };
       ctx.messages.push(toolMessage);
       ctx.produced.push(toolMessage);
     }
+  }
+
+  /** At a step boundary while draining: hand the run back (caught in execute as a shutdown). */
+  private stopIfDraining() {
+    if (this.draining) throw new DrainStop();
   }
 
   /**
@@ -192,7 +227,12 @@ export class RunExecutor {
   }
 
   /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */
-  private async release(writer: RunWriter) {
-    await writer.commit({ events: [{ type: 'run.released', data: { reason: 'shutdown' } }], patch: { status: 'queued', release: true } });
+  private async release(writer: RunWriter, reason: 'shutdown' | 'rate_limited') {
+    await writer.commit({ events: [{ type: 'run.released', data: { reason } }], patch: { status: 'queued', release: true } });
   }
+}
+
+/** Thrown at a step boundary while the executor drains. */
+class DrainStop extends Error {
+  override name = 'DrainStop';
 }

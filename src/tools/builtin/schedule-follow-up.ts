@@ -7,8 +7,9 @@ import { contactSchema } from './create-support-ticket.js';
 export const MAX_FOLLOW_UP_MINUTES = 5 * 366 * 24 * 60;
 
 /**
- * Records that something should happen later. Give exactly one of `dueAt` (ISO time with offset,
- * in the future) or `inMinutes`. Internal only, so members may grant it too.
+ * Schedules something for later: a task for the calling agent that runs once at the due time
+ * (plus a follow-up record). Give exactly one of `dueAt` (ISO time with offset, in the future) or
+ * `inMinutes`. Internal only, so members may grant it too.
  */
 export const scheduleFollowUp = defineTool({
   name: 'schedule_follow_up',
@@ -32,14 +33,17 @@ export const scheduleFollowUp = defineTool({
         else if (due > Date.now() + MAX_FOLLOW_UP_MINUTES * 60_000) ctx.addIssue({ code: 'custom', path: ['dueAt'], message: 'must be within five years' });
       }
     }),
-  outputSchema: z.object({ id: z.string(), dueAt: z.string(), status: z.literal('pending') }),
+  outputSchema: z.object({ id: z.string(), dueAt: z.string(), status: z.literal('pending'), taskId: z.string().nullable() }),
   grantRoles: ['member', 'admin', 'owner'],
   requiresApproval: false,
   idempotent: false,
   timeoutMs: 10_000,
   async execute(input, ctx) {
     const dueAt = input.dueAt !== undefined ? new Date(input.dueAt) : new Date(Date.now() + input.inMinutes! * 60_000);
+    // A task for this agent that runs once when the follow-up falls due; the follow-up row stays
+    // as the record people list (GET /follow-ups).
+    const taskId = ctx.followUpTask ? await ctx.followUpTask.create(ctx.orgId, { agentId: ctx.agentId, runId: ctx.runId, dueAt, note: input.note, contact: input.contact }) : null;
     const row = await new FollowUps(ctx.database).create(ctx.orgId, { dueAt, note: input.note, contact: input.contact, agentId: ctx.agentId, runId: ctx.runId });
-    return { id: row.id, dueAt: row.dueAt.toISOString(), status: 'pending' as const };
+    return { id: row.id, dueAt: row.dueAt.toISOString(), status: 'pending' as const, taskId };
   },
 });

@@ -1,0 +1,57 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../shared/logger.js';
+import type { TaskPriority } from '../tasks/schema.js';
+import type { Dispatcher } from './port.js';
+
+/** Default sweep period; a run whose job was lost waits at most this long (plus its lease, if a worker held it). */
+export const RECOVER_EVERY_MS = 15_000;
+
+/**
+ * The database is the source of truth; the queue only carries run ids. On start and every
+ * `everyMs`, runs that should be moving are dispatched again: queued runs (a dispatch that
+ * failed, a queue that lost its jobs, runs a shutdown handed back) and running runs whose lease
+ * expired (their worker died). Dispatching a run whose job still waits is a no-op in both
+ * adapters, and a run is claimed by one worker at a time (fenced), so a duplicate costs a lookup.
+ */
+export class RunRecovery {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly database: Database,
+    private readonly dispatcher: Pick<Dispatcher, 'dispatch'>,
+    private readonly logger: Logger,
+    private readonly everyMs = RECOVER_EVERY_MS,
+  ) {}
+
+  start() {
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.everyMs);
+    this.timer.unref();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+
+  /** One sweep: returns how many runs were dispatched again (at most `limit`, oldest first). */
+  async sweep(limit = 1000): Promise<number> {
+    try {
+      const { rows } = await this.database.system((tx) =>
+        tx.execute(sql`
+          select r.org_id as "orgId", r.id as "runId", t.priority
+          from runs r left join tasks t on t.id = r.task_id
+          where r.status = 'queued' or (r.status = 'running' and (r.lease_expires_at is null or r.lease_expires_at < now()))
+          order by r.created_at
+          limit ${limit}`),
+      );
+      for (const r of rows as { orgId: string; runId: string; priority: TaskPriority | null }[]) {
+        await this.dispatcher.dispatch({ orgId: r.orgId, runId: r.runId, priority: r.priority ?? undefined });
+      }
+      return rows.length;
+    } catch (err) {
+      this.logger.warn({ err }, 'run recovery failed; will try again');
+      return 0;
+    }
+  }
+}
