@@ -177,8 +177,10 @@ export class TaskService {
   }
 
   /** schedule_follow_up: a task for the agent that runs once at `dueAt`, created by its run. */
-  async createFollowUp(orgId: string, f: { agentId: string; runId: string; dueAt: Date; note: string; contact?: Record<string, unknown> }): Promise<string> {
+  async createFollowUp(orgId: string, f: { agentId: string; runId: string; dueAt: Date; note: string; contact?: Record<string, unknown> }): Promise<string | null> {
     const system: Actor = { orgId, role: 'owner', userId: null, apiKeyId: null };
+    // The agent was deleted while its run went on: the follow-up stays a record only.
+    if (!(await this.agents.get(system, f.agentId).then(() => true, () => false))) return null;
     const title = f.note.length > 80 ? `Follow-up: ${f.note.slice(0, 79)}…` : `Follow-up: ${f.note}`;
     const task = await this.create(
       system,

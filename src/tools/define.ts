@@ -28,8 +28,8 @@ export interface ToolContext {
 }
 
 export interface FollowUpTaskPort {
-  /** Creates a task for the agent that runs once at `dueAt`; returns its id. */
-  create(orgId: string, f: { agentId: string; runId: string; dueAt: Date; note: string; contact?: Record<string, unknown> }): Promise<string>;
+  /** Creates a task for the agent that runs once at `dueAt`; returns its id (null when the agent is gone). */
+  create(orgId: string, f: { agentId: string; runId: string; dueAt: Date; note: string; contact?: Record<string, unknown> }): Promise<string | null>;
 }
 
 /**
