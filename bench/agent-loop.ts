@@ -235,7 +235,10 @@ async function main() {
   for (let round = 0; round <= ROUNDS; round++) {
     for (const l of loops) {
       const ids: string[] = [];
-      const c = await profiled(round === ROUNDS ? l.label : null, () => concurrent(CONCURRENT, async () => ids.push(String(await l.run()))));
+      const c = await profiled(round === ROUNDS ? l.label : null, () => concurrent(CONCURRENT, async () => {
+        const id = await l.run();
+        if (typeof id === 'string') ids.push(id); // engine runs: checked below
+      }));
       await l.check?.(ids);
       if (round === 0) continue; // warm-up
       walls.get(l.label)!.push(c.wall);

@@ -3,7 +3,7 @@ import type { Tx } from '../db/client.js';
 import { organizations } from '../db/tenancy.js';
 import { costMicros, type TokenPrices } from '../models/cost.js';
 import { billedMicros } from './money.js';
-import { priceInForce } from './prices.js';
+import { priceRowAt } from '../models/prices.js';
 import { ledgerEntries } from './schema.js';
 
 /** One model call, as the run engine reports it. Token counts as the AI SDK gives them. */
@@ -38,7 +38,7 @@ export interface LedgerFigures {
 
 /** Cached reads the caller may supply (BillingService does); without them both are read in `tx`. */
 export interface LedgerLookups {
-  price?: (provider: string, model: string, at: Date) => ReturnType<typeof priceInForce>;
+  price?: (provider: string, model: string, at: Date) => ReturnType<typeof priceRowAt>;
   markupBps?: (orgId: string) => Promise<number>;
 }
 
@@ -57,7 +57,7 @@ const figures = (row: typeof ledgerEntries.$inferSelect): LedgerFigures => ({
  * with the markup, rounded half up. Throws RangeError on impossible token counts.
  */
 export function priceFigures(
-  price: Awaited<ReturnType<typeof priceInForce>>,
+  price: Awaited<ReturnType<typeof priceRowAt>>,
   usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
   markupBps: number,
 ): LedgerFigures {
@@ -77,7 +77,7 @@ export function priceFigures(
  */
 export async function recordModelCall(tx: Tx, entry: ModelCallEntry, lookups: LedgerLookups = {}): Promise<LedgerFigures> {
   const usage = { inputTokens: entry.inputTokens, outputTokens: entry.outputTokens, cachedInputTokens: entry.cachedInputTokens };
-  const price = await (lookups.price ?? ((p, m, at) => priceInForce(tx, p, m, at)))(entry.provider, entry.model, entry.at);
+  const price = await (lookups.price ?? ((p, m, at) => priceRowAt(tx, p, m, at)))(entry.provider, entry.model, entry.at);
   const org = lookups.markupBps
     ? { markupBps: await lookups.markupBps(entry.orgId) }
     : (await tx.select({ markupBps: organizations.markupBps }).from(organizations).where(eq(organizations.id, entry.orgId)))[0];

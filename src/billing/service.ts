@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
 import { organizations } from '../db/tenancy.js';
 import { TtlCache } from '../shared/ttl-cache.js';
-import { priceInForce } from './prices.js';
+import { priceRowAt } from '../models/prices.js';
 import type { Database, Tx } from '../db/client.js';
 import type { ModelService } from '../models/service.js';
 import { checkBudget, judgeInTx, newlyReached, verdict, type BudgetCheck, type SpendStanding } from './budgets.js';
@@ -33,7 +33,7 @@ export class BillingService {
 
   // Read on every model call, changed rarely: prices per (model, UTC day), markup per organization.
   // A miss loads in the caller's transaction (a second transaction would wait forever on PGlite).
-  private readonly prices = new TtlCache<string, Awaited<ReturnType<typeof priceInForce>>>(60_000);
+  private readonly prices = new TtlCache<string, Awaited<ReturnType<typeof priceRowAt>>>(60_000);
   private readonly markups = new TtlCache<string, number>(MARKUP_TTL_MS);
 
   /**
@@ -50,7 +50,7 @@ export class BillingService {
 
   /** The catalog price in force on `at`'s UTC day, cached; a miss reads in `tx` (else its own transaction). */
   private price(orgId: string, provider: string, model: string, at: Date, tx?: Tx) {
-    const read = (t: Tx) => priceInForce(t, provider, model, at);
+    const read = (t: Tx) => priceRowAt(t, provider, model, at);
     return this.prices.get(`${provider}:${model}:${at.toISOString().slice(0, 10)}`, () => (tx ? read(tx) : this.database.withOrg(orgId, read)));
   }
 

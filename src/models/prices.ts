@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, lte, sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Database, Db, Tx } from '../db/client.js';
 import type { CatalogEntry } from './catalog.js';
 import { isProvider, type ProviderId } from './providers.js';
 import { modelPrices } from './schema.js';
@@ -74,10 +74,15 @@ export async function currentPrices(database: Database, filter: ModelFilter = {}
   return rows.filter((r): r is CatalogModel => isProvider(r.provider));
 }
 
-/** The price row in force at `at`: the one with the latest effective_from ≤ that UTC day; null if none. */
-export async function priceRowAt(database: Database, provider: string, modelId: string, at: Date): Promise<PriceRow | null> {
+/**
+ * The price row in force at `at`: the one with the latest effective_from ≤ that UTC day; null if
+ * none. `q` is the unscoped handle or a caller's transaction: billing reads inside the run
+ * engine's transaction, since a second one would wait forever on PGlite (one session). The
+ * catalog is global and readable by every role, so an org-scoped transaction sees it.
+ */
+export async function priceRowAt(q: Db | Tx, provider: string, modelId: string, at: Date): Promise<PriceRow | null> {
   const t = modelPrices;
-  const [row] = await database.db
+  const [row] = await q
     .select()
     .from(t)
     .where(and(eq(t.provider, provider), eq(t.modelId, modelId), lte(t.effectiveFrom, utcDay(at))))

@@ -128,7 +128,7 @@ export class ModelService {
 
   /** One model's current row and its whole price history (oldest first); null when it has no price in force today. */
   async getModel(provider: ProviderId, modelId: string, at = new Date()): Promise<{ model: CatalogModel; history: PriceRow[] } | null> {
-    const model = await priceRowAt(this.database, provider, modelId, at);
+    const model = await priceRowAt(this.database.db, provider, modelId, at);
     if (!model) return null;
     return { model: { ...model, provider }, history: await priceHistory(this.database, provider, modelId) };
   }
@@ -138,7 +138,7 @@ export class ModelService {
    * Null for models without a list price (Ollama, OpenAI-compatible servers): book them at 0.
    */
   priceAt(provider: string, modelId: string, at: Date): Promise<PriceRow | null> {
-    return priceRowAt(this.database, provider, modelId, at);
+    return priceRowAt(this.database.db, provider, modelId, at);
   }
 
   /** The organization's stored credentials, without their keys. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { scheduleSchema } from '../schedules/dto.js';
 import { MISFIRE_POLICIES } from '../schedules/schema.js';
 import { pageQuery } from '../shared/pagination.js';
 import { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES } from './schema.js';
@@ -8,7 +9,7 @@ const isoOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null)
 const jsonObject = z.record(z.string(), z.unknown());
 
 /** 5 or 6 fields (seconds first), an IANA zone; or one time. */
-export const scheduleInput = z
+export const scheduleBody = z
   .object({
     cron: z.string().trim().min(1).max(200).optional().describe('Cron expression, 5 fields (minute first) or 6 (second first)'),
     timezone: z.string().trim().min(1).max(100).optional().describe('IANA time zone, default UTC'),
@@ -17,7 +18,7 @@ export const scheduleInput = z
     paused: z.boolean().optional(),
   })
   .refine((s) => (s.cron === undefined) !== (s.onceAt === undefined), { message: 'give exactly one of cron or onceAt', path: ['cron'] });
-export type ScheduleInput = z.infer<typeof scheduleInput>;
+export type ScheduleBody = z.infer<typeof scheduleBody>;
 
 export const createTaskBody = z.object({
   agentId: z.uuid(),
@@ -25,7 +26,7 @@ export const createTaskBody = z.object({
   instructions: z.string().trim().min(1).max(100_000).describe('What the agent should do'),
   context: jsonObject.optional().describe('Data the agent gets with the task'),
   priority: z.enum(TASK_PRIORITIES).default('normal'),
-  schedule: scheduleInput.optional().describe('Makes it a scheduled task'),
+  schedule: scheduleBody.optional().describe('Makes it a scheduled task'),
 });
 export type CreateTaskBody = z.infer<typeof createTaskBody>;
 
@@ -35,7 +36,7 @@ export const updateTaskBody = z.object({
   instructions: z.string().trim().min(1).max(100_000).optional(),
   context: jsonObject.optional(),
   priority: z.enum(TASK_PRIORITIES).optional(),
-  schedule: scheduleInput.nullable().optional().describe('null removes the schedule (the task becomes ad-hoc)'),
+  schedule: scheduleBody.nullable().optional().describe('null removes the schedule (the task becomes ad-hoc)'),
 });
 export type UpdateTaskBody = z.infer<typeof updateTaskBody>;
 
@@ -48,18 +49,6 @@ export const listTasksQuery = pageQuery.extend({
   sortBy: z.enum(TASK_SORTS).default('createdAt'),
 });
 export type ListTasksQuery = z.infer<typeof listTasksQuery>;
-
-export const taskScheduleSchema = z.object({
-  id: z.uuid(),
-  cron: z.string().nullable(),
-  timezone: z.string(),
-  onceAt: isoOrNull,
-  paused: z.boolean(),
-  misfire: z.enum(MISFIRE_POLICIES),
-  description: z.string().nullable().describe('The cron expression in words'),
-  nextFireAt: isoOrNull,
-  lastFireAt: isoOrNull,
-});
 
 const runErrorSchema = z.object({ code: z.string(), category: z.enum(['user', 'system', 'third_party']), message: z.string(), details: jsonObject.optional() });
 
@@ -79,7 +68,7 @@ export const taskSchema = z
     lastResult: z.string().nullable().describe("The latest execution's answer"),
     lastError: runErrorSchema.nullable(),
     nextRunAt: isoOrNull.describe('Next fire of its schedule; null for ad-hoc or paused tasks'),
-    schedule: taskScheduleSchema.nullable(),
+    schedule: scheduleSchema.nullable(),
     createdBy: z.uuid().nullable(),
     createdByRunId: z.uuid().nullable().describe('Set when an agent created it (schedule_follow_up)'),
     createdAt: iso,

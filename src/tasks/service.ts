@@ -7,37 +7,14 @@ import type { RunRow } from '../runs/store.js';
 import { AppError, badRequest, notFound } from '../shared/errors.js';
 import { keysetPage, timestampSort, type KeysetSort } from '../shared/keyset.js';
 import type { Page } from '../shared/pagination.js';
-import type { CreateTaskBody, ListTasksQuery, ScheduleInput, UpdateTaskBody } from './dto.js';
+import type { ScheduleInput, ScheduleService, ScheduleView } from '../schedules/service.js';
+import type { CreateTaskBody, ListTasksQuery, ScheduleBody, UpdateTaskBody } from './dto.js';
 import { tasks, type TaskPriority, type TaskRow } from './schema.js';
 
-/** A task's schedule as the schedules module shows it. */
-export interface TaskScheduleView {
-  id: string;
-  cron: string | null;
-  timezone: string;
-  onceAt: Date | null;
-  paused: boolean;
-  misfire: 'skip' | 'run_once';
-  description: string | null;
-  nextFireAt: Date | null;
-  lastFireAt: Date | null;
-}
+/** What tasks need of the schedules module, inside the task's transaction. */
+export type SchedulesPort = Pick<ScheduleService, 'setForTask' | 'forTasks'>;
 
-export interface ScheduleSpec {
-  cron?: string;
-  timezone?: string;
-  onceAt?: Date;
-  misfire?: 'skip' | 'run_once';
-  paused?: boolean;
-}
-
-/** What tasks need of the schedules module (src/schedules/service.ts), inside the task's transaction. */
-export interface SchedulesPort {
-  setForTask(tx: Tx, orgId: string, taskId: string, spec: ScheduleSpec | null): Promise<unknown>;
-  forTasks(tx: Tx, orgId: string, taskIds: string[]): Promise<Map<string, TaskScheduleView>>;
-}
-
-export type TaskView = TaskRow & { schedule: TaskScheduleView | null; nextRunAt: Date | null };
+export type TaskView = TaskRow & { schedule: ScheduleView | null; nextRunAt: Date | null };
 
 export interface TaskStats {
   total: number;
@@ -63,7 +40,7 @@ const titleSort: KeysetSort = {
   param: (v) => (typeof v === 'string' ? sql`${v}::text` : null),
 };
 
-const toSpec = (s: ScheduleInput): ScheduleSpec => ({ ...s, onceAt: s.onceAt ? new Date(s.onceAt) : undefined });
+const toSpec = (s: ScheduleBody): ScheduleInput => ({ ...s, onceAt: s.onceAt ? new Date(s.onceAt) : undefined });
 
 /**
  * Tasks: work assigned to an agent, executed now or by a schedule. Each execution is a run with
@@ -78,8 +55,13 @@ export class TaskService {
     private readonly schedules: SchedulesPort,
   ) {}
 
-  async create(actor: Actor, body: CreateTaskBody, origin: { runId?: string } = {}): Promise<TaskView> {
+  async create(actor: Actor, body: CreateTaskBody): Promise<TaskView> {
     await this.agentOr400(actor, body.agentId);
+    return this.insert(actor, body);
+  }
+
+  /** The task row and its schedule; the agent was checked by the caller. */
+  private async insert(actor: Actor, body: CreateTaskBody, origin: { runId?: string } = {}): Promise<TaskView> {
     const id = await this.database.withOrg(actor.orgId, async (tx) => {
       const [row] = await tx
         .insert(tasks)
@@ -182,7 +164,7 @@ export class TaskService {
     // The agent was deleted while its run went on: the follow-up stays a record only.
     if (!(await this.agents.get(system, f.agentId).then(() => true, () => false))) return null;
     const title = f.note.length > 80 ? `Follow-up: ${f.note.slice(0, 79)}…` : `Follow-up: ${f.note}`;
-    const task = await this.create(
+    const task = await this.insert(
       system,
       { agentId: f.agentId, title, instructions: f.note, context: f.contact ? { contact: f.contact } : undefined, priority: 'normal', schedule: { onceAt: f.dueAt.toISOString() } },
       { runId: f.runId },
@@ -206,7 +188,7 @@ export class TaskService {
 
   private async withSchedules(tx: Tx, orgId: string, rows: TaskRow[]): Promise<TaskView[]> {
     const scheduled = rows.filter((r) => r.kind === 'scheduled').map((r) => r.id);
-    const schedules = scheduled.length ? await this.schedules.forTasks(tx, orgId, scheduled) : new Map<string, TaskScheduleView>();
+    const schedules = scheduled.length ? await this.schedules.forTasks(tx, orgId, scheduled) : new Map<string, ScheduleView>();
     return rows.map((r) => {
       const schedule = schedules.get(r.id) ?? null;
       return { ...r, schedule, nextRunAt: schedule && !schedule.paused ? schedule.nextFireAt : null };
