@@ -58,16 +58,21 @@ export const SCHEDULER_LOCK_KEY = '128034845061221';
 export class PgLeadership implements Leadership {
   private client: pg.Client | null = null;
   private leading = false;
+  private lostAt = 0;
 
   /**
    * @param url PostgreSQL connection URL (the login role; the lock needs no table access).
    * @param timeoutMs How long a lock query or connect may take before the connection counts as dead (default 5 s).
+   * @param yieldMs After losing the lock, how long this process waits before trying again, so a
+   *   follower that retries on its own tick takes over rather than the process whose connection
+   *   just failed (default 1 s; a lone process resumes after it, and fires due meanwhile are caught up).
    */
   constructor(
     private readonly url: string,
     private readonly holder: string,
     private readonly logger: Logger,
     private readonly timeoutMs = 5_000,
+    private readonly yieldMs = 1_000,
   ) {}
 
   get isLeader() {
@@ -81,6 +86,7 @@ export class PgLeadership implements Leadership {
 
   async acquire(): Promise<boolean> {
     if (this.leading) return true;
+    if (Date.now() - this.lostAt < this.yieldMs) return false;
     try {
       const client = this.client ?? (await this.connect());
       const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [SCHEDULER_LOCK_KEY]);
@@ -140,7 +146,10 @@ export class PgLeadership implements Leadership {
   }
 
   private lost(err: unknown) {
-    if (this.leading) this.logger.warn({ err, holder: this.holder }, 'scheduler: lost the leader lock connection; no longer leading');
+    if (this.leading) {
+      this.logger.warn({ err, holder: this.holder }, 'scheduler: lost the leader lock connection; no longer leading');
+      this.lostAt = Date.now();
+    }
     this.drop();
   }
 

@@ -65,7 +65,7 @@ export class Scheduler {
     this.graceMs = options.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS;
     this.batchSize = options.batchSize ?? 100;
     if (database.kind === 'pglite') this.leadership = new SoloLeadership();
-    else if (options.url) this.leadership = new PgLeadership(options.url, this.holder, logger, Math.max(2_000, 4 * this.tickMs));
+    else if (options.url) this.leadership = new PgLeadership(options.url, this.holder, logger, Math.max(2_000, 4 * this.tickMs), 2 * this.tickMs);
     // Not an exception: a context is built before anyone knows whether this process will run the scheduler.
     else this.leadership = new NoLeadership('no PostgreSQL URL for the leader lock connection (options.url); this process never fires schedules', logger);
   }
