@@ -95,7 +95,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const conversations = new ConversationService(database);
   const runBus = new RunBus();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations }, workerId);
+  const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations }, workerId, config.TROUPE_RUN_LEASE_SECONDS * 1000);
   const queue = {
     concurrency: config.TROUPE_WORKER_CONCURRENCY,
     attempts: config.TROUPE_QUEUE_ATTEMPTS,
@@ -103,7 +103,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     ratePerMinute: config.TROUPE_QUEUE_RATE_PER_MINUTE ?? null,
   };
   const dispatcher: Dispatcher = config.REDIS_URL
-    ? new BullMqDispatcher({ connection: config.REDIS_URL, queueName: config.TROUPE_QUEUE_NAME, keepCompletedSec: config.TROUPE_JOB_RETENTION_HOURS * 3600, ...queue }, logger)
+    ? new BullMqDispatcher({ connection: config.REDIS_URL, queueName: config.TROUPE_QUEUE_NAME, keepCompletedSec: config.TROUPE_JOB_RETENTION_HOURS * 3600, lockMs: config.TROUPE_RUN_LEASE_SECONDS * 1000, ...queue }, logger)
     : new InProcessDispatcher(queue, logger);
   const recovery = new RunRecovery(database, dispatcher, logger, config.TROUPE_RECOVER_EVERY_SECONDS * 1000);
   const runs = new RunService(database, agents, tools, audit, runBus, dispatcher);

@@ -31,6 +31,12 @@ export interface BullMqDispatcherOptions extends Partial<DispatchOptions> {
    * as long as Redis is unreachable, which must not stop a shutdown.
    */
   closeTimeoutMs?: number;
+  /**
+   * A job's lock (BullMQ's lockDuration, renewed every half of it while the handler runs) and how
+   * often workers look for jobs whose lock expired (stalledInterval): default 30 s. Set it to the
+   * run lease, so a job whose worker died goes back to wait about when its run's lease expires.
+   */
+  lockMs?: number;
 }
 
 interface ActiveJob {
@@ -54,10 +60,11 @@ interface ActiveJob {
  * - Throughput: ZCOUNT on the completed set, whose score is finishedOn (ms). That is an exact
  *   rolling minute across all workers; BullMQ metrics (`getMetrics`) are per calendar minute and
  *   only advance when a job completes, so they read stale numbers on a quiet queue.
- * - Locks and stalls: BullMQ defaults. A job's lock lasts 30 s (lockDuration) and is renewed
- *   every 15 s while the handler runs; every 30 s (stalledInterval) a worker moves jobs whose lock
- *   expired back to wait (a worker died), and fails a job that stalled more than once
- *   (maxStalledCount 1), whose run the database recovery then re-dispatches.
+ * - Locks and stalls: a job's lock lasts `lockMs` (default 30 s, BullMQ's lockDuration; the
+ *   server passes the run lease) and is renewed every half of it while the handler runs; every
+ *   `lockMs` (stalledInterval) a worker moves jobs whose lock expired back to wait (a worker
+ *   died), and fails a job that stalled more than once (maxStalledCount 1), whose run the
+ *   database recovery then re-dispatches.
  * - Close: an aborted job goes back to wait without using an attempt (the executor hands its run
  *   back to queued, for another worker).
  */
@@ -72,6 +79,7 @@ export class BullMqDispatcher implements Dispatcher {
   /** The handler's signal and promise per active job id. */
   private readonly active = new Map<string, ActiveJob>();
   private readonly closeTimeoutMs: number;
+  private readonly lockMs: number;
   private closing: Promise<void> | undefined;
 
   /** Dispatch options default to DEFAULT_DISPATCH (concurrency 5, attempts 3, backoff 1 s, no rate limit). */
@@ -79,11 +87,12 @@ export class BullMqDispatcher implements Dispatcher {
     options: BullMqDispatcherOptions,
     private readonly logger?: Logger,
   ) {
-    const { connection, queueName = 'troupe-runs', prefix, keepCompletedSec = 86_400, keepFailedSec = 7 * 86_400, closeTimeoutMs = 5000, ...dispatch } = options;
+    const { connection, queueName = 'troupe-runs', prefix, keepCompletedSec = 86_400, keepFailedSec = 7 * 86_400, closeTimeoutMs = 5000, lockMs = 30_000, ...dispatch } = options;
     this.opts = resolveDispatchOptions(dispatch);
     this.url = connection;
     this.prefix = prefix;
     this.closeTimeoutMs = closeTimeoutMs;
+    this.lockMs = lockMs;
     // ioredis' default maxRetriesPerRequest (20) suits a producer: dispatch fails after a
     // while if Redis is down, instead of hanging the request. Only workers need null.
     this.redis = new Redis(connection, { connectionName: `troupe:${queueName}:producer` });
@@ -128,6 +137,8 @@ export class BullMqDispatcher implements Dispatcher {
       connection: { url: this.url, maxRetriesPerRequest: null },
       prefix: this.prefix,
       concurrency,
+      lockDuration: this.lockMs,
+      stalledInterval: this.lockMs,
       limiter: ratePerMinute === null ? undefined : { max: ratePerMinute, duration: MINUTE },
     });
     this.worker.on('error', (err) => this.logger?.warn({ err }, 'bullmq worker error'));

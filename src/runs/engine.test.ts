@@ -1,11 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { inProcessWorker } from '../../test/helpers/worker.js';
+import { inProcessWorker, scriptedExecutor } from '../../test/helpers/worker.js';
 import { createTestApp, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
-import { modelsPort, scriptedModel, type Turn } from '../../test/helpers/scripted-model.js';
+import type { Turn } from '../../test/helpers/scripted-model.js';
 import { ledgerEntries } from '../billing/schema.js';
-import { RunExecutor } from './engine/executor.js';
 import { defineTool } from '../tools/define.js';
 import { notifications } from '../tools/schema.js';
 import type { ToolService } from '../tools/service.js';
@@ -49,8 +48,28 @@ function registerTestTools(registry: ToolService) {
       }),
     );
   }
+  // Keys its effect by the tool call, as create_support_ticket does with a unique index.
+  const keyed = new Set<string>();
+  registry.register(
+    defineTool({
+      ...base,
+      name: 'keyed_effect',
+      description: 'keyed_effect (one effect per tool call)',
+      inputSchema: z.object({ label: z.string() }),
+      requiresApproval: false,
+      idempotent: false,
+      keyedByCall: true,
+      async execute(a, ctx) {
+        effects.push(`keyed_effect:${a.label}`);
+        keyed.add(`${ctx.runId}:${ctx.toolCallId}`);
+        if (hang) await hang;
+        return { recorded: a.label };
+      },
+    }),
+  );
   return {
     effects,
+    keyed,
     /** Makes record_effect/lookup block until released (to stop a run between a tool's start and end). */
     hangUntil(p: Promise<void> | null) {
       hang = p;
@@ -72,15 +91,9 @@ describe('run engine', () => {
 
   /** An executor whose model is scripted; the RunService dispatches to it. */
   function engine(turns: Turn[], workerId = 'test-worker', leaseMs?: number) {
-    const script = scriptedModel(turns);
-    const s = t.ctx.services;
-    const executor = new RunExecutor(
-      { database: t.ctx.database, config: t.ctx.config, logger: t.ctx.logger, bus: s.runBus, agents: s.agents, models: modelsPort(script.model), tools: s.tools, billing: s.billing, audit: s.audit, conversations: s.conversations },
-      workerId,
-      leaseMs,
-    );
+    const { script, executor } = scriptedExecutor(t.ctx, turns, workerId, leaseMs);
     const dispatcher = inProcessWorker(executor);
-    s.runs.setDispatcher(dispatcher);
+    t.ctx.services.runs.setDispatcher(dispatcher);
     return { script, executor, dispatcher };
   }
 
@@ -89,7 +102,7 @@ describe('run engine', () => {
       method: 'POST',
       url: '/api/v1/agents',
       headers: owner.headers,
-      payload: { name: `Agent ${Math.random()}`, model: 'openai:gpt-4o-mini', tools: ['calculator', 'record_effect', 'transfer_money', 'lookup'], ...body },
+      payload: { name: `Agent ${Math.random()}`, model: 'openai:gpt-4o-mini', tools: ['calculator', 'record_effect', 'transfer_money', 'lookup', 'keyed_effect'], ...body },
     });
     if (res.statusCode !== 201) throw new Error(res.body);
     return json<{ id: string }>(res).id;
@@ -233,6 +246,28 @@ describe('run engine', () => {
     const [approval] = await t.ctx.database.system((tx) => tx.select().from(approvals).where(and(eq(approvals.runId, queued.id))));
     expect(approval).toMatchObject({ reason: 'interrupted', toolName: 'record_effect', status: 'pending' });
     expect(tools.effects.filter((e) => e === 'record_effect:charge')).toHaveLength(1);
+  });
+
+  it('makes a call keyed by its id again after an interruption, without asking anyone', async () => {
+    let release!: () => void;
+    tools.hangUntil(new Promise<void>((r) => (release = r)));
+    engine([{ toolCalls: [{ name: 'keyed_effect', args: { label: 'ticket' }, id: 'k1' }] }]);
+    const queued = await execute(await agent(), 'open one ticket', false);
+    // The call is recorded as started (durably, with the model's answer) before it runs.
+    for (let i = 0; i < 100 && !tools.effects.includes('keyed_effect:ticket'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await stepsOf(queued.id)).map((s) => `${s.stepKey}:${s.status}`)).toEqual(['model:1:succeeded', 'tool:1:k1:started']);
+    await t.ctx.database.system((tx) => tx.update(runs).set({ leaseExpiresAt: sql`now() - interval '1 second'` }).where(eq(runs.id, queued.id)));
+    tools.hangUntil(null);
+    const second = engine([{ text: 'Ticket opened.' }], 'worker-4');
+    await second.executor.execute(owner.orgId, queued.id);
+    release();
+    const actor = { orgId: owner.orgId, role: 'owner' as const, userId: owner.userId, apiKeyId: null };
+    expect(await t.ctx.services.runs.get(actor, queued.id)).toMatchObject({ status: 'succeeded', output: 'Ticket opened.' });
+    expect(await t.ctx.database.system((tx) => tx.select().from(approvals).where(eq(approvals.runId, queued.id)))).toEqual([]);
+    // Called twice, with the same key both times: one effect.
+    expect(tools.effects.filter((e) => e === 'keyed_effect:ticket')).toHaveLength(2);
+    expect([...tools.keyed].filter((k) => k.startsWith(queued.id))).toEqual([`${queued.id}:k1`]);
+    expect((await stepsOf(queued.id)).find((s) => s.stepKey === 'tool:1:k1')).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
   it('streams tokens only when someone follows the run; otherwise makes plain calls', async () => {

@@ -1,9 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inProcessWorker } from '../../test/helpers/worker.js';
+import { inProcessWorker, scriptedExecutor } from '../../test/helpers/worker.js';
 import { createTestApp, expectProblem, json, seedRoles, type TestApp } from '../../test/helpers/app.js';
-import { modelsPort, scriptedModel } from '../../test/helpers/scripted-model.js';
-import { RunExecutor } from './engine/executor.js';
 import { runs } from './schema.js';
 
 describe('runs API', () => {
@@ -13,10 +11,8 @@ describe('runs API', () => {
   beforeAll(async () => {
     t = await createTestApp('postgres');
     r = await seedRoles(t.ctx);
-    const s = t.ctx.services;
-    const script = scriptedModel([]);
-    const executor = new RunExecutor({ database: t.ctx.database, config: t.ctx.config, logger: t.ctx.logger, bus: s.runBus, agents: s.agents, models: modelsPort(script.model), tools: s.tools, billing: s.billing, audit: s.audit, conversations: s.conversations }, 'w');
-    s.runs.setDispatcher(inProcessWorker(executor));
+    const { executor } = scriptedExecutor(t.ctx, [], 'w');
+    t.ctx.services.runs.setDispatcher(inProcessWorker(executor));
     agentId = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/api/v1/agents', headers: r.admin.headers, payload: { name: 'Runner', model: 'openai:gpt-4o-mini' } })).id;
   });
   afterAll(() => t.close());

@@ -51,6 +51,13 @@ export interface ToolDefinition<I = unknown, O = unknown> {
   requiresApproval: boolean;
   /** Safe to call again with the same arguments after an interruption (the engine retries only these). */
   idempotent: boolean;
+  /**
+   * Not idempotent in general, but its effect is keyed by (run, tool call id): the same call made
+   * again changes nothing more and answers what the first did. The engine records such a call
+   * durably before running it (so its id cannot change under a re-asked model) and, after an
+   * interruption, simply makes it again instead of asking a person.
+   */
+  keyedByCall?: boolean;
   /** Wall-clock limit of one call; past it the call fails with code `timeout`. */
   timeoutMs: number;
   // Method syntax on purpose: a ToolDefinition<{a: string}> must fit where a ToolDefinition is expected.

@@ -40,6 +40,13 @@ describe('notify_staff, create_support_ticket, schedule_follow_up', () => {
     expect(res).toMatchObject({ ok: true, output: { status: 'open', priority: 'normal' } });
     const [row] = await t.ctx.database.withOrg(orgId, (tx) => tx.select().from(supportTickets).where(eq(supportTickets.id, idOf(res))));
     expect(row).toMatchObject({ status: 'open', priority: 'normal', subject: 'Cannot log in', requester: { name: 'Ada', email: 'ada@example.com' }, agentId: context.agentId, runId: context.runId });
+    // The same tool call again (a retry after an interruption) opens no second ticket.
+    const again = await exec('create_support_ticket', { subject: 'Cannot log in' }, context);
+    expect(idOf(again.res)).toBe(idOf(res));
+    const ofRun = await t.ctx.database.withOrg(orgId, (tx) => tx.select().from(supportTickets).where(eq(supportTickets.runId, context.runId)));
+    expect(ofRun).toHaveLength(1);
+    const otherCall = await exec('create_support_ticket', { subject: 'Cannot log in' }, { ...context, toolCallId: 'another-call' });
+    expect(idOf(otherCall.res)).not.toBe(idOf(res));
     expect(await exec('create_support_ticket', { subject: '', requester: { email: 'nope' } })).toMatchObject({
       res: { ok: false, error: { code: 'invalid_arguments', issues: [{ path: 'input.subject' }, { path: 'input.requester.email' }] } },
     });

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 
 /** Per-organization tool settings an administrator controls. One row per organization. */
@@ -43,10 +43,12 @@ export const supportTickets = pgTable(
     requester: jsonb('requester').$type<Record<string, unknown>>().notNull().default({}),
     agentId: uuid('agent_id'),
     runId: uuid('run_id'),
+    /** With run_id: the tool call that opened it, so a retried call finds its ticket instead of opening another. */
+    toolCallId: text('tool_call_id'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('support_tickets_org_status_idx').on(t.orgId, t.status)],
+  (t) => [index('support_tickets_org_status_idx').on(t.orgId, t.status), uniqueIndex('support_tickets_run_call_idx').on(t.runId, t.toolCallId)],
 );
 
 /** Mail from `send_email`: kept here when no SMTP is configured (status kept), else sent and recorded. */

@@ -86,7 +86,8 @@ export class ToolService {
         outputSchema: schemas.output as Record<string, unknown> | null,
         grantRoles: [...def.grantRoles],
         requiresApproval: def.requiresApproval,
-        idempotent: def.idempotent,
+        // What a client can rely on: whether an interrupted call is made again without asking.
+        idempotent: def.idempotent || def.keyedByCall === true,
         timeoutMs: def.timeoutMs,
       };
     });

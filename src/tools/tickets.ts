@@ -23,15 +23,18 @@ export interface NewTicket {
   requester?: Record<string, unknown>;
   agentId?: string | null;
   runId?: string | null;
+  /** With runId: the tool call opening it. A second create with the same pair answers the first ticket. */
+  toolCallId?: string | null;
 }
 
 /** Support tickets: opened by agents (`create_support_ticket`), worked on by members. */
 export class Tickets {
   constructor(private readonly database: Database) {}
 
+  /** Opens a ticket; the same (runId, toolCallId) twice opens one ticket and answers it both times. */
   async create(orgId: string, input: NewTicket): Promise<TicketRow> {
-    const [row] = await this.database.withOrg(orgId, (tx) =>
-      tx
+    const row = await this.database.withOrg(orgId, async (tx) => {
+      const [created] = await tx
         .insert(supportTickets)
         .values({
           orgId,
@@ -41,10 +44,18 @@ export class Tickets {
           requester: input.requester ?? {},
           agentId: input.agentId ?? null,
           runId: input.runId ?? null,
+          toolCallId: input.runId ? (input.toolCallId ?? null) : null,
         })
-        .returning(),
-    );
-    return view(row!);
+        .onConflictDoNothing({ target: [supportTickets.runId, supportTickets.toolCallId] })
+        .returning();
+      if (created) return created;
+      const [first] = await tx
+        .select()
+        .from(supportTickets)
+        .where(and(eq(supportTickets.orgId, orgId), eq(supportTickets.runId, input.runId!), eq(supportTickets.toolCallId, input.toolCallId!)));
+      return first!;
+    });
+    return view(row);
   }
 
   /** Newest first by default. */

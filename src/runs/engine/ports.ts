@@ -36,6 +36,8 @@ export interface ToolDefinitionPort {
   name: string;
   requiresApproval: boolean;
   idempotent: boolean;
+  /** Effect keyed by (run, tool call id): made again after an interruption (see ToolDefinition). */
+  keyedByCall?: boolean;
   grantRoles: readonly string[];
 }
 

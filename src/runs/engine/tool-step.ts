@@ -22,8 +22,8 @@ export function toResultPart(call: { toolCallId: string; toolName: string }, out
 /**
  * One tool call of turn `turn`, memoized by `tool:<turn>:<toolCallId>`:
  * - finished before (succeeded, failed, rejected): its stored outcome, nothing runs again;
- * - started but never finished (the process died mid-call): run again only if the tool is
- *   idempotent, else ask a person (approval with reason `interrupted`);
+ * - started but never finished (the process died mid-call): run again if the tool is idempotent
+ *   or keyed by its call, else ask a person (approval with reason `interrupted`);
  * - waiting for approval: approved → run it; rejected → the model hears so; pending → the run waits;
  * - new: a tool needing approval asks first; anything else runs, step row written before and after.
  * A tool the agent was not given, or that does not exist, is an error result for the model.
@@ -45,7 +45,8 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
   }
 
   const step: StepRow | undefined = memo;
-  if (memo?.status === 'waiting_approval' || (memo?.status === 'started' && !def.idempotent)) {
+  const retryable = def.idempotent || def.keyedByCall === true;
+  if (memo?.status === 'waiting_approval' || (memo?.status === 'started' && !retryable)) {
     const decision = await approvalFor(ctx, memo, call, memo.status === 'started' ? 'interrupted' : 'requires_approval');
     if (decision.status === 'pending') throw new RunStop('waiting_approval', 'waiting_approval');
     if (decision.status === 'rejected') {
@@ -73,9 +74,9 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
     throw new RunStop('waiting_approval', 'waiting_approval');
   }
 
-  // Execute (first time, approved, or an idempotent retry of an interrupted call). A tool that
-  // must not run twice is recorded as started, synchronously committed after every earlier
-  // write, before it runs; and its end likewise before the run goes on. An idempotent tool's
+  // Execute (first time, approved, or a retry of an interrupted call). A tool that must not run
+  // twice (or keys its effect by the call) is recorded as started, synchronously committed after
+  // every earlier write, before it runs; and its end likewise before the run goes on. An idempotent tool's
   // records are held for the next write, like the end of a model call.
   const once = !def.idempotent;
   const start: Write = {

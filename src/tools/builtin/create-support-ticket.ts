@@ -27,9 +27,11 @@ export const createSupportTicket = defineTool({
   grantRoles: ['member', 'admin', 'owner'],
   requiresApproval: false,
   idempotent: false,
+  // One ticket per tool call (a unique key), so a call interrupted mid-way is simply made again.
+  keyedByCall: true,
   timeoutMs: 10_000,
   async execute(input, ctx) {
-    const row = await new Tickets(ctx.database).create(ctx.orgId, { ...input, agentId: ctx.agentId, runId: ctx.runId });
+    const row = await new Tickets(ctx.database).create(ctx.orgId, { ...input, agentId: ctx.agentId, runId: ctx.runId, toolCallId: ctx.toolCallId });
     return { id: row.id, status: 'open' as const, priority: input.priority };
   },
 });
