@@ -24,11 +24,10 @@ import inspector from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createAgentSchema } from '../src/agents/dto.js';
 import { createContext, type AppContext } from '../src/app.js';
 import type { Actor } from '../src/auth/roles.js';
-import { memberships, organizations, users } from '../src/auth/schema.js';
 import { loadConfig } from '../src/config/load.js';
+import { seedBenchAgent } from './seed.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
 
@@ -105,20 +104,12 @@ async function engine(label: string, env: Record<string, string>, stubUrl: strin
   const ctx = await createContext(loadConfig({ TROUPE_SECRET_KEY: 'b'.repeat(64), DATABASE_POOL_SIZE: '20', ...env }), { logger: createLogger('error') });
   // Runs are driven by the benchmark, not dispatched in the background.
   ctx.services.runs.setDispatcher({ dispatch() {} });
-  const ids = await ctx.database.system(async (tx) => {
-    const [org] = await tx.insert(organizations).values({ name: 'Bench' }).returning();
-    const [user] = await tx.insert(users).values({ email: `bench-${Date.now()}@example.com`, name: 'Bench', passwordHash: 'x' }).returning();
-    await tx.insert(memberships).values({ orgId: org!.id, userId: user!.id, role: 'owner' });
-    return { orgId: org!.id, userId: user!.id };
-  });
-  const actor: Actor = { orgId: ids.orgId, role: 'owner', userId: ids.userId, apiKeyId: null };
-  await ctx.services.models.putCredential(actor, 'openai', { apiKey: 'sk-bench', baseUrl: `${stubUrl}/v1` });
-  const agent = await ctx.services.agents.create(actor, createAgentSchema.parse({ name: 'Bench agent', model: 'openai:gpt-4o-mini', tools: ['calculator'], limits: { maxSteps: 10, timeoutSeconds: 600 } }));
+  const { actor, agentId } = await seedBenchAgent(ctx, stubUrl);
   return {
     label,
     ctx,
     actor,
-    agentId: agent.id,
+    agentId,
     async cleanup() {
       await ctx.close();
       await cleanup();
