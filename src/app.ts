@@ -17,6 +17,7 @@ import { BullMqDispatcher } from './dispatch/bullmq.js';
 import { InProcessDispatcher } from './dispatch/in-process.js';
 import type { Dispatcher } from './dispatch/port.js';
 import { RunRecovery } from './dispatch/recovery.js';
+import { TableMaintenance } from './db/maintenance.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/service.js';
 import { TaskService } from './tasks/service.js';
@@ -106,6 +107,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     ? new BullMqDispatcher({ connection: config.REDIS_URL, queueName: config.TROUPE_QUEUE_NAME, keepCompletedSec: config.TROUPE_JOB_RETENTION_HOURS * 3600, lockMs: config.TROUPE_RUN_LEASE_SECONDS * 1000, ...queue }, logger)
     : new InProcessDispatcher(queue, logger);
   const recovery = new RunRecovery(database, dispatcher, logger, config.TROUPE_RECOVER_EVERY_SECONDS * 1000);
+  const maintenance = new TableMaintenance(database, logger, config.TROUPE_MAINTENANCE_SECONDS * 1000);
   const runs = new RunService(database, agents, tools, audit, runBus, dispatcher);
   const schedules = new ScheduleService(database);
   const tasks = new TaskService(database, agents, runs, schedules);
@@ -136,6 +138,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
         const retention = config.TROUPE_JOB_RETENTION_HOURS * 3_600_000;
         cleaner = setInterval(() => void dispatcher.clean(retention).catch(() => {}), Math.min(retention, 3_600_000));
         cleaner.unref();
+        // Workers write the busy tables; they keep their statistics fresh (one at a time).
+        maintenance.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -145,6 +149,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     async close(graceMs = config.TROUPE_SHUTDOWN_GRACE_SECONDS * 1000) {
       clearInterval(cleaner);
       recovery.stop();
+      await maintenance.stop();
       await scheduler.stop().catch(() => {});
       // Active runs stop at their next step boundary and go back to the queue; past the grace,
       // the dispatcher aborts them (they are handed back at once).

@@ -56,6 +56,7 @@ export const configSchema = z.object({
   TROUPE_QUEUE_NAME: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'letters, digits, _ and - only').default('troupe-runs'),
   TROUPE_JOB_RETENTION_HOURS: int(1, 24 * 365).default(24),
   TROUPE_RECOVER_EVERY_SECONDS: int(1, 3600).default(15),
+  TROUPE_MAINTENANCE_SECONDS: int(0, 3600).default(10),
   TROUPE_RUN_LEASE_SECONDS: int(2, 3600).default(30),
   TROUPE_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(30),
   TROUPE_HTTP_TOOL_TIMEOUT_MS: int(100, 300_000).default(15_000),

@@ -43,6 +43,12 @@ export interface Database {
    * they are given, so row-level security applies inside them. With `tx`, inside that transaction.
    */
   call<T>(fn: string, args: unknown[], tx?: Tx): Promise<T>;
+  /**
+   * VACUUMs tables (names already quoted identifiers) outside any transaction, with the right to:
+   * on PostgreSQL as the login role on a connection of its own, on PGlite as troupe_app, which
+   * holds MAINTAIN (PostgreSQL 17+, granted by migrate()).
+   */
+  vacuum(tables: string[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -110,6 +116,18 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
       const { rows } = await pool.query({ name: `${fn}/${args.length}`, text: callText(fn, args.length), values: args });
       return rows[0].r as T;
     },
+    async vacuum(tables) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('set role none');
+        for (const table of tables) await client.query(`vacuum ${table}`);
+      } finally {
+        // Back to troupe_app before the connection returns to the pool; if that fails, it is closed.
+        await client.query('set role troupe_app').catch((err: Error) => (broken = err));
+        client.release(broken);
+      }
+    },
     async ping() {
       await pool.query('select 1');
     },
@@ -169,6 +187,9 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
       if (tx) return callInTx<T>(tx, fn, args);
       const { rows } = await client.query<{ r: T }>(callText(fn, args.length), args);
       return rows[0]!.r;
+    },
+    async vacuum(tables) {
+      for (const table of tables) await client.exec(`vacuum ${table}`);
     },
     async ping() {
       await client.query('select 1');

@@ -67,6 +67,12 @@ export async function migrate(session: SqlSession, migrations = readMigrations()
       applied.push(m.tag);
     }
     await session.exec('select troupe_enforce_tenancy()');
+    // PostgreSQL 17+ (PGlite always): troupe_app may VACUUM and ANALYZE (src/db/maintenance.ts),
+    // so PGlite, one session, never has to leave troupe_app for it.
+    await session.exec(`do $$ begin
+      if current_setting('server_version_num')::int >= 170000 then
+        execute 'grant maintain on all tables in schema public to troupe_app';
+      end if; end $$`);
   } finally {
     await session.rows('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
   }
