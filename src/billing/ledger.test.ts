@@ -103,7 +103,7 @@ describe('monthly_spend', () => {
     await record(entry({ agentId: other, inputTokens: 3000, at: new Date('2031-02-01T00:00:00Z') }));
     await record(entry({ agentId, outputTokens: 1000, at: new Date('2031-02-15T12:00:00Z') }));
     const { rows: spend } = await t.ctx.database.withOrg(owner.orgId, (tx) =>
-      tx.execute(sql`select month, agent_id, billed_micros::text as billed from monthly_spend where org_id = ${owner.orgId} order by month, agent_id`),
+      tx.execute(sql`select month, agent_id, sum(billed_micros)::text as billed from monthly_spend where org_id = ${owner.orgId} group by month, agent_id order by month, agent_id`),
     );
     const { rows: ledger } = await t.ctx.database.withOrg(owner.orgId, (tx) =>
       tx.execute(sql`select to_char(created_at at time zone 'UTC', 'YYYY-MM') as month, agent_id, sum(billed_cost_micros)::text as billed
@@ -114,5 +114,13 @@ describe('monthly_spend', () => {
     const standing = await t.ctx.services.billing.checkBudget(owner.orgId, other, 1_000_000, new Date('2031-02-10T00:00:00Z'));
     // 3000 input tokens of gpt-4o-mini: 450 base, 540 billed; January's row does not count.
     expect(standing.agent.spentMicros).toBe(540);
+
+    // Writers on other connections bump other shard rows of the same agent and month; readers sum them.
+    await t.ctx.database.system((tx) =>
+      tx.execute(sql`insert into monthly_spend (org_id, month, agent_id, shard, billed_micros) values (${owner.orgId}, '2031-02', ${other}, 15, 100)
+                     on conflict (org_id, month, agent_id, shard) do update set billed_micros = monthly_spend.billed_micros + 100`),
+    );
+    const sharded = await t.ctx.services.billing.checkBudget(owner.orgId, other, 1_000_000, new Date('2031-02-10T00:00:00Z'));
+    expect(sharded.agent.spentMicros).toBe(640);
   });
 });

@@ -1,4 +1,4 @@
-import { bigint, date, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId } from '../db/columns.js';
 
 /**
@@ -63,7 +63,9 @@ export const monthlySpend = pgTable(
     orgId: orgId(),
     month: text('month').notNull(),
     agentId: uuid('agent_id').notNull(),
+    /** Writers spread over 16 rows per agent and month (by backend), so concurrent runs of one agent do not queue on one row lock; readers sum them. */
+    shard: smallint('shard').notNull().default(0),
     billedMicros: bigint('billed_micros', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.orgId, t.month, t.agentId] })],
+  (t) => [primaryKey({ columns: [t.orgId, t.month, t.agentId, t.shard] })],
 );
