@@ -211,6 +211,19 @@ describe('dashboard: setup, sign-up, organizations, profile, sign-out and sign-i
     await nav.getByRole('link', { name: 'Usage' }).waitFor();
     expect(await nav.getByRole('link', { name: 'Audit' }).count()).toBe(0);
 
+    // Vera leaves her only organization: the app offers to create one instead of failing pages.
+    const token = JSON.parse((await page.evaluate('localStorage.getItem("troupe.session")')) as string).accessToken as string;
+    const me = await web.api<{ user: { id: string } }>('GET', '/auth/me', { token });
+    expect((await web.api('DELETE', `/members/${me.body.user.id}`, { token, orgId: owner.orgId })).status).toBe(204);
+    await page.reload();
+    await page.getByText('You are not a member of any organization').waitFor();
+    await web.screenshot(page, 'no-organization');
+    await page.getByRole('button', { name: 'Create an organization' }).click();
+    await page.getByRole('dialog', { name: 'New organization' }).getByLabel('Name').fill('Vera Works');
+    await page.getByRole('dialog', { name: 'New organization' }).getByRole('button', { name: 'Create' }).click();
+    await mainHeading(page).getByText('Agents').waitFor();
+    expect(await page.locator('#org-switcher option:checked').textContent()).toBe('Vera Works');
+
     const member = await web.signUp({ email: 'max@example.com' });
     const signedIn = await web.newPage({ as: member });
     await signedIn.goto(`/invite?token=${encodeURIComponent(await invite('max@example.com', 'member'))}`);

@@ -3,6 +3,7 @@ import { NavLink, Outlet, useLocation, useNavigation } from 'react-router';
 import { useSession } from '../../auth/session';
 import { Icon } from '../../components/icons';
 import { NAV } from '../nav';
+import { NoOrganization } from './no-organization';
 import { OrgSwitcher } from './org-switcher';
 import { usePendingApprovalCount } from './pending-approvals';
 
@@ -18,7 +19,7 @@ export function AppShell() {
   const navigation = useNavigation();
   const menuButton = useRef<HTMLButtonElement>(null);
   const nav = useRef<HTMLElement>(null);
-  const pending = usePendingApprovalCount();
+  const pending = usePendingApprovalCount(org !== null);
 
   // Close the menu after following a link. (Setting state during render on a change of the
   // location is React's documented way to reset state on a prop change.)
@@ -105,7 +106,7 @@ export function AppShell() {
 
       <main id="main" tabIndex={-1} className="main" aria-busy={navigation.state === 'loading' || undefined}>
         {navigation.state === 'loading' && <div className="progress" role="progressbar" aria-label="Loading page" />}
-        <Outlet key={org?.id ?? 'none'} />
+        {org || location.pathname === '/profile' ? <Outlet key={org?.id ?? 'none'} /> : <NoOrganization />}
       </main>
     </div>
   );
