@@ -41,6 +41,7 @@ describe('the dashboard served at /', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain("script-src 'self' 'unsafe-inline'");
     expect((await t.app.inject({ method: 'HEAD', url: '/' })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/index.html' })).body).toBe(INDEX);
   });
 
   it('serves hashed assets with a one-year immutable cache, other files revalidated', async () => {
@@ -86,6 +87,17 @@ describe('the dashboard served at /', () => {
     const docs = await t.app.inject({ url: '/docs/', headers: HTML });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
+  });
+
+  it('never answers 500 to odd paths, methods or headers', async () => {
+    const paths = ['/%', '/%00', '/%E0%A4%A', '/..', '/a/../../etc/passwd', `/${'x'.repeat(5000)}`, '/assets/', '/assets', '//', '/?q=%', '/index.html', '/\u0000'];
+    for (const url of paths) {
+      for (const method of ['GET', 'HEAD', 'OPTIONS', 'POST'] as const) {
+        const res = await t.app.inject({ method, url, headers: { ...HTML, 'accept-encoding': 'gzip, br' } });
+        expect(res.statusCode, `${method} ${url}`).toBeLessThan(500);
+      }
+    }
+    expect((await t.app.inject({ url: '/agents', headers: { accept: '' } })).statusCode).toBe(404);
   });
 
   it('serves nothing outside the build folder', async () => {

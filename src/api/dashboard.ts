@@ -60,7 +60,7 @@ export async function registerDashboard(app: FastifyInstance, webDir: string): P
     return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
   };
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
+  for (const url of ['/', '/index.html']) app.get(url, { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
 
   return {
     built: index !== null,
