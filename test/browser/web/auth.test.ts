@@ -127,6 +127,34 @@ describe('dashboard: setup, sign-up, organizations, profile, sign-out and sign-i
     expect(web.problems(page)).toEqual([]);
   });
 
+  it('another person signing in on the same browser acts in their own organization, never the last one stored', async () => {
+    const first = await web.signUp({ orgName: 'First Org' });
+    const second = await web.signUp({ orgName: 'Second Org' });
+    const page = await web.newPage({ as: first });
+    const notFound: string[] = [];
+    page.on('response', (r) => {
+      if (r.url().includes('/api/v1/') && r.status() === 404) notFound.push(r.url());
+    });
+    await page.goto('/agents');
+    await page.getByText('Your role: owner').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill(second.email);
+    await page.getByLabel('Password').fill(second.password);
+    const orgOfFirstRequest = page.waitForRequest((r) => r.url().includes('/api/v1/approvals'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect((await orgOfFirstRequest).headers()['x-org-id']).toBe(second.orgId);
+    expect(await page.locator('#org-switcher option:checked').textContent()).toBe('Second Org');
+    expect(notFound).toEqual([]);
+    // Only same-site paths are followed after sign-in.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.goto('/signin?next=%2F%5Cexample.com');
+    await page.getByLabel('Email').fill(second.email);
+    await page.getByLabel('Password').fill(second.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${web.url}/agents`);
+    expect(web.problems(page)).toEqual([]);
+  });
+
   it('refreshes an expired access token, and sends a revoked session back to sign-in', async () => {
     const user = await web.signUp();
     const page = await web.newPage({ as: { ...user, accessToken: 'expired-or-garbage' } });

@@ -77,7 +77,8 @@ export function useAuthActions() {
 
 /** Only same-site paths: `next=https://evil.example` must not send anyone away. */
 export function safeNext(next: string | null | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  // `//host` and `/\host` both leave the site in a browser.
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
 /**
@@ -124,13 +125,14 @@ function SessionProvider({ children }: { children: ReactNode }) {
   // Read here too (not passed down), so a render caused by an organization switch sees the
   // cache as it is now: an organization created a moment ago is already in it.
   const query = useQuery(meQuery);
-  const me = query.data!;
   const stored = useOrgId();
   const { signOut } = useAuthActions();
-  const org = me.organizations.find((o) => o.id === stored) ?? me.organizations[0] ?? null;
-
-  // The stored choice may be an organization the person left (or none yet): settle on the one
-  // shown, once the list is current.
+  const organizations = query.data?.organizations;
+  const org = organizations?.find((o) => o.id === stored) ?? organizations?.[0] ?? null;
+  // The stored choice may be stale: an organization the person left, or another person's (the
+  // last choice of this browser). Requests must not leave with it, so nothing renders until it
+  // is settled on the organization shown, once the list is current.
+  const settled = !org || org.id === stored;
   const fetching = query.isFetching;
   useEffect(() => {
     if (org && org.id !== stored && !fetching) sessionStore.setOrgId(org.id);
@@ -147,18 +149,23 @@ function SessionProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
-  const value = useMemo<SessionValue>(
-    () => ({
-      user: me.user,
-      organizations: me.organizations,
-      org,
-      role: org?.role ?? null,
-      can: (min) => !!org && roleAtLeast(org.role, min),
-      switchOrg,
-      signOut,
-    }),
-    [me, org, switchOrg, signOut],
+  const value = useMemo<SessionValue | null>(
+    () =>
+      query.data
+        ? {
+            user: query.data.user,
+            organizations: query.data.organizations,
+            org,
+            role: org?.role ?? null,
+            can: (min) => !!org && roleAtLeast(org.role, min),
+            switchOrg,
+            signOut,
+          }
+        : null,
+    [query.data, org, switchOrg, signOut],
   );
+  // No data: the session just ended (the cache was cleared) and the sign-in page is on its way.
+  if (!value || !settled) return <FullPageLoading />;
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
