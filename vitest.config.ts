@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import { SERVER_SRC_DIR } from './web/tools/build-inputs.js';
 
 export default defineConfig({
+  // The dashboard's unit tests import shared schemas as the dashboard does (`@server/...`).
+  resolve: { alias: [{ find: /^@server\//, replacement: `${SERVER_SRC_DIR}/` }] },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,32 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { AppError, type FieldError } from '../shared/errors.js';
+import type { Problem } from './problem-schema.js';
 
-/** RFC 9457 problem details, as every error leaves the API. */
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string().describe('Stable machine-readable error code'),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    requestId: z.string().optional(),
-  })
-  .meta({ id: 'Problem' });
-export type Problem = z.infer<typeof problemSchema>;
-
-/** The error responses every API route may give, for its OpenAPI description. */
-export const problemResponses = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  413: problemSchema,
-  429: problemSchema,
-} as const;
+export { problemResponses, problemSchema, type Problem } from './problem-schema.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',

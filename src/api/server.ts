@@ -25,6 +25,7 @@ import { registerTaskRoutes } from '../tasks/routes.js';
 import { registerScheduleRoutes } from '../schedules/routes.js';
 import { registerQueueRoutes } from '../dispatch/routes.js';
 import { registerAccessControl } from './access.js';
+import { registerDashboard } from './dashboard.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
 import { registerNulGuard } from './nul-guard.js';
@@ -50,9 +51,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`),
-  );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -110,6 +108,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     // Swagger UI sets inline styles on some elements; scripts stay restricted to 'self'.
     transformStaticCSP: (header) =>
       header.replace(/\s*upgrade-insecure-requests;?/g, '').replace(/style-src [^;]*;/, "style-src 'self' 'unsafe-inline';"),
+  });
+
+  // The web dashboard at / (page navigations that match no route get its index page); every
+  // other unknown path stays a 404 problem.
+  const dashboard = await registerDashboard(app, config.webDir);
+  app.setNotFoundHandler((request, reply) => {
+    if (dashboard.fallback(request, reply)) return reply;
+    return sendProblem(reply, 404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
   });
 
   registerAccessControl(app, ctx.services.auth);

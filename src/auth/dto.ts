@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from './password-rules.js';
 import { ROLES } from './roles.js';
 
 /** Request and response schemas of the auth and organization routes (reused by CLI and dashboard). */
@@ -51,6 +51,17 @@ export const signUpBody = z.object({
 
 export const signInBody = z.object({ email: z.string().max(254), password: z.string().max(PASSWORD_MAX) });
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });
+export const setupBody = z.object({
+  token: z.string().min(1).max(200),
+  email: emailSchema,
+  password: passwordSchema,
+  name: personNameSchema,
+  organizationName: orgNameSchema,
+});
+export const profileBody = z.object({ name: personNameSchema.optional() });
+export const changePasswordBody = z.object({ currentPassword: z.string().max(256), newPassword: passwordSchema });
+export const createOrgBody = z.object({ name: orgNameSchema });
+export const acceptInvitationBody = z.object({ token: z.string().min(1).max(200) });
 
 export const memberSchema = z
   .object({ userId: z.uuid(), email: z.string(), name: z.string(), role: roleSchema, joinedAt: isoDate })

@@ -7,7 +7,7 @@ import type { AppContext } from '../app.js';
 import { AppError } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
-import { emailSchema, idParams, invitationSchema, memberSchema, organizationSchema, orgNameSchema, roleSchema } from './dto.js';
+import { acceptInvitationBody, createOrgBody, emailSchema, idParams, invitationSchema, memberSchema, organizationSchema, orgNameSchema, roleSchema } from './dto.js';
 
 const errors = problemResponses;
 const userIdParams = z.object({ userId: z.string() });
@@ -31,7 +31,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
     '/orgs',
     {
       config: { access: 'user', audit: { action: 'organization.created', targetType: 'organization' } },
-      schema: { tags, summary: 'Create an organization; you become its owner', body: z.object({ name: orgNameSchema }), response: { 201: organizationSchema, ...errors } },
+      schema: { tags, summary: 'Create an organization; you become its owner', body: createOrgBody, response: { 201: organizationSchema, ...errors } },
     },
     async (req, reply) => reply.code(201).send(await orgs.create(userOf(req), req.body.name)),
   );
@@ -165,7 +165,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: inviteTags,
         summary: 'Join an organization with an invitation token (the invitation must be for your email)',
-        body: z.object({ token: z.string().min(1).max(200) }),
+        body: acceptInvitationBody,
         response: { 200: organizationSchema, ...errors },
       },
     },

@@ -21,5 +21,4 @@ export async function burnPasswordCheck(password: string): Promise<void> {
   await verifyPassword(await dummy, password);
 }
 
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 256;
+export { PASSWORD_MAX, PASSWORD_MIN } from './password-rules.js';

@@ -8,15 +8,14 @@ import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
 import {
   apiKeySchema,
-  emailSchema,
+  changePasswordBody,
   idParams,
   organizationSchema,
-  orgNameSchema,
-  passwordSchema,
-  personNameSchema,
+  profileBody,
   refreshBody,
   roleSchema,
   sessionSchema,
+  setupBody,
   signInBody,
   signUpBody,
   tokenPairSchema,
@@ -85,7 +84,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
     '/auth/me',
     {
       config: { access: 'user', audit: { action: 'user.updated', targetType: 'user' } },
-      schema: { tags, summary: 'Update your profile', body: z.object({ name: personNameSchema.optional() }), response: { 200: userSchema, ...errors } },
+      schema: { tags, summary: 'Update your profile', body: profileBody, response: { 200: userSchema, ...errors } },
     },
     async (req) => auth.updateProfile(userOf(req), req.body),
   );
@@ -97,7 +96,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags,
         summary: 'Change your password; every other session is signed out',
-        body: z.object({ currentPassword: z.string().max(256), newPassword: passwordSchema }),
+        body: changePasswordBody,
         response: { 200: tokenPairSchema, ...errors },
       },
     },
@@ -120,13 +119,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['setup'],
         summary: 'Create the first owner and organization with the setup token printed at start-up',
-        body: z.object({
-          token: z.string().min(1).max(200),
-          email: emailSchema,
-          password: passwordSchema,
-          name: personNameSchema,
-          organizationName: orgNameSchema,
-        }),
+        body: setupBody,
         response: { 201: sessionSchema, ...errors },
       },
     },

@@ -15,7 +15,12 @@ export interface Config extends RawConfig {
   databaseKind: 'pglite' | 'postgres';
   corsOrigins: string[];
   publicUrl: string;
+  /** Absolute folder of the built dashboard served at `/` (TROUPE_WEB_DIR, default `dist/web`). */
+  webDir: string;
 }
+
+/** The built dashboard of this install: `dist/web` beside `dist/` and `src/` (both two levels down). */
+const DEFAULT_WEB_DIR = path.resolve(import.meta.dirname, '../../dist/web');
 
 type Env = Record<string, string | undefined>;
 
@@ -72,5 +77,6 @@ export function loadConfig(env: Env = process.env): Config {
     databaseKind: raw.DATABASE_URL ? 'postgres' : 'pglite',
     corsOrigins: raw.TROUPE_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl: (raw.TROUPE_PUBLIC_URL ?? `http://${hostForUrl}:${raw.PORT}`).replace(/\/$/, ''),
+    webDir: raw.TROUPE_WEB_DIR ? path.resolve(raw.TROUPE_WEB_DIR) : DEFAULT_WEB_DIR,
   };
 }

@@ -34,6 +34,7 @@ export const configSchema = z.object({
   TROUPE_SECRET_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TROUPE_CORS_ORIGINS: z.string().default(''),
+  TROUPE_WEB_DIR: z.string().min(1).optional(),
   TROUPE_BODY_LIMIT: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   TROUPE_ALLOW_SIGNUP: bool.default(true),
   TROUPE_ACCESS_TOKEN_TTL: int(60, 86_400).default(900),

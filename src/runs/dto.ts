@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pageQuery } from '../shared/pagination.js';
-import { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES } from './schema.js';
+import { pageQuery } from '../shared/page-schema.js';
+import { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES } from './enums.js';
 
 const iso = z.date().transform((d) => d.toISOString()).pipe(z.string());
 const isoOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());

@@ -2,11 +2,9 @@ import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from '../agents/schema.js';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
+import { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES } from './enums.js';
 
-export const RUN_STATUSES = ['queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'canceled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-export const RUN_SOURCES = ['chat', 'api', 'task', 'workflow', 'event', 'decision'] as const;
-export type RunSource = (typeof RUN_SOURCES)[number];
+export { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES, type RunSource, type RunStatus, type StepStatus } from './enums.js';
 
 /** A failure as stored and rendered: stable code, who is at fault, a message a person can act on. */
 export interface RunError {
@@ -76,10 +74,6 @@ export const runs = pgTable(
   ],
 );
 
-export const STEP_KINDS = ['model_call', 'tool_call'] as const;
-export const STEP_STATUSES = ['started', 'succeeded', 'failed', 'waiting_approval', 'rejected'] as const;
-export type StepStatus = (typeof STEP_STATUSES)[number];
-
 /**
  * Every model call and tool call, written before it happens (status started) and after
  * (succeeded/failed). `stepKey` is deterministic (e.g. `model:3`, `tool:3:call_abc`), so a resumed
@@ -131,8 +125,6 @@ export const runEvents = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.seq] })],
 );
-
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;
 
 /** A tool call waiting for a person: the tool requires approval, or it may have half-run before a crash. */
 export const approvals = pgTable(

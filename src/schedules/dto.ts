@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { problemResponses } from '../api/problem.js';
-import { pageQuery } from '../shared/pagination.js';
-import { MISFIRE_POLICIES } from './schema.js';
+import { problemResponses } from '../api/problem-schema.js';
+import { pageQuery } from '../shared/page-schema.js';
+import { MISFIRE_POLICIES } from './enums.js';
 
 /** The schedules API's wire shapes. Dates leave as ISO strings. */
 export const errors = problemResponses;

@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 import { tasks } from '../tasks/schema.js';
+import { MISFIRE_POLICIES } from './enums.js';
 
-export const MISFIRE_POLICIES = ['skip', 'run_once'] as const;
-export type MisfirePolicy = (typeof MISFIRE_POLICIES)[number];
+export { MISFIRE_POLICIES, type MisfirePolicy } from './enums.js';
 
 /**
  * When a scheduled task runs: a cron expression (5 or 6 fields) in an IANA time zone, or once at

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { scheduleSchema } from '../schedules/dto.js';
-import { MISFIRE_POLICIES } from '../schedules/schema.js';
-import { pageQuery } from '../shared/pagination.js';
-import { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES } from './schema.js';
+import { MISFIRE_POLICIES } from '../schedules/enums.js';
+import { pageQuery } from '../shared/page-schema.js';
+import { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES } from './enums.js';
 
 const iso = z.date().transform((d) => d.toISOString()).pipe(z.string());
 const isoOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());

@@ -2,17 +2,9 @@ import { index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { agents } from '../agents/schema.js';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 import type { RunError } from '../runs/schema.js';
+import { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES } from './enums.js';
 
-export const TASK_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
-export type TaskPriority = (typeof TASK_PRIORITIES)[number];
-export const TASK_KINDS = ['adhoc', 'scheduled'] as const;
-export type TaskKind = (typeof TASK_KINDS)[number];
-/**
- * A task's state follows its latest execution: idle (never run, or a scheduled task between
- * fires after none yet), queued, running, waiting_approval, then completed | failed | canceled.
- */
-export const TASK_STATUSES = ['idle', 'queued', 'running', 'waiting_approval', 'completed', 'failed', 'canceled'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+export { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES, type TaskKind, type TaskPriority, type TaskStatus } from './enums.js';
 
 /**
  * Work assigned to an agent: done now (`POST /tasks/:id/execute`), or by its schedule

@@ -3,10 +3,9 @@ import type { Role } from '../auth/roles.js';
 import type { Config } from '../config/load.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';
+import type { ToolCategory } from './enums.js';
 
-/** Groups tools in the catalog (`GET /tools`) and the dashboard. */
-export const TOOL_CATEGORIES = ['utility', 'web', 'messaging', 'staff', 'support', 'scheduling'] as const;
-export type ToolCategory = (typeof TOOL_CATEGORIES)[number];
+export { TOOL_CATEGORIES, type ToolCategory } from './enums.js';
 
 /** Tool names as models and agent configurations spell them (the agents module uses the same rule). */
 export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;

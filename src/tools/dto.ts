@@ -1,13 +1,16 @@
 import { z } from 'zod';
-import { problemResponses } from '../api/problem.js';
+import { problemResponses } from '../api/problem-schema.js';
 import { ROLES } from '../auth/roles.js';
-import { pageQuery } from '../shared/pagination.js';
-import { TOOL_CATEGORIES } from './define.js';
-import { FOLLOW_UP_SORTS, FOLLOW_UP_STATUSES } from './follow-ups.js';
-import { allowlistSchema } from './net/allowlist.js';
-import { NOTIFICATION_LEVELS } from './notifications.js';
-import { EMAIL_STATUSES } from './outbox.js';
-import { TICKET_PRIORITIES, TICKET_STATUSES } from './tickets.js';
+import { pageQuery } from '../shared/page-schema.js';
+import {
+  EMAIL_STATUSES,
+  FOLLOW_UP_SORTS,
+  FOLLOW_UP_STATUSES,
+  NOTIFICATION_LEVELS,
+  TICKET_PRIORITIES,
+  TICKET_STATUSES,
+  TOOL_CATEGORIES,
+} from './enums.js';
 
 /** The tools API's wire shapes. Dates leave as ISO strings. */
 export const errors = problemResponses;
@@ -33,7 +36,6 @@ export const toolInfoSchema = z
   .meta({ id: 'Tool' });
 
 export const toolSettingsSchema = z.object({ httpAllowlist: z.array(z.string()), updatedAt: isoDateOrNull }).meta({ id: 'ToolSettings' });
-export const toolSettingsBody = z.object({ httpAllowlist: allowlistSchema });
 
 export const notificationSchema = z
   .object({

@@ -5,10 +5,10 @@ import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { keysetPage } from '../shared/keyset.js';
 import { followUps } from './schema.js';
+import type { FOLLOW_UP_SORTS, FollowUpStatus } from './enums.js';
 
-export const FOLLOW_UP_STATUSES = ['pending', 'done', 'canceled'] as const;
-export type FollowUpStatus = (typeof FOLLOW_UP_STATUSES)[number];
-export const FOLLOW_UP_SORTS = ['dueAt', 'createdAt'] as const;
+export { FOLLOW_UP_SORTS, FOLLOW_UP_STATUSES, type FollowUpStatus } from './enums.js';
+
 /** A follow-up row with its status typed (the column is text). */
 export type FollowUpRow = Omit<typeof followUps.$inferSelect, 'status'> & { status: FollowUpStatus };
 const view = (row: typeof followUps.$inferSelect): FollowUpRow => ({ ...row, status: row.status as FollowUpStatus });

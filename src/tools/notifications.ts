@@ -6,9 +6,10 @@ import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { keysetPage } from '../shared/keyset.js';
 import { notifications } from './schema.js';
+import type { NotificationLevel } from './enums.js';
 
-export const NOTIFICATION_LEVELS = ['info', 'warning', 'urgent'] as const;
-export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
+export { NOTIFICATION_LEVELS, type NotificationLevel } from './enums.js';
+
 /** A notification row with its level typed (the column is text; only this module writes it). */
 export type NotificationRow = Omit<typeof notifications.$inferSelect, 'level'> & { level: NotificationLevel };
 const view = (row: typeof notifications.$inferSelect): NotificationRow => ({ ...row, level: row.level as NotificationLevel });

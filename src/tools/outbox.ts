@@ -5,9 +5,10 @@ import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { keysetPage } from '../shared/keyset.js';
 import { outboxEmails } from './schema.js';
+import type { EmailStatus } from './enums.js';
 
-export const EMAIL_STATUSES = ['kept', 'sent', 'failed'] as const;
-export type EmailStatus = (typeof EMAIL_STATUSES)[number];
+export { EMAIL_STATUSES, type EmailStatus } from './enums.js';
+
 /** An outbox row with its status typed (the column is text; only this module writes it). */
 export type OutboxRow = Omit<typeof outboxEmails.$inferSelect, 'status'> & { status: EmailStatus };
 const view = (row: typeof outboxEmails.$inferSelect): OutboxRow => ({ ...row, status: row.status as EmailStatus });

@@ -3,10 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
 import type { AppContext } from '../app.js';
-import { errors, toolInfoSchema, toolSettingsBody, toolSettingsSchema } from './dto.js';
+import { errors, toolInfoSchema, toolSettingsSchema } from './dto.js';
+import { allowlistSchema } from './net/allowlist.js';
 import { registerNotificationRoutes } from './notification-routes.js';
 import { registerRecordRoutes } from './record-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
+
+// Not in dto.ts (which the dashboard imports): entries are checked with node:net, so this body stays here.
+const toolSettingsBody = z.object({ httpAllowlist: allowlistSchema });
 
 const tags = ['tools'];
 

@@ -1,5 +1,8 @@
 import { index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
+import { TICKET_STATUSES } from './enums.js';
+
+export { TICKET_STATUSES } from './enums.js';
 
 /** Per-organization tool settings an administrator controls. One row per organization. */
 export const toolSettings = pgTable('tool_settings', {
@@ -27,8 +30,6 @@ export const notifications = pgTable(
   },
   (t) => [index('notifications_org_created_idx').on(t.orgId, t.createdAt)],
 );
-
-export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
 
 export const supportTickets = pgTable(
   'support_tickets',

@@ -6,11 +6,12 @@ import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { keysetPage } from '../shared/keyset.js';
 import { supportTickets, TICKET_STATUSES } from './schema.js';
+import type { TicketPriority } from './enums.js';
+
+export { TICKET_PRIORITIES, type TicketPriority } from './enums.js';
 
 export { TICKET_STATUSES };
-export const TICKET_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
-export type TicketPriority = (typeof TICKET_PRIORITIES)[number];
 /** A ticket row with its priority typed (the column is text; only this module writes it). */
 export type TicketRow = Omit<typeof supportTickets.$inferSelect, 'priority'> & { priority: TicketPriority };
 const view = (row: typeof supportTickets.$inferSelect): TicketRow => ({ ...row, priority: row.priority as TicketPriority });

@@ -1,0 +1,10 @@
+/** Pure file (no imports): shared with the dashboard. The module's tables and services import these. */
+
+export const RUN_STATUSES = ['queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'canceled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_SOURCES = ['chat', 'api', 'task', 'workflow', 'event', 'decision'] as const;
+export type RunSource = (typeof RUN_SOURCES)[number];
+export const STEP_KINDS = ['model_call', 'tool_call'] as const;
+export const STEP_STATUSES = ['started', 'succeeded', 'failed', 'waiting_approval', 'rejected'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected'] as const;

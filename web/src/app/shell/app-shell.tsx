@@ -1,0 +1,113 @@
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigation } from 'react-router';
+import { useSession } from '../../auth/session';
+import { Icon } from '../../components/icons';
+import { NAV } from '../nav';
+import { NoOrganization } from './no-organization';
+import { OrgSwitcher } from './org-switcher';
+import { usePendingApprovalCount } from './pending-approvals';
+
+/**
+ * The frame of every signed-in page: navigation (a sidebar; on narrow screens a menu opened
+ * from the top bar), the organization switcher, profile and sign-out, and the page itself.
+ * The page is keyed by the organization, so switching remounts it with fresh state.
+ */
+export function AppShell() {
+  const { org, can, user, signOut } = useSession();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  const navigation = useNavigation();
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const nav = useRef<HTMLElement>(null);
+  const pending = usePendingApprovalCount(org !== null);
+
+  // Close the menu after following a link. (Setting state during render on a change of the
+  // location is React's documented way to reset state on a prop change.)
+  const [lastPath, setLastPath] = useState(location.pathname);
+  if (lastPath !== location.pathname) {
+    setLastPath(location.pathname);
+    setMenuOpen(false);
+  }
+
+  // Escape closes the open menu and gives focus back to its button.
+  useEffect(() => {
+    if (!menuOpen) return;
+    nav.current?.querySelector<HTMLElement>('a, button, select')?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setMenuOpen(false);
+        menuButton.current?.focus();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
+
+  return (
+    <div className={`shell${menuOpen ? ' shell-menu-open' : ''}`}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <button
+          ref={menuButton}
+          type="button"
+          className="btn btn-ghost topbar-menu"
+          aria-expanded={menuOpen}
+          aria-controls="app-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          <Icon name={menuOpen ? 'close' : 'menu'} />
+          <span className="visually-hidden">{menuOpen ? 'Close menu' : 'Menu'}</span>
+        </button>
+        <span className="brand">Troupe</span>
+        <span className="topbar-org" title={org?.name}>
+          {org?.name}
+        </span>
+      </header>
+
+      <nav id="app-nav" ref={nav} className="sidebar" aria-label="Main">
+        <div className="sidebar-brand">
+          <img src="/favicon.svg" alt="" width={24} height={24} />
+          <span className="brand">Troupe</span>
+        </div>
+        <OrgSwitcher />
+        <ul className="nav-list">
+          {NAV.filter((item) => can(item.minRole)).map((item) => (
+            <li key={item.to}>
+              <NavLink to={item.to} className="nav-link">
+                <Icon name={item.icon} />
+                <span>{item.label}</span>
+                {item.to === '/approvals' && !!pending && (
+                  <span className="nav-count">
+                    {pending}
+                    <span className="visually-hidden"> waiting</span>
+                  </span>
+                )}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+        <div className="sidebar-footer">
+          <NavLink to="/profile" className="nav-link" title={user.email}>
+            <Icon name="profile" />
+            <span className="nav-user">
+              <span>{user.name}</span>
+              <span className="muted small">{user.email}</span>
+            </span>
+          </NavLink>
+          <button type="button" className="nav-link nav-button" onClick={signOut}>
+            <Icon name="signOut" />
+            <span>Sign out</span>
+          </button>
+        </div>
+      </nav>
+      {menuOpen && <div className="backdrop" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
+
+      <main id="main" tabIndex={-1} className="main" aria-busy={navigation.state === 'loading' || undefined}>
+        {navigation.state === 'loading' && <div className="progress" role="progressbar" aria-label="Loading page" />}
+        {org || location.pathname === '/profile' ? <Outlet key={org?.id ?? 'none'} /> : <NoOrganization />}
+      </main>
+    </div>
+  );
+}

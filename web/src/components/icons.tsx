@@ -1,0 +1,26 @@
+/** Line icons (24×24, stroke = currentColor), decorative: pair each with a visible or aria label. */
+const PATHS = {
+  agents: 'M12 3a4 4 0 1 1 0 8 4 4 0 0 1 0-8zM4 21c0-4 3.6-7 8-7s8 3 8 7',
+  chat: 'M4 5h16v11H9l-5 4z',
+  tasks: 'M9 6h11M9 12h11M9 18h11M4 6l1 1 2-2M4 12l1 1 2-2M4 18l1 1 2-2',
+  runs: 'M5 4l14 8-14 8z',
+  approvals: 'M4 12l5 5L20 6',
+  usage: 'M4 20V10M10 20V4M16 20v-7M22 20H2',
+  audit: 'M6 3h9l4 4v14H6zM9 11h7M9 15h7M9 7h3',
+  settings: 'M12 8a4 4 0 1 1 0 8 4 4 0 0 1 0-8zM12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1L7 17M17 7l2.1-2.1',
+  profile: 'M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zM5 21a7 7 0 0 1 14 0',
+  menu: 'M3 6h18M3 12h18M3 18h18',
+  close: 'M6 6l12 12M18 6L6 18',
+  plus: 'M12 5v14M5 12h14',
+  signOut: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11',
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+export function Icon({ name, size = 20 }: { name: IconName; size?: number }) {
+  return (
+    <svg className="icon" width={size} height={size} viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      <path d={PATHS[name]} />
+    </svg>
+  );
+}

@@ -1,0 +1,22 @@
+import { useEffect, type ReactNode } from 'react';
+
+/** Sets the document title: "<title> · Troupe". */
+export function usePageTitle(title: string) {
+  useEffect(() => {
+    document.title = title ? `${title} · Troupe` : 'Troupe';
+  }, [title]);
+}
+
+/** The heading of a page (its one <h1>), an optional description and actions on the right. */
+export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+  usePageTitle(title);
+  return (
+    <header className="page-header">
+      <div>
+        <h1>{title}</h1>
+        {description && <p className="page-description">{description}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </header>
+  );
+}

@@ -1,0 +1,6 @@
+import type { RouteObject } from 'react-router';
+
+/** Routes of the Runs area (paths relative to /, inside the app shell). Pages load on first visit. */
+export const runsRoutes: RouteObject[] = [
+  { path: 'runs', lazy: async () => ({ Component: (await import('./placeholder-page')).RunsPlaceholderPage }) },
+];
