@@ -10,38 +10,7 @@ import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
 import { runSchema } from '../runs/dto.js';
 import { streamRunEvents } from '../runs/stream.js';
-
-const iso = z.date().transform((d) => d.toISOString()).pipe(z.string());
-const isoOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());
-
-export const conversationSchema = z
-  .object({
-    id: z.uuid(),
-    agentId: z.uuid(),
-    userId: z.uuid().nullable(),
-    title: z.string(),
-    summary: z.string().describe('Running summary of the turns no longer sent to the model verbatim'),
-    messageCount: z.number().int(),
-    lastMessageAt: isoOrNull,
-    createdAt: iso,
-    updatedAt: iso,
-  })
-  .meta({ id: 'Conversation' });
-
-export const messageSchema = z
-  .object({
-    id: z.uuid(),
-    seq: z.number().int(),
-    role: z.enum(['user', 'assistant', 'tool']),
-    content: z.unknown().describe('The message in AI SDK ModelMessage form: text, or parts (text, tool-call, tool-result)'),
-    text: z.string(),
-    runId: z.uuid().nullable(),
-    inputTokens: z.number().int().nullable(),
-    outputTokens: z.number().int().nullable(),
-    costMicros: z.number().int().nullable().describe('Billed cost of the reply, micro-dollars (on the last assistant message of a run)'),
-    createdAt: iso,
-  })
-  .meta({ id: 'Message' });
+import { conversationSchema, createConversationBody, messageSchema, renameConversationBody, sendMessageBody } from './dto.js';
 
 const idParams = z.object({ id: z.string() });
 const tags = ['conversations'];
@@ -61,7 +30,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
     '/conversations',
     {
       config: { access: 'member', audit: { action: 'conversation.created', targetType: 'conversation' } },
-      schema: { tags, summary: 'Start a conversation with an agent', body: z.object({ agentId: z.uuid(), title: z.string().trim().min(1).max(200).optional() }), response: { 201: conversationSchema, ...problemResponses } },
+      schema: { tags, summary: 'Start a conversation with an agent', body: createConversationBody, response: { 201: conversationSchema, ...problemResponses } },
     },
     async (req, reply) => {
       const actor = actorOf(req);
@@ -94,7 +63,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
     '/conversations/:id',
     {
       config: { access: 'member', audit: { action: 'conversation.renamed', targetType: 'conversation' } },
-      schema: { tags, summary: 'Rename', params: idParams, body: z.object({ title: z.string().trim().min(1).max(200) }), response: { 200: conversationSchema, ...problemResponses } },
+      schema: { tags, summary: 'Rename', params: idParams, body: renameConversationBody, response: { 200: conversationSchema, ...problemResponses } },
     },
     async (req) => conversations.rename(actorOf(req), req.params.id, req.body.title),
   );
@@ -161,7 +130,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
         summary: 'Send a message; the reply streams back over SSE (Accept: text/event-stream), or 202 with the run',
         params: idParams,
         querystring: z.object({ wait: z.stringbool().default(false) }),
-        body: z.object({ content: z.string().trim().min(1).max(100_000) }),
+        body: sendMessageBody,
         response: { 200: sendResponse, 202: sendResponse, ...problemResponses },
       },
     },
