@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigation } from 'react-router';
 import { useSession } from '../../auth/session';
 import { Icon } from '../../components/icons';
@@ -6,6 +6,9 @@ import { NAV } from '../nav';
 import { NoOrganization } from './no-organization';
 import { OrgSwitcher } from './org-switcher';
 import { usePendingApprovalCount } from './pending-approvals';
+
+// The floating chat (pages/chat), loaded after the page: it is on every page but never first.
+const ChatDock = lazy(async () => ({ default: (await import('../../pages/chat/chat-dock')).ChatDock }));
 
 /**
  * The frame of every signed-in page: navigation (a sidebar; on narrow screens a menu opened
@@ -108,6 +111,11 @@ export function AppShell() {
         {navigation.state === 'loading' && <div className="progress" role="progressbar" aria-label="Loading page" />}
         {org || location.pathname === '/profile' ? <Outlet key={org?.id ?? 'none'} /> : <NoOrganization />}
       </main>
+      {org && (
+        <Suspense fallback={null}>
+          <ChatDock key={org.id} />
+        </Suspense>
+      )}
     </div>
   );
 }
