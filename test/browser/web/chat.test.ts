@@ -53,9 +53,13 @@ describe('dashboard: chat', () => {
     const dock = page.getByRole('complementary', { name: 'Chat with agents' });
     await dock.getByRole('button', { name: 'Start a chat' }).click();
     await web.screenshot(page, 'chat-dock-picker');
-    await dock.getByRole('dialog', { name: 'Start a chat' }).getByRole('button', { name: /Front Desk/ }).click();
+    // Keyboard: the first agent has the focus, Enter opens its window, the message field has the focus.
+    await dock.getByRole('dialog', { name: 'Start a chat' }).getByRole('button', { name: /Front Desk/ }).waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toContain('Front Desk');
+    await page.keyboard.press('Enter');
     const win = dock.getByRole('region', { name: 'Chat with Front Desk' });
     await win.getByText('Start a conversation with').waitFor();
+    await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('TEXTAREA');
 
     // The model calls the calculator, then answers in Markdown (slowly enough to see it typing).
     web.stub!.enqueue(

@@ -31,8 +31,18 @@ function Dock({ orgId }: { orgId: string }) {
   const openTab = dock.tabs.find((t) => t.agentId === dock.open) ?? null;
   const agent = openTab ? byId.get(openTab.agentId) : undefined;
 
+  const picker = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!picking) return;
+    // Focus the first agent once the list is there (it may still be loading).
+    const timer = setInterval(() => {
+      const first = picker.current?.querySelector<HTMLElement>('.chat-picker-item');
+      if (first) {
+        first.focus();
+        clearInterval(timer);
+      }
+    }, 50);
+    setTimeout(() => clearInterval(timer), 3000);
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         setPicking(false);
@@ -40,7 +50,10 @@ function Dock({ orgId }: { orgId: string }) {
       }
     };
     document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('keydown', onKey);
+    };
   }, [picking]);
 
   const onMissing = useCallback(() => {
@@ -77,6 +90,7 @@ function Dock({ orgId }: { orgId: string }) {
           <ChatThread
             key={`${openTab.agentId}:${openTab.conversationId && openTab.conversationId !== created ? openTab.conversationId : 'new'}`}
             compact
+            autoFocus
             agentId={openTab.agentId}
             agent={agent}
             conversationId={openTab.conversationId}
@@ -90,7 +104,7 @@ function Dock({ orgId }: { orgId: string }) {
       )}
 
       {picking && (
-        <div className="chat-dock-picker" role="dialog" aria-label="Start a chat">
+        <div ref={picker} className="chat-dock-picker" role="dialog" aria-label="Start a chat">
           <div className="chat-dock-picker-header">
             <h2>Chat with…</h2>
             <button

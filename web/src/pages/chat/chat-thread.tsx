@@ -34,6 +34,8 @@ export interface ChatThreadProps {
   onMissing?: () => void;
   /** Smaller chrome, for the floating window. */
   compact?: boolean;
+  /** Focus the message field when the thread opens. */
+  autoFocus?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface ChatThreadProps {
  * the reply streaming in as it is written, and the composer. Used by the full-page chat and by
  * the floating chat window.
  */
-export function ChatThread({ agentId, agent, conversationId, onConversation, onMissing, compact = false }: ChatThreadProps) {
+export function ChatThread({ agentId, agent, conversationId, onConversation, onMissing, compact = false, autoFocus = false }: ChatThreadProps) {
   const { can } = useSession();
   const queryClient = useQueryClient();
   const [live, setLive] = useState<Live | null>(null);
@@ -196,6 +198,7 @@ export function ChatThread({ agentId, agent, conversationId, onConversation, onM
             placeholder={`Message ${agentName}…`}
             rows={compact ? 2 : 3}
             maxLength={100_000}
+            autoFocus={autoFocus}
           />
           <Button type="submit" variant="primary" disabled={!draft.trim()} busy={!!live}>
             Send
