@@ -53,7 +53,9 @@ export function RunsPage() {
         <SelectField
           id="runs-agent"
           label="Agent"
-          value={filters.agentId ?? ''}
+          value={filters.taskId ? '' : (filters.agentId ?? '')}
+          disabled={Boolean(filters.taskId)}
+          hint={filters.taskId ? 'The task’s own agent' : undefined}
           onChange={(e) => set('agentId', e.target.value)}
           options={[{ value: '', label: 'All agents' }, ...(agents.data?.items ?? []).map((a) => ({ value: a.id, label: a.name }))]}
         />
