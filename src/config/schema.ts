@@ -62,6 +62,10 @@ export const configSchema = z.object({
   TROUPE_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(30),
   TROUPE_HTTP_TOOL_TIMEOUT_MS: int(100, 300_000).default(15_000),
   TROUPE_HTTP_TOOL_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
+  TROUPE_APPROVAL_TOOLS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),

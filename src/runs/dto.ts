@@ -83,6 +83,9 @@ export const executeBody = z.object({
   max_tokens: z.number().int().min(1).max(1_000_000).optional().describe('Cap on output tokens per model call'),
 });
 
+/** `POST /approvals/:id/approve|reject`: an optional comment (a rejection's goes to the model). */
+export const decisionBody = z.object({ comment: z.string().trim().max(2000).optional() });
+
 export const runListQuery = pageQuery.extend({
   agentId: z.uuid().optional(),
   status: z.enum(RUN_STATUSES).optional(),

@@ -178,6 +178,19 @@ describe('run engine', () => {
     expect(decided.statusCode).toBe(409);
   });
 
+  it('canceling a run that waits for approval takes its tool call out of the inbox', async () => {
+    engine([{ toolCalls: [{ name: 'transfer_money', args: { amount: 9 }, id: 't9' }] }]);
+    const waiting = await execute(await agent());
+    expect(waiting.status).toBe('waiting_approval');
+    const canceled = await t.app.inject({ method: 'POST', url: `/api/v1/runs/${waiting.id}/cancel`, headers: owner.headers });
+    expect(json<{ status: string }>(canceled)).toMatchObject({ status: 'canceled' });
+    const inbox = json<{ items: unknown[] }>(await t.app.inject({ url: `/api/v1/approvals?status=pending&runId=${waiting.id}`, headers: owner.headers }));
+    expect(inbox.items).toEqual([]);
+    const all = json<{ items: unknown[] }>(await t.app.inject({ url: `/api/v1/approvals?runId=${waiting.id}`, headers: owner.headers }));
+    expect(all.items).toMatchObject([{ status: 'rejected', comment: 'The run was canceled', decidedBy: owner.userId }]);
+    expect(tools.effects).not.toContain('transfer:9');
+  });
+
   it('resumes an interrupted run without repeating finished model or tool calls', async () => {
     let release!: () => void;
     tools.hangUntil(new Promise<void>((r) => (release = r)));

@@ -7,7 +7,7 @@ import type { AppContext } from '../app.js';
 import { badRequest } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
-import { approvalSchema, executeBody, runListQuery, runSchema, stepSchema } from './dto.js';
+import { approvalSchema, decisionBody, executeBody, runListQuery, runSchema, stepSchema } from './dto.js';
 import { streamRunEvents } from './stream.js';
 
 const idParams = z.object({ id: z.string() });
@@ -157,7 +157,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: AppContext) {
           tags: ['approvals'],
           summary: decision === 'approve' ? 'Approve the tool call; the run continues' : 'Reject the tool call (the comment goes to the model); the run continues',
           params: idParams,
-          body: z.object({ comment: z.string().trim().max(2000).optional() }).optional(),
+          body: decisionBody.optional(),
           response: { 200: approvalSchema, ...problemResponses },
         },
       },

@@ -202,8 +202,8 @@ export class RunService {
   async cancel(actor: Actor, id: string): Promise<RunRow> {
     const run = await this.get(actor, id);
     if (FINAL.includes(run.status)) throw conflict(`The run has already ${run.status === 'canceled' ? 'been canceled' : run.status}`, 'run_finished');
-    const [updated] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
+    const [updated] = await this.database.withOrg(actor.orgId, async (tx) => {
+      const rows = await tx
         .update(runs)
         .set({
           cancelRequestedAt: sql`coalesce(${runs.cancelRequestedAt}, now())`,
@@ -211,8 +211,16 @@ export class RunService {
           updatedAt: sql`now()`,
         })
         .where(and(eq(runs.id, run.id), eq(runs.orgId, actor.orgId), inArray(runs.status, ['queued', 'running', 'waiting_approval'])))
-        .returning(),
-    );
+        .returning();
+      // A canceled run's waiting tool calls will never run: they leave the approvals inbox.
+      if (rows[0]?.status === 'canceled') {
+        await tx
+          .update(approvals)
+          .set({ status: 'rejected', decidedBy: actor.userId, comment: 'The run was canceled', decidedAt: sql`now()` })
+          .where(and(eq(approvals.runId, run.id), eq(approvals.orgId, actor.orgId), eq(approvals.status, 'pending')));
+      }
+      return rows;
+    });
     this.bus.requestCancel(run.id);
     await this.audit.record({ orgId: actor.orgId, actor, action: 'run.canceled', targetType: 'run', targetId: run.id });
     return updated ?? (await this.get(actor, id));

@@ -52,7 +52,9 @@ export class ToolService {
     this.tickets = new Tickets(database);
     this.outbox = new Outbox(database);
     this.followUps = new FollowUps(database);
-    for (const def of builtinTools(config)) this.register(def);
+    // TROUPE_APPROVAL_TOOLS: built-ins this server makes ask a person before each call.
+    const asking = new Set(config.TROUPE_APPROVAL_TOOLS);
+    for (const def of builtinTools(config)) this.register(asking.has(def.name) ? { ...def, requiresApproval: true } : def);
   }
 
   /** Adds a tool (a pack, a test double). Names are unique; the JSON Schema is made here, once. */

@@ -1,0 +1,95 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { Link } from 'react-router';
+import { errorMessage, isApiError } from '../../api/errors';
+import { useSession } from '../../auth/session';
+import { Button } from '../../components/button';
+import { FormError, TextAreaField } from '../../components/fields';
+import { runsApi, type Approval, type Decision } from '../runs/api';
+import { dateTime, json, label, shortId } from '../runs/format';
+import { StatusBadge } from '../runs/status-badge';
+
+/**
+ * A tool call waiting for a person: what the agent wants to call with which arguments, a comment,
+ * approve or reject. After a decision the approvals (the shell's badge included), the run and its
+ * task refresh.
+ */
+export function ApprovalCard({ approval, showRun = true }: { approval: Approval; showRun?: boolean }) {
+  const { can } = useSession();
+  const queryClient = useQueryClient();
+  const [comment, setComment] = useState('');
+  const headingId = useId();
+  const decide = useMutation({
+    mutationFn: (decision: Decision) => runsApi.decide(approval.id, decision, { comment: comment.trim() || undefined }),
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['approvals'] }),
+        queryClient.invalidateQueries({ queryKey: ['runs'] }),
+        queryClient.invalidateQueries({ queryKey: ['tasks'] }),
+      ]),
+  });
+  const commentError = isApiError(decide.error) ? decide.error.fieldError('comment') : undefined;
+  const pending = approval.status === 'pending';
+  return (
+    <article className="approval-card" aria-labelledby={headingId}>
+      <div className="approval-head">
+        <h3 id={headingId}>
+          Call <code>{approval.toolName}</code>
+        </h3>
+        <StatusBadge status={approval.status} />
+      </div>
+      <p className="muted small">
+        {approval.reason === 'interrupted' ? 'This call was interrupted (the server stopped during it); it may have run already. ' : 'This tool needs a person’s approval. '}
+        Asked {dateTime(approval.createdAt)}
+        {showRun && (
+          <>
+            {' · '}
+            <Link to={`/runs/${approval.runId}`}>Run {shortId(approval.runId)}</Link>
+          </>
+        )}
+      </p>
+      <h4 className="small muted">Arguments</h4>
+      <pre className="code-block" aria-label={`Arguments of ${approval.toolName}`}>
+        {json(approval.args)}
+      </pre>
+      {pending && can('member') ? (
+        <form
+          className="stack"
+          style={{ marginTop: 'var(--space-3)' }}
+          onSubmit={(e) => {
+            e.preventDefault();
+            decide.mutate('approve');
+          }}
+          noValidate
+        >
+          <TextAreaField
+            id={`comment-${approval.id}`}
+            label="Comment (optional)"
+            hint="A rejection’s comment is passed to the agent."
+            rows={2}
+            maxLength={2000}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            error={commentError}
+          />
+          <FormError message={decide.error && !commentError ? errorMessage(decide.error) : undefined} />
+          <div className="form-actions">
+            <Button variant="danger" busy={decide.isPending && decide.variables === 'reject'} disabled={decide.isPending} onClick={() => decide.mutate('reject')}>
+              Reject
+            </Button>
+            <Button type="submit" variant="primary" busy={decide.isPending && decide.variables === 'approve'} disabled={decide.isPending}>
+              Approve
+            </Button>
+          </div>
+        </form>
+      ) : (
+        !pending && (
+          <p className="small">
+            {label(approval.status)} {dateTime(approval.decidedAt)}
+            {approval.comment ? ` · “${approval.comment}”` : ''}
+          </p>
+        )
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,153 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router';
+import { RUN_SOURCES, RUN_STATUSES } from '@server/runs/enums';
+import { EmptyState, QueryView } from '../../components/states';
+import { SelectField } from '../../components/fields';
+import { PageHeader } from '../../components/page-header';
+import { tasksApi } from '../tasks/api';
+import { agentsQuery, isActive, runsApi, type Run, type RunFilters } from './api';
+import { dateTime, label, money, runDuration, shortId, tokens } from './format';
+import { Pager } from './pager';
+import { StatusBadge } from './status-badge';
+import './runs.css';
+
+const LIMIT = 20;
+
+/** Every run of the organization, newest first, filtered by agent, status, source and task. */
+export function RunsPage() {
+  const [params, setParams] = useSearchParams();
+  const filters: RunFilters = {
+    agentId: params.get('agentId') || undefined,
+    status: (params.get('status') || undefined) as RunFilters['status'],
+    source: (params.get('source') || undefined) as RunFilters['source'],
+    taskId: params.get('taskId') || undefined,
+    offset: Number(params.get('offset')) || 0,
+    limit: LIMIT,
+  };
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    if (key !== 'offset') next.delete('offset');
+    setParams(next, { replace: true });
+  };
+
+  const agents = useQuery(agentsQuery);
+  const tasks = useQuery({
+    queryKey: ['tasks', 'list', { limit: 100, sortBy: 'title' }],
+    queryFn: ({ signal }) => tasksApi.list({ limit: 100, sortBy: 'title', sortOrder: 'asc' }, signal),
+    staleTime: 30_000,
+  });
+  const runs = useQuery({
+    queryKey: ['runs', 'list', filters],
+    queryFn: ({ signal }) => runsApi.list(filters, signal),
+    refetchInterval: (q) => (q.state.data?.items.some((r) => isActive(r.status)) ? 2000 : 10_000),
+  });
+  const agentName = (id: string) => agents.data?.items.find((a) => a.id === id)?.name ?? shortId(id);
+  const taskTitle = (id: string) => tasks.data?.items.find((t) => t.id === id)?.title ?? shortId(id);
+
+  return (
+    <>
+      <PageHeader title="Runs" description="Every execution of an agent, step by step." />
+      <form className="filters" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+        <SelectField
+          id="runs-agent"
+          label="Agent"
+          value={filters.taskId ? '' : (filters.agentId ?? '')}
+          disabled={Boolean(filters.taskId)}
+          hint={filters.taskId ? 'The task’s own agent' : undefined}
+          onChange={(e) => set('agentId', e.target.value)}
+          options={[{ value: '', label: 'All agents' }, ...(agents.data?.items ?? []).map((a) => ({ value: a.id, label: a.name }))]}
+        />
+        <SelectField
+          id="runs-status"
+          label="Status"
+          value={filters.status ?? ''}
+          onChange={(e) => set('status', e.target.value)}
+          options={[{ value: '', label: 'Any status' }, ...RUN_STATUSES.map((s) => ({ value: s, label: label(s) }))]}
+        />
+        <SelectField
+          id="runs-source"
+          label="Source"
+          value={filters.source ?? ''}
+          onChange={(e) => set('source', e.target.value)}
+          options={[{ value: '', label: 'Any source' }, ...RUN_SOURCES.map((s) => ({ value: s, label: s }))]}
+        />
+        <SelectField
+          id="runs-task"
+          label="Task"
+          value={filters.taskId ?? ''}
+          onChange={(e) => set('taskId', e.target.value)}
+          options={[
+            { value: '', label: 'Any task' },
+            ...(filters.taskId && !tasks.data?.items.some((t) => t.id === filters.taskId) ? [{ value: filters.taskId, label: shortId(filters.taskId) }] : []),
+            ...(tasks.data?.items ?? []).map((t) => ({ value: t.id, label: t.title })),
+          ]}
+        />
+      </form>
+      <QueryView
+        query={runs}
+        loadingLabel="Loading runs…"
+        isEmpty={(d) => d.items.length === 0}
+        empty={
+          <EmptyState title={Object.values({ ...filters, offset: undefined, limit: undefined }).some(Boolean) ? 'No runs match these filters' : 'No runs yet'}>
+            <p>Runs appear here when an agent answers a chat, runs a task or is executed through the API.</p>
+          </EmptyState>
+        }
+      >
+        {(page) => (
+          <>
+            <RunsTable runs={page.items} agentName={agentName} taskTitle={taskTitle} />
+            <Pager label="Runs pages" offset={filters.offset ?? 0} limit={LIMIT} total={page.total} onChange={(o) => set('offset', o ? String(o) : '')} />
+          </>
+        )}
+      </QueryView>
+    </>
+  );
+}
+
+export function RunsTable({ runs, agentName, taskTitle, caption = 'Runs' }: { runs: Run[]; agentName?: (id: string) => string; taskTitle?: (id: string) => string; caption?: string }) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Run</th>
+            <th scope="col">Status</th>
+            {agentName && <th scope="col">Agent</th>}
+            <th scope="col">Source</th>
+            {taskTitle && <th scope="col">Task</th>}
+            <th scope="col" className="num">Steps</th>
+            <th scope="col" className="num">Tokens</th>
+            <th scope="col" className="num">Cost</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <Link to={`/runs/${r.id}`} aria-label={`Run ${shortId(r.id)}`}>
+                  <code>{shortId(r.id)}</code>
+                </Link>
+              </td>
+              <td>
+                <StatusBadge status={r.status} />
+              </td>
+              {agentName && <td>{agentName(r.agentId)}</td>}
+              <td>{r.source}</td>
+              {taskTitle && <td>{r.taskId ? <Link to={`/tasks/${r.taskId}`}>{taskTitle(r.taskId)}</Link> : '—'}</td>}
+              <td className="num">{r.stepCount}</td>
+              <td className="num">{tokens(r.inputTokens + r.outputTokens)}</td>
+              <td className="num">{money(r.billedMicros)}</td>
+              <td>{runDuration(r)}</td>
+              <td>{dateTime(r.createdAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
