@@ -210,11 +210,21 @@ describe('dashboard: agents', () => {
     ]) {
       expect((await api(owner, 'POST', '/agents', { name, model, role: `the ${name.toLowerCase()}`, tools: ['calculator'], tags: ['gym'] })).status).toBe(201);
     }
+    // One run today (the offline rules model answers): the grid's figures count it.
+    const agents = await api<{ items: { id: string; name: string }[] }>(owner, 'GET', '/agents');
+    const nightDesk = agents.body.items.find((a) => a.name === 'Night Desk')!;
+    const run = await api<{ status: string }>(owner, 'POST', `/agents/${nightDesk.id}/execute?wait=true`, { task: 'What time is it?' });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
     const page = await web.newPage({ viewport: PHONE, as: owner });
     await page.goto('/agents');
     const grid = page.getByRole('list', { name: 'Agents' });
     await grid.getByRole('link', { name: 'Night Desk' }).waitFor();
     await expect.poll(() => page.getByTestId('stat-Agents').textContent()).toBe('2');
+    expect(await page.getByTestId('stat-Runs this month').textContent()).toBe('1');
+    const figures = (name: string) =>
+      grid.locator(':scope > li').filter({ has: page.getByRole('link', { name }) }).locator('dd').allTextContents();
+    await expect.poll(() => figures('Night Desk')).toEqual(['1', '$0.00', '1']);
+    expect(await figures('Coach')).toEqual(['0', '$0.00', '1']);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     const boxes = await grid.locator(':scope > li').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().left));
     expect(new Set(boxes).size).toBe(1);

@@ -24,7 +24,9 @@ export function NewAgentPage() {
   return (
     <>
       <p className="breadcrumb">
-        <Link to="/agents">Agents</Link> <span aria-hidden="true">/</span>
+        <Link to="/agents">
+          <span aria-hidden="true">← </span>Agents
+        </Link>
       </p>
       <PageHeader title="New agent" description="A model, instructions, a personality, tools and limits. You can change everything later; every change is kept as a version." />
       <AdminsOnly>
@@ -42,16 +44,15 @@ export function EditAgentPage() {
   return (
     <>
       <p className="breadcrumb">
-        <Link to="/agents">Agents</Link> <span aria-hidden="true">/</span>{' '}
-        {agent.data && (
-          <>
-            <Link to={`/agents/${id}`}>{agent.data.name}</Link> <span aria-hidden="true">/</span>
-          </>
-        )}
+        <Link to={agent.data ? `/agents/${id}` : '/agents'}>
+          <span aria-hidden="true">← </span>
+          {agent.data?.name ?? 'Agents'}
+        </Link>
       </p>
       <PageHeader title={agent.data ? `Edit ${agent.data.name}` : 'Edit agent'} description={agent.data && `Saving creates version ${agent.data.version + 1}.`} />
       <AdminsOnly>
-        {agent.isPending ? (
+        {/* Fresh from the server (not the cache), so the form starts from the current version. */}
+        {agent.isPending || (!agent.isFetchedAfterMount && !agent.isError) ? (
           <Loading />
         ) : agent.isError ? (
           <ErrorState error={agent.error} onRetry={() => void agent.refetch()} />

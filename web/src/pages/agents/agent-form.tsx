@@ -144,9 +144,11 @@ async function withFieldErrors<T>(call: Promise<T>): Promise<T> {
 /** Create (no `agent`) or edit an agent; validated with the server's own schemas before sending. */
 export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; onSaved: (agent: Agent) => void; cancelTo: string }) {
   const queryClient = useQueryClient();
-  const initial = formValuesOf(agent);
+  // The values and the version the form started from: saving over a change made meanwhile is a 409.
+  const [initial] = useState(() => formValuesOf(agent));
+  const [startVersion] = useState(agent?.version);
   const form = useZodForm({
-    schema: agent ? z.preprocess(toUpdateBody(agent.version), updateAgentSchema) : z.preprocess(toCreateBody, createAgentSchema),
+    schema: agent ? z.preprocess(toUpdateBody(startVersion ?? agent.version), updateAgentSchema) : z.preprocess(toCreateBody, createAgentSchema),
     initial,
     idPrefix: 'agent',
     submit: (body) => withFieldErrors(agent ? agentsApi.update(agent.id, body as UpdateAgentInput) : agentsApi.create(body as z.output<typeof createAgentSchema>)),
@@ -241,7 +243,7 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
       {agent && (
         <fieldset className="card form-section">
           <legend>Version</legend>
-          <TextField label="Change note" hint={`Saved with version ${agent.version + 1} in the history.`} {...form.field('changeNote')} />
+          <TextField label="Change note" hint={`Saved with version ${(startVersion ?? agent.version) + 1} in the history.`} {...form.field('changeNote')} />
         </fieldset>
       )}
 

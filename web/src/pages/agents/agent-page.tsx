@@ -67,7 +67,9 @@ function AgentDetail({ agent }: { agent: Agent }) {
   return (
     <>
       <p className="breadcrumb">
-        <Link to="/agents">Agents</Link> <span aria-hidden="true">/</span>
+        <Link to="/agents">
+          <span aria-hidden="true">← </span>Agents
+        </Link>
       </p>
       <PageHeader
         title={agent.name}

@@ -42,12 +42,14 @@ export function AgentsPage() {
 }
 
 function StatsCards() {
+  const { can } = useSession();
   const stats = useQuery({ queryKey: agentKeys.stats, queryFn: ({ signal }) => agentsApi.stats(monthStartUtc(), signal) });
   const value = (v: number | undefined, format: (n: number) => string = formatCount) => (stats.data && v !== undefined ? format(v) : '…');
   if (stats.isError) return <ErrorState title="Could not load the figures" error={stats.error} onRetry={() => void stats.refetch()} />;
   const cards = [
     { label: 'Agents', value: value(stats.data?.agents) },
-    { label: 'Conversations', value: value(stats.data?.conversations) },
+    // The list shows admins everyone's conversations, and others their own.
+    { label: can('admin') ? 'Conversations' : 'Your conversations', value: value(stats.data?.conversations) },
     { label: 'Runs this month', value: value(stats.data?.runsThisMonth) },
     { label: 'Cost this month', value: value(stats.data?.costThisMonthMicros, formatMicros), href: '/usage' },
   ];
