@@ -67,6 +67,7 @@ describe('dashboard: agents', () => {
     expect(await fieldError(page, 'limits.actionsPerMinute').textContent()).toBe('Must be a number');
     expect(await page.getByLabel('Max steps').getAttribute('aria-invalid')).toBe('true');
     await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('agent-limits.maxSteps');
+    await page.evaluate('window.scrollTo(0, 0)');
     await web.screenshot(page, 'agents-form');
 
     // Valid for the schema, refused by the server: the taken name, shown next to the name field.
@@ -207,7 +208,7 @@ describe('dashboard: agents', () => {
     for (const [name, model] of [
       ['Coach', 'anthropic:claude-3-5-haiku-latest'],
       ['Night Desk', 'rules:default'],
-    ]) {
+    ] as const) {
       expect((await api(owner, 'POST', '/agents', { name, model, role: `the ${name.toLowerCase()}`, tools: ['calculator'], tags: ['gym'] })).status).toBe(201);
     }
     // One run today (the offline rules model answers): the grid's figures count it.

@@ -213,17 +213,19 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
 
       <fieldset className="card form-section">
         <legend>Limits and budget</legend>
-        <div className="form-grid form-grid-3">
+        <div className="form-grid form-grid-4">
           <TextField label="Max steps" inputMode="numeric" hint="Model calls per run, 1–200." {...form.field('limits.maxSteps')} />
           <TextField label="Timeout (seconds)" inputMode="numeric" hint="Per run, up to 86400." {...form.field('limits.timeoutSeconds')} />
+          <TextField label="Actions per minute" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerMinute')} />
+          <TextField label="Actions per hour" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerHour')} />
+        </div>
+        <div className="form-grid">
           <TextField
             label="Monthly budget (USD)"
             inputMode="decimal"
-            hint="Billed cost per calendar month; blank: no budget."
+            hint="Billed cost per calendar month, in dollars (e.g. 25 or 12.50); blank: no budget. Runs stop when it is spent."
             {...form.field('limits.monthlyBudgetMicros')}
           />
-          <TextField label="Actions per minute" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerMinute')} />
-          <TextField label="Actions per hour" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerHour')} />
         </div>
       </fieldset>
 
