@@ -9,7 +9,7 @@ import { createFormSchema, formValuesOf, updateFormSchema, withFieldErrors, type
 const parse = (schema: typeof createFormSchema | ReturnType<typeof updateFormSchema>, values: AgentFormValues) =>
   schema.safeParse(blankToUndefined(values), { error: friendlyMessage });
 
-const filled = (patch: Partial<AgentFormValues> & { limits?: Partial<AgentFormValues['limits']> } = {}): AgentFormValues => {
+const filled = (patch: Partial<Omit<AgentFormValues, 'limits'>> & { limits?: Partial<AgentFormValues['limits']> } = {}): AgentFormValues => {
   const base = formValuesOf(null);
   return { ...base, name: 'Receptionist', model: 'openai:gpt-4o-mini', ...patch, limits: { ...base.limits, ...patch.limits } };
 };
