@@ -78,6 +78,16 @@ describe('dashboard: agents', () => {
     expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
 
     await page.getByLabel('Name', { exact: true }).fill('Receptionist');
+    // The draft's system prompt, before saving.
+    await page.getByRole('button', { name: 'Preview system prompt' }).click();
+    const previewDialog = page.getByRole('dialog', { name: 'System prompt preview' });
+    await expect
+      .poll(() => previewDialog.getByTestId('draft-prompt').textContent())
+      .toBe(
+        'You are Receptionist, the receptionist of Agents Gym.\n\n# Instructions\nGreet members warmly. Answer questions about opening hours.\n\n# Personality\n- Traits: warm, concise\n- Tone: friendly',
+      );
+    await previewDialog.getByRole('button', { name: 'Close' }).click();
+    await previewDialog.waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Create agent' }).click();
     await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
     await mainHeading(page).getByText('Receptionist').waitFor();

@@ -1,17 +1,20 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { z } from 'zod';
 import { MAX_LIST_ITEMS, type createAgentSchema, type UpdateAgentInput } from '@server/agents/dto';
 import { PROVIDERS, type ProviderId } from '@server/models/providers';
 import { useSession } from '../../auth/session';
+import { errorMessage } from '../../api/errors';
 import { Badge } from '../../components/badge';
 import { Button } from '../../components/button';
+import { Dialog } from '../../components/dialog';
 import { FormError, TextAreaField, TextField } from '../../components/fields';
 import { useZodForm } from '../../components/use-zod-form';
+import { blankToUndefined, friendlyMessage } from '../../components/zod-messages';
 import { agentKeys, agentsApi, type Agent, type CatalogModel, type ToolInfo } from './api';
 import { formatPerMtok, formatTokens } from './format';
-import { createFormSchema, formValuesOf, updateFormSchema, withFieldErrors, type AgentFormValues } from './form-values';
+import { createFormSchema, draftFormSchema, formValuesOf, updateFormSchema, withFieldErrors, type AgentFormValues } from './form-values';
 
 /** Create (no `agent`) or edit an agent; validated with the server's own schemas before sending. */
 export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; onSaved: (agent: Agent) => void; cancelTo: string }) {
@@ -70,6 +73,7 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
       <fieldset className="card form-section">
         <legend>Instructions and personality</legend>
         <TextAreaField label="Instructions" rows={8} hint="What the agent does and how; part of its system prompt." {...form.field('instructions')} />
+        <DraftPromptPreview values={values} />
         <TextField label="Personality traits" hint="Comma-separated, e.g. warm, concise." {...form.field('personality.traits')} error={listError('personality.traits')} />
         <div className="form-grid form-grid-3">
           <TextField label="Tone" hint="e.g. friendly but professional" {...form.field('personality.tone')} />
@@ -279,6 +283,51 @@ function ToolPicker({ value, onChange, error }: { value: string[]; onChange: (to
           {error}
         </p>
       )}
+    </div>
+  );
+}
+
+/** The system prompt the form's current values would give (`POST /agents/prompt-preview`; nothing is saved). */
+function DraftPromptPreview({ values }: { values: AgentFormValues }) {
+  const [open, setOpen] = useState(false);
+  const preview = useMutation({
+    mutationFn: async (v: AgentFormValues) => {
+      const draft = draftFormSchema.safeParse(blankToUndefined(v), { error: friendlyMessage });
+      if (!draft.success) {
+        const issue = draft.error.issues[0]!;
+        throw new Error(`Fix ${issue.path.join('.') || 'the form'} first: ${issue.message}`);
+      }
+      return agentsApi.previewPrompt(draft.data);
+    },
+  });
+  return (
+    <div>
+      <Button
+        onClick={() => {
+          setOpen(true);
+          preview.mutate(values);
+        }}
+      >
+        Preview system prompt
+      </Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="System prompt preview">
+        <div className="stack">
+          {preview.isPending && <p className="muted">Composing…</p>}
+          {preview.isError && (
+            <p role="alert" className="form-error">
+              {errorMessage(preview.error)}
+            </p>
+          )}
+          {preview.data && (
+            <pre className="prompt-text" data-testid="draft-prompt">
+              {preview.data.systemPrompt}
+            </pre>
+          )}
+          <div className="form-actions">
+            <Button onClick={() => setOpen(false)}>Close</Button>
+          </div>
+        </div>
+      </Dialog>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type {
+  AgentDraft,
   agentSchema,
   agentVersionSchema,
   agentVersionSummarySchema,
@@ -75,6 +76,7 @@ export const agentsApi = {
   update: (id: string, body: UpdateAgentInput) => api.patch<Agent>(`/agents/${encodeURIComponent(id)}`, body),
   remove: (id: string) => api.delete(`/agents/${encodeURIComponent(id)}`),
   setEnabled: (id: string, enabled: boolean) => api.post<Agent>(`/agents/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`),
+  previewPrompt: (draft: AgentDraft) => api.post<SystemPrompt>('/agents/prompt-preview', draft),
   prompt: (id: string, signal?: AbortSignal) => api.get<SystemPrompt>(`/agents/${encodeURIComponent(id)}/prompt`, { signal }),
   metrics: (id: string, signal?: AbortSignal) => api.get<AgentMetrics>(`/agents/${encodeURIComponent(id)}/metrics`, { signal }),
   versions: (id: string, signal?: AbortSignal) =>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createAgentSchema, updateAgentSchema } from '@server/agents/dto';
+import { agentDraftSchema, createAgentSchema, updateAgentSchema } from '@server/agents/dto';
 import { ApiError } from '../../api/errors';
 import type { Agent } from './api';
 import { dollarsToMicros, microsToDollars } from './format';
@@ -142,3 +142,5 @@ export async function withFieldErrors<T>(call: Promise<T>): Promise<T> {
 export const createFormSchema = z.preprocess(toCreateBody, createAgentSchema);
 /** Edit: the form's values → `PATCH /agents/:id` body (everything, plus the version edited), checked by updateAgentSchema. */
 export const updateFormSchema = (expectedVersion: number) => z.preprocess(toUpdateBody(expectedVersion), updateAgentSchema);
+/** Preview: the form's values as a draft for `POST /agents/prompt-preview` (name and model may be missing). */
+export const draftFormSchema = z.preprocess(toCreateBody, agentDraftSchema);
