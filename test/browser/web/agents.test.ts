@@ -210,6 +210,15 @@ describe('dashboard: agents', () => {
     await page.getByText('Deleted Receptionist.').waitFor();
     await expect.poll(() => grid.getByRole('link').allTextContents()).toEqual(['Front Desk']);
     expect((await api(user, 'GET', `/agents/${id}`)).status).toBe(404);
+    // Undo brings it back; delete it again for good.
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForURL(`**/agents/${id}`);
+    await mainHeading(page).getByText('Receptionist').waitFor();
+    expect((await api(user, 'GET', `/agents/${id}`)).status).toBe(200);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete agent' }).click();
+    await page.getByText('Deleted Receptionist.').waitFor();
+    await expect.poll(() => grid.getByRole('link').allTextContents()).toEqual(['Front Desk']);
     expect(web.problems(page)).toEqual([]);
   });
 

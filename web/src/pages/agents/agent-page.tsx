@@ -142,7 +142,7 @@ function AdminBar({ agent }: { agent: Agent }) {
     onSuccess: () => {
       queryClient.removeQueries({ queryKey: agentKeys.detail(agent.id) });
       void queryClient.invalidateQueries({ queryKey: agentKeys.all });
-      navigate('/agents', { replace: true, state: { deleted: agent.name } });
+      navigate('/agents', { replace: true, state: { deleted: { id: agent.id, name: agent.name } } });
     },
   });
   const enabled = agent.status === 'active';

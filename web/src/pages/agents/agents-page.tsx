@@ -1,10 +1,12 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { Link, useLocation, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { agentStatusSchema, type AgentStatus } from '@server/agents/dto';
 import { isProvider, PROVIDER_IDS, PROVIDERS } from '@server/models/providers';
 import { useSession } from '../../auth/session';
+import { errorMessage } from '../../api/errors';
 import { Badge } from '../../components/badge';
+import { Button } from '../../components/button';
 import { Icon } from '../../components/icons';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
@@ -15,7 +17,7 @@ import './agents.css';
 /** `/agents`: the organization's figures, then every agent as a card; search and filters live in the URL. */
 export function AgentsPage() {
   const { can } = useSession();
-  const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;
+  const deleted = (useLocation().state as { deleted?: { id: string; name: string } } | null)?.deleted;
   return (
     <>
       <PageHeader
@@ -30,14 +32,33 @@ export function AgentsPage() {
           )
         }
       />
-      {deleted && (
-        <p className="notice" role="status">
-          Deleted {deleted}.
-        </p>
-      )}
+      {deleted && <DeletedNotice key={deleted.id} agent={deleted} />}
       <StatsCards />
       <AgentGrid />
     </>
+  );
+}
+
+/** After a delete: says so, and offers to undo it (`POST /agents/:id/restore`). */
+function DeletedNotice({ agent }: { agent: { id: string; name: string } }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const undo = useMutation({
+    mutationFn: () => agentsApi.undelete(agent.id),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: agentKeys.all });
+      navigate(`/agents/${agent.id}`);
+    },
+  });
+  return (
+    <div className="notice deleted-notice" role="status">
+      <span>Deleted {agent.name}.</span>
+      {/* Only admins delete, so whoever sees this may undo it. */}
+      <Button className="btn-small" busy={undo.isPending} onClick={() => undo.mutate()}>
+        Undo
+      </Button>
+      {undo.isError && <span className="field-error">{errorMessage(undo.error)}</span>}
+    </div>
   );
 }
 

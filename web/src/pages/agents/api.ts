@@ -75,6 +75,8 @@ export const agentsApi = {
   create: (body: CreateAgentInput) => api.post<Agent>('/agents', body),
   update: (id: string, body: UpdateAgentInput) => api.patch<Agent>(`/agents/${encodeURIComponent(id)}`, body),
   remove: (id: string) => api.delete(`/agents/${encodeURIComponent(id)}`),
+  /** Undoes a delete. */
+  undelete: (id: string) => api.post<Agent>(`/agents/${encodeURIComponent(id)}/restore`),
   setEnabled: (id: string, enabled: boolean) => api.post<Agent>(`/agents/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`),
   previewPrompt: (draft: AgentDraft) => api.post<SystemPrompt>('/agents/prompt-preview', draft),
   prompt: (id: string, signal?: AbortSignal) => api.get<SystemPrompt>(`/agents/${encodeURIComponent(id)}/prompt`, { signal }),
