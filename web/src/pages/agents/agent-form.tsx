@@ -95,7 +95,7 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
           <TextField label="Actions per minute" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerMinute')} />
           <TextField label="Actions per hour" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerHour')} />
         </div>
-        <div className="form-grid">
+        <div className="form-grid form-grid-fill">
           <TextField
             label="Monthly budget (USD)"
             inputMode="decimal"
