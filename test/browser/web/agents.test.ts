@@ -154,7 +154,7 @@ describe('dashboard: agents', () => {
     // History: v2 is current, with its note; the diff shows what changed.
     const versions = page.getByRole('list', { name: 'Versions' });
     await versions.getByText('Tighter limits').waitFor();
-    expect(await versions.locator(':scope > li').count()).toBe(2);
+    await expect.poll(() => versions.locator(':scope > li').count()).toBe(2);
     const diff = page.locator('table.diff-table');
     await diff.waitFor();
     const rows = await diff.locator('tbody tr').allTextContents();
