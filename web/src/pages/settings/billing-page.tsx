@@ -28,7 +28,7 @@ export function BillingPage() {
   return (
     <>
       <QueryView query={org} loadingLabel="Loading billing settings…">
-        {(data) => <OrgBillingCard key={data.updatedAt} org={data} />}
+        {(data) => <OrgBillingCard org={data} />}
       </QueryView>
       <AgentBudgetsCard />
     </>
