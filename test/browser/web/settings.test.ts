@@ -143,6 +143,7 @@ describe('dashboard: settings and audit log', () => {
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.waitForURL(/action=api_key\./);
     await log.getByText('api_key.created').first().waitFor();
+    await web.screenshot(page, 'audit-filtered');
     const actions = await log.locator('tbody .badge').allTextContents();
     expect(actions.length).toBeGreaterThan(0);
     expect(actions.every((a) => a.startsWith('api_key.'))).toBe(true);
@@ -157,16 +158,20 @@ describe('dashboard: settings and audit log', () => {
       await log.getByText(action, { exact: true }).first().waitFor();
     }
     await web.screenshot(page, 'audit');
+    await page.setViewportSize(PHONE);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    await web.screenshot(page, 'audit-phone');
     expect(web.problems(page)).toEqual([]);
 
     // A viewer sees only what the role allows.
     const viewer = await web.newPage({ as: { ...max, orgId: owner.orgId }, viewport: PHONE });
     await viewer.goto('/settings/members');
-    await viewer.getByRole('table', { name: 'Members and their roles' }).getByRole('cell', { name: owner.email, exact: true }).waitFor();
+    await viewer.getByRole('table', { name: 'Members and their roles' }).getByText(owner.email).waitFor();
     expect(await tab(viewer, 'API keys').count()).toBe(0);
     expect(await tab(viewer, 'Provider credentials').count()).toBe(0);
     expect(await viewer.getByRole('heading', { name: 'Invitations' }).count()).toBe(0);
     expect(await viewer.getByRole('combobox', { name: /Role of/ }).count()).toBe(0);
+    expect(await viewer.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     await web.screenshot(viewer, 'settings-phone');
     await viewer.goto('/settings/billing');
     await viewer.getByText('Only an owner can change these.').waitFor();

@@ -224,7 +224,7 @@ function actionTone(action: string) {
 function AuditTable({ items, actors }: { items: AuditEntry[]; actors: Map<string, Actor> }) {
   return (
     <div className="table-scroll">
-      <table className="data-table audit-table">
+      <table className="data-table audit-table responsive">
         <caption className="visually-hidden">Audit log entries, newest first</caption>
         <thead>
           <tr>
@@ -241,14 +241,14 @@ function AuditTable({ items, actors }: { items: AuditEntry[]; actors: Map<string
             const details = Object.entries(e.details);
             return (
               <tr key={e.id}>
-                <td className="nowrap">
+                <td data-label="Time" className="nowrap">
                   <time dateTime={e.createdAt}>{time(e.createdAt)}</time>
                 </td>
-                <td>{actor}</td>
-                <td>
+                <td data-label="Actor">{actor}</td>
+                <td data-label="Action">
                   <Badge tone={actionTone(e.action)}>{e.action}</Badge>
                 </td>
-                <td>
+                <td data-label="Target">
                   {e.targetType ? (
                     <>
                       {e.targetType} {e.targetId && <span className="mono muted">{e.targetId}</span>}
@@ -257,7 +257,7 @@ function AuditTable({ items, actors }: { items: AuditEntry[]; actors: Map<string
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td>
+                <td data-label="Details">
                   {details.length === 0 ? (
                     <span className="muted">—</span>
                   ) : (

@@ -102,7 +102,7 @@ function KeysCard() {
       <QueryView query={keys} loadingLabel="Loading API keys…" isEmpty={(d) => d.items.length === 0} empty={<EmptyState title="No API keys yet" />}>
         {(data) => (
           <div className="table-scroll">
-            <table className="data-table">
+            <table className="data-table responsive">
               <caption className="visually-hidden">API keys (the keys themselves are never shown again)</caption>
               <thead>
                 <tr>
@@ -122,15 +122,15 @@ function KeysCard() {
                   const expired = k.expiresAt !== null && new Date(k.expiresAt) <= new Date();
                   return (
                     <tr key={k.id}>
-                      <td>{k.name}</td>
-                      <td className="mono">{k.prefix}…</td>
-                      <td>
+                      <td data-label="Name">{k.name}</td>
+                      <td data-label="Key" className="mono">{k.prefix}…</td>
+                      <td data-label="Role">
                         <Badge>{k.role}</Badge>
                       </td>
-                      <td>{when(k.createdAt)}</td>
-                      <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
-                      <td>{k.expiresAt ? when(k.expiresAt) : 'never'}</td>
-                      <td className="row-actions">
+                      <td data-label="Created">{when(k.createdAt)}</td>
+                      <td data-label="Last used">{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
+                      <td data-label="Expires">{k.expiresAt ? when(k.expiresAt) : 'never'}</td>
+                      <td className="actions">
                         {k.revokedAt ? (
                           <Badge tone="danger">revoked</Badge>
                         ) : expired ? (

@@ -113,7 +113,7 @@ function AgentBudgetsCard() {
       >
         {(data) => (
           <div className="table-scroll">
-            <table className="data-table">
+            <table className="data-table responsive">
               <caption className="visually-hidden">Agents and their monthly budgets</caption>
               <thead>
                 <tr>
@@ -132,10 +132,10 @@ function AgentBudgetsCard() {
               <tbody>
                 {data.items.map((a) => (
                   <tr key={a.id}>
-                    <td>{a.name}</td>
-                    <td className="num">{a.limits.monthlyBudgetMicros === null ? 'None' : usd(a.limits.monthlyBudgetMicros)}</td>
-                    <td className="num">{usd(spent.get(a.id) ?? 0)}</td>
-                    <td className="row-actions">
+                    <td data-label="Agent">{a.name}</td>
+                    <td data-label="Budget" className="num">{a.limits.monthlyBudgetMicros === null ? 'None' : usd(a.limits.monthlyBudgetMicros)}</td>
+                    <td data-label="Spent" className="num">{usd(spent.get(a.id) ?? 0)}</td>
+                    <td className="actions">
                       <Link to={`/agents/${a.id}`} aria-label={`Set the budget of ${a.name}`}>
                         Set budget
                       </Link>

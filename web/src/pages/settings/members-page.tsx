@@ -42,7 +42,7 @@ function MembersCard() {
       <QueryView query={members} loadingLabel="Loading members…">
         {(data) => (
           <div className="table-scroll">
-            <table className="data-table">
+            <table className="data-table responsive">
               <caption className="visually-hidden">Members and their roles</caption>
               <thead>
                 <tr>
@@ -64,14 +64,14 @@ function MembersCard() {
                   const editable = admin && !self && (m.role !== 'owner' || myRole === 'owner');
                   return (
                     <tr key={m.userId}>
-                      <td>
+                      <td data-label="Name">
                         {m.name} {self && <Badge>you</Badge>}
                       </td>
-                      <td>{m.email}</td>
-                      <td>{editable ? <RoleSelect member={m} /> : <Badge tone={m.role === 'owner' ? 'info' : 'neutral'}>{m.role}</Badge>}</td>
-                      <td>{when(m.joinedAt)}</td>
+                      <td data-label="Email">{m.email}</td>
+                      <td data-label="Role">{editable ? <RoleSelect member={m} /> : <Badge tone={m.role === 'owner' ? 'info' : 'neutral'}>{m.role}</Badge>}</td>
+                      <td data-label="Joined">{when(m.joinedAt)}</td>
                       {admin && (
-                        <td className="row-actions">
+                        <td className="actions">
                           {editable && (
                             <Button variant="ghost" onClick={() => setRemoving(m)} aria-label={`Remove ${m.name}`}>
                               Remove
@@ -183,7 +183,7 @@ function InvitationsCard() {
           </div>
         </div>
       )}
-      <h3>Pending</h3>
+      <h3 className="section-title">Pending</h3>
       <QueryView
         query={invitations}
         loadingLabel="Loading invitations…"
@@ -192,7 +192,7 @@ function InvitationsCard() {
       >
         {(data) => (
           <div className="table-scroll">
-            <table className="data-table">
+            <table className="data-table responsive">
               <caption className="visually-hidden">Pending invitations</caption>
               <thead>
                 <tr>
@@ -207,12 +207,12 @@ function InvitationsCard() {
               <tbody>
                 {data.items.map((i) => (
                   <tr key={i.id}>
-                    <td>{i.email}</td>
-                    <td>
+                    <td data-label="Email">{i.email}</td>
+                    <td data-label="Role">
                       <Badge>{i.role}</Badge>
                     </td>
-                    <td>{when(i.expiresAt)}</td>
-                    <td className="row-actions">
+                    <td data-label="Expires">{when(i.expiresAt)}</td>
+                    <td className="actions">
                       <Button variant="ghost" onClick={() => setRevoking(i)} aria-label={`Revoke the invitation for ${i.email}`}>
                         Revoke
                       </Button>
