@@ -17,7 +17,7 @@ describe('dashboard: settings and audit log', () => {
     const as = { token: owner.accessToken, orgId: owner.orgId };
     const page = await web.newPage({ as: owner });
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.url });
-    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    const clipboard = () => page.evaluate<string>('navigator.clipboard.readText()');
 
     // ---- Members and invitations
     await page.goto('/settings');
@@ -159,7 +159,7 @@ describe('dashboard: settings and audit log', () => {
     }
     await web.screenshot(page, 'audit');
     await page.setViewportSize(PHONE);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await web.screenshot(page, 'audit-phone');
     expect(web.problems(page)).toEqual([]);
 
@@ -171,7 +171,7 @@ describe('dashboard: settings and audit log', () => {
     expect(await tab(viewer, 'Provider credentials').count()).toBe(0);
     expect(await viewer.getByRole('heading', { name: 'Invitations' }).count()).toBe(0);
     expect(await viewer.getByRole('combobox', { name: /Role of/ }).count()).toBe(0);
-    expect(await viewer.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await viewer.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await web.screenshot(viewer, 'settings-phone');
     await viewer.goto('/settings/billing');
     await viewer.getByText('Only an owner can change these.').waitFor();

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { usd } from '../../../web/src/pages/usage/money.js';
+import { formatUsd } from '../../../src/billing/money.js';
 import { PHONE, useWebHarness } from './harness.js';
+
+/** The dollars the page must show for micro-dollars: exact, trailing zeros dropped down to cents (small amounts here: no thousands). */
+function usd(micros: number): string {
+  const [whole, fraction = ''] = formatUsd(micros).split('.');
+  return `$${whole}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
+}
 
 interface UsageReport {
   month: string;
@@ -88,7 +94,7 @@ describe('dashboard: usage and billing', () => {
     await phone.goto('/usage');
     await expect.poll(() => phone.getByTestId('usage-billed').locator('.stat-value').textContent()).toBe(usd(billed));
     // Nothing wider than the screen.
-    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
+    expect(await phone.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await web.screenshot(phone, 'usage-phone');
     expect(web.problems(phone)).toEqual([]);
   }, 60_000);

@@ -250,9 +250,9 @@ function AuditTable({ items, actors }: { items: AuditEntry[]; actors: Map<string
                 </td>
                 <td data-label="Target">
                   {e.targetType ? (
-                    <>
+                    <span>
                       {e.targetType} {e.targetId && <span className="mono muted">{e.targetId}</span>}
-                    </>
+                    </span>
                   ) : (
                     <span className="muted">—</span>
                   )}

@@ -65,7 +65,9 @@ function MembersCard() {
                   return (
                     <tr key={m.userId}>
                       <td data-label="Name">
-                        {m.name} {self && <Badge>you</Badge>}
+                        <span>
+                          {m.name} {self && <Badge>you</Badge>}
+                        </span>
                       </td>
                       <td data-label="Email">{m.email}</td>
                       <td data-label="Role">{editable ? <RoleSelect member={m} /> : <Badge tone={m.role === 'owner' ? 'info' : 'neutral'}>{m.role}</Badge>}</td>
