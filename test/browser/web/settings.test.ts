@@ -61,6 +61,11 @@ describe('dashboard: settings and audit log', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     await expect.poll(() => page.locator('#key-name-error').textContent()).toBe('Required');
     await page.getByLabel('Name').fill('CRM sync');
+    await page.getByLabel('Expires').fill('2020-01-31');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    // The API's refusal, next to the field it names.
+    await expect.poll(() => page.locator('#key-expiresAt-error').textContent()).toBe('must be in the future');
+    await page.getByLabel('Expires').fill('');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secretBox = page.getByLabel('The new API key');
     await page.getByText('This is the only time it is shown.').waitFor();
@@ -111,11 +116,18 @@ describe('dashboard: settings and audit log', () => {
     expect(org.body).toMatchObject({ markupPercent: 35, monthlyBudgetMicros: 250_500_000 });
     await web.screenshot(page, 'settings-billing');
 
-    // ---- Scheduler and queue.
+    // ---- Scheduler and queue (a weekly task, so there are next fires to show).
+    const agent = await web.api<{ id: string }>('POST', '/agents', { ...as, body: { name: 'Weekly Wendy', model: 'openai:gpt-4o-mini' } });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    const task = await web.api('POST', '/tasks', { ...as, body: { agentId: agent.body.id, title: 'Monday report', instructions: 'Write the report', schedule: { cron: '0 9 * * 1' } } });
+    expect(task.status, JSON.stringify(task.body)).toBe(201);
     await tab(page, 'Scheduler and queue').click();
     const scheduler = page.getByRole('region', { name: 'Scheduler' });
     await scheduler.getByText('running', { exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('scheduler-leader').textContent()).not.toBe('No process leads');
+    const fires = page.getByRole('table', { name: 'Next fires' });
+    await fires.getByRole('link', { name: 'Monday report' }).first().waitFor();
+    expect(await fires.locator('tbody tr').count()).toBe(10);
     await page.getByRole('button', { name: 'Check now' }).click();
     await scheduler.getByRole('status').getByText(/Fired \d+ due schedule/).waitFor();
     await page.getByRole('button', { name: 'Stop scheduler' }).click();

@@ -3,6 +3,7 @@ import type { queueStatsSchema } from '@server/dispatch/routes';
 import type { credentialSchema, providerSchema } from '@server/models/api-schemas';
 import type { checkResultSchema, schedulerStatusSchema } from '@server/schedules/dto';
 import type { agentSchema } from '@server/agents/dto';
+import type { taskSchema } from '@server/tasks/dto';
 import type { createApiKeyBody, inviteBody, updateOrgBody } from '@server/auth/dto';
 import type { CredentialBody } from '@server/models/dto';
 import { api } from '../../api/client';
@@ -14,6 +15,7 @@ export type SchedulerStatus = z.output<typeof schedulerStatusSchema>;
 export type SchedulerCheck = z.output<typeof checkResultSchema>;
 export type QueueStats = z.output<typeof queueStatsSchema>;
 export type Agent = z.output<typeof agentSchema>;
+export type Task = z.output<typeof taskSchema>;
 
 /** The settings area's endpoints. Query keys start with 'settings'. */
 export const settingsApi = {
@@ -37,6 +39,7 @@ export const settingsApi = {
   updateOrg: (body: z.output<typeof updateOrgBody>) => api.patch<Organization>('/orgs/current', body),
   agents: (signal?: AbortSignal) => api.get<Page<Agent>>('/agents', { query: { limit: 100 }, signal }),
 
+  tasks: (signal?: AbortSignal) => api.get<Page<Task>>('/tasks', { query: { limit: 100 }, signal }),
   scheduler: (signal?: AbortSignal) => api.get<SchedulerStatus>('/scheduler', { signal }),
   schedulerAction: (action: 'start' | 'stop') => api.post<SchedulerStatus>(`/scheduler/${action}`),
   schedulerCheck: () => api.post<SchedulerCheck>('/scheduler/check'),
@@ -53,6 +56,7 @@ export const settingsKeys = {
   org: ['settings', 'org'] as const,
   agents: ['settings', 'agents'] as const,
   scheduler: ['settings', 'scheduler'] as const,
+  tasks: ['settings', 'tasks'] as const,
   queue: ['settings', 'queue'] as const,
 };
 

@@ -108,11 +108,14 @@ function SchedulerFacts({ s }: { s: SchedulerStatus }) {
 }
 
 function NextFires({ s }: { s: SchedulerStatus }) {
+  // The status names tasks by id; their titles come from the task list.
+  const tasks = useQuery({ queryKey: settingsKeys.tasks, queryFn: ({ signal }) => settingsApi.tasks(signal), enabled: s.nextFires.length > 0, staleTime: 30_000 });
+  const titles = new Map((tasks.data?.items ?? []).map((t) => [t.id, t.title]));
   if (s.nextFires.length === 0) return <p className="muted">No upcoming fires: no active schedule. Create a scheduled task on the Tasks page.</p>;
   return (
     <div className="table-scroll">
-      <table className="data-table">
-        <caption>Next fires</caption>
+      <table className="data-table responsive">
+        <caption className="next-fires-caption">Next fires</caption>
         <thead>
           <tr>
             <th scope="col">When</th>
@@ -122,13 +125,11 @@ function NextFires({ s }: { s: SchedulerStatus }) {
         <tbody>
           {s.nextFires.map((f) => (
             <tr key={`${f.scheduleId}-${f.at}`}>
-              <td>
+              <td data-label="When">
                 <time dateTime={f.at}>{when(f.at)}</time>
               </td>
-              <td>
-                <Link to={`/tasks/${f.taskId}`} className="mono">
-                  {f.taskId.slice(0, 8)}
-                </Link>
+              <td data-label="Task">
+                <Link to={`/tasks/${f.taskId}`}>{titles.get(f.taskId) ?? <span className="mono">{f.taskId.slice(0, 8)}</span>}</Link>
               </td>
             </tr>
           ))}
