@@ -141,6 +141,14 @@ describe('dashboard: settings and audit log', () => {
       expect(await page.getByTestId(`queue-${k}`).textContent()).toMatch(/^\d+$/);
     }
     await web.screenshot(page, 'settings-system');
+    // Pausing the queue asks first (it stops every organization's runs), then resume.
+    await page.getByRole('button', { name: 'Pause queue' }).click();
+    await page.getByRole('dialog', { name: 'Pause the run queue' }).getByRole('button', { name: 'Pause queue' }).click();
+    await queue.getByText('paused', { exact: true }).waitFor();
+    expect((await web.api<{ paused: boolean }>('GET', '/queue', as)).body.paused).toBe(true);
+    await page.getByRole('button', { name: 'Resume queue' }).click();
+    await queue.getByText('taking runs').waitFor();
+    expect((await web.api<{ paused: boolean }>('GET', '/queue', as)).body.paused).toBe(false);
 
     // ---- Audit log: what was just done, filtered.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
@@ -166,7 +174,7 @@ describe('dashboard: settings and audit log', () => {
     await page.getByLabel('Action').fill('');
     await page.getByLabel('Actor').selectOption({ label: 'Anyone' });
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    for (const action of ['invitation.created', 'invitation.revoked', 'member.role_changed', 'credential.updated', 'organization.updated', 'scheduler.stopped', 'scheduler.started']) {
+    for (const action of ['invitation.created', 'invitation.revoked', 'member.role_changed', 'credential.updated', 'organization.updated', 'scheduler.stopped', 'scheduler.started', 'queue.paused', 'queue.resumed']) {
       await log.getByText(action, { exact: true }).first().waitFor();
     }
     await web.screenshot(page, 'audit');
