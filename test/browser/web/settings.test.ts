@@ -150,11 +150,23 @@ describe('dashboard: settings and audit log', () => {
     await queue.getByText('taking runs').waitFor();
     expect((await web.api<{ paused: boolean }>('GET', '/queue', as)).body.paused).toBe(false);
 
-    // ---- Audit log: what was just done, filtered.
+    // ---- Audit log: what was just done, filtered, in pages of 25.
+    for (let i = 0; i < 15; i++) expect((await web.api('PATCH', '/orgs/current', { ...as, body: { name: `Settings Org ${i}` } })).status).toBe(200);
+    const all = (await web.api<{ total: number }>('GET', '/audit?limit=1', as)).body.total;
+    expect(all).toBeGreaterThan(25);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
     await page.waitForURL('**/audit');
     const log = page.getByRole('table', { name: /Audit log entries/ });
-    await log.getByText('organization.updated').waitFor();
+    await log.getByText('organization.updated').first().waitFor();
+    const pages = page.getByRole('navigation', { name: 'Pages' });
+    await pages.getByText(`1–25 of ${all}`).waitFor();
+    expect(await log.locator('tbody tr').count()).toBe(25);
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await pages.getByText(`26–${all} of ${all}`).waitFor();
+    expect(await log.locator('tbody tr').count()).toBe(all - 25);
+    await log.getByText('user.signed_up').waitFor();
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await pages.getByText(`1–25 of ${all}`).waitFor();
     await page.getByLabel('Action').fill('Not An Action');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect.poll(() => page.locator('#audit-action-error').textContent()).toMatch(/^must be an action like agent.updated/);
@@ -171,12 +183,24 @@ describe('dashboard: settings and audit log', () => {
     const created = await web.api<{ items: { action: string }[]; total: number }>('GET', `/audit?action=api_key.created&actorId=${owner.userId}`, as);
     expect(created.body.total).toBe(1);
     expect(await log.getByText('api_key.created').count()).toBe(1);
-    await page.getByLabel('Action').fill('');
     await page.getByLabel('Actor').selectOption({ label: 'Anyone' });
-    await page.getByRole('button', { name: 'Apply filters' }).click();
-    for (const action of ['invitation.created', 'invitation.revoked', 'member.role_changed', 'credential.updated', 'organization.updated', 'scheduler.stopped', 'scheduler.started', 'queue.paused', 'queue.resumed']) {
-      await log.getByText(action, { exact: true }).first().waitFor();
+    const families: [string, string[]][] = [
+      ['invitation.', ['invitation.created', 'invitation.revoked']],
+      ['member.', ['member.joined', 'member.role_changed']],
+      ['credential.', ['credential.updated']],
+      ['scheduler.', ['scheduler.stopped', 'scheduler.started']],
+      ['queue.', ['queue.paused', 'queue.resumed']],
+    ];
+    for (const [prefix, expected] of families) {
+      await page.getByLabel('Action').fill(prefix);
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.waitForURL(`**/audit?action=${prefix}`);
+      for (const action of expected) await log.getByText(action, { exact: true }).first().waitFor();
+      expect((await log.locator('tbody .badge').allTextContents()).every((a) => a.startsWith(prefix))).toBe(true);
     }
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForURL('**/audit');
+    await pages.getByText(`1–25 of ${all}`).waitFor();
     await web.screenshot(page, 'audit');
     await page.setViewportSize(PHONE);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
