@@ -1,26 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { actorOf } from '../api/access.js';
 import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { pageOf } from '../shared/pagination.js';
 import { registerAuditHook } from './hook.js';
-import { auditListQuery } from './list-query.js';
+import { auditEntrySchema, auditListQuery } from './dto.js';
 
-export const auditEntrySchema = z
-  .object({
-    id: z.uuid(),
-    actorType: z.enum(['user', 'api_key', 'system']),
-    actorId: z.uuid().nullable().describe('The user or API key; null for the system'),
-    action: z.string().describe('Dotted verb, e.g. agent.updated, run.started, auth.signin'),
-    targetType: z.string().nullable(),
-    targetId: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()).describe('Ids, names and the names of changed fields; never secrets'),
-    requestId: z.string().nullable(),
-    createdAt: z.date().transform((d) => d.toISOString()).pipe(z.string()),
-  })
-  .meta({ id: 'AuditEntry' });
+export { auditEntrySchema };
 
 /** /audit (admin), plus the hook that audits every route declaring `config.audit`. */
 export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext): void {

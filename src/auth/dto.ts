@@ -93,3 +93,23 @@ export const apiKeySchema = z
   .meta({ id: 'ApiKey' });
 
 export const idParams = z.object({ id: z.string() });
+
+/** Body of `PATCH /orgs/current`: rename (admin), billing settings (owner). */
+export const updateOrgBody = z.object({
+  name: orgNameSchema.optional(),
+  markupPercent: z.number().min(0).max(1000).multipleOf(0.01).optional().describe('Owner only'),
+  monthlyBudgetMicros: z.number().int().min(0).nullable().optional().describe('Owner only; null removes the budget'),
+});
+
+/** Body of `PATCH /members/:userId`. */
+export const changeRoleBody = z.object({ role: roleSchema });
+
+/** Body of `POST /invitations`. */
+export const inviteBody = z.object({ email: emailSchema, role: roleSchema.default('member') });
+
+/** Body of `POST /api-keys`. */
+export const createApiKeyBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  role: roleSchema.default('member').describe('At most your own role'),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});

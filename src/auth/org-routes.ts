@@ -7,7 +7,7 @@ import type { AppContext } from '../app.js';
 import { AppError } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
-import { acceptInvitationBody, createOrgBody, emailSchema, idParams, invitationSchema, memberSchema, organizationSchema, orgNameSchema, roleSchema } from './dto.js';
+import { acceptInvitationBody, changeRoleBody, createOrgBody, idParams, invitationSchema, inviteBody, memberSchema, organizationSchema, roleSchema, updateOrgBody } from './dto.js';
 
 const errors = problemResponses;
 const userIdParams = z.object({ userId: z.string() });
@@ -49,11 +49,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags,
         summary: 'Rename (admin) or change billing settings (owner)',
-        body: z.object({
-          name: orgNameSchema.optional(),
-          markupPercent: z.number().min(0).max(1000).multipleOf(0.01).optional().describe('Owner only'),
-          monthlyBudgetMicros: z.number().int().min(0).nullable().optional().describe('Owner only; null removes the budget'),
-        }),
+        body: updateOrgBody,
         response: { 200: organizationSchema, ...errors },
       },
     },
@@ -104,7 +100,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
     '/members/:userId',
     {
       config: { access: 'admin', audit: { action: 'member.role_changed', targetType: 'user' } },
-      schema: { tags: memberTags, summary: "Change a member's role", params: userIdParams, body: z.object({ role: roleSchema }), response: { 200: memberSchema, ...errors } },
+      schema: { tags: memberTags, summary: "Change a member's role", params: userIdParams, body: changeRoleBody, response: { 200: memberSchema, ...errors } },
     },
     async (req) => orgs.changeRole(actorOf(req), uuidOr404(req.params.userId, 'Member'), req.body.role),
   );
@@ -138,7 +134,7 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: inviteTags,
         summary: 'Invite someone by email; the link is in the response and the server log',
-        body: z.object({ email: emailSchema, role: roleSchema.default('member') }),
+        body: inviteBody,
         response: { 201: z.object({ invitation: invitationSchema, inviteUrl: z.string() }), ...errors },
       },
     },

@@ -9,11 +9,11 @@ import { pageOf, pageQuery } from '../shared/pagination.js';
 import {
   apiKeySchema,
   changePasswordBody,
+  createApiKeyBody,
   idParams,
   organizationSchema,
   profileBody,
   refreshBody,
-  roleSchema,
   sessionSchema,
   setupBody,
   signInBody,
@@ -148,11 +148,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: keyTags,
         summary: 'Create an API key; the key is in this response only',
-        body: z.object({
-          name: z.string().trim().min(1).max(100),
-          role: roleSchema.default('member').describe('At most your own role'),
-          expiresAt: z.iso.datetime({ offset: true }).optional(),
-        }),
+        body: createApiKeyBody,
         response: { 201: z.object({ apiKey: apiKeySchema, key: z.string().describe('Shown once; store it now') }), ...errors },
       },
     },

@@ -6,7 +6,7 @@ import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 
 const tags = ['queue'];
-const statsSchema = z.object({
+export const queueStatsSchema = z.object({
   adapter: z.enum(['in-process', 'bullmq']),
   paused: z.boolean(),
   waiting: z.number().int(),
@@ -25,12 +25,12 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: AppContext): void
   const r = app.withTypeProvider<ZodTypeProvider>();
   const dispatcher = ctx.services.dispatcher;
 
-  r.get('/queue', { config: { access: 'admin' }, schema: { tags, summary: 'Queue stats (waiting, active, delayed, failed, completed, throughput)', response: { 200: statsSchema, ...problemResponses } } }, async () => dispatcher.stats());
+  r.get('/queue', { config: { access: 'admin' }, schema: { tags, summary: 'Queue stats (waiting, active, delayed, failed, completed, throughput)', response: { 200: queueStatsSchema, ...problemResponses } } }, async () => dispatcher.stats());
 
   for (const action of ['pause', 'resume'] as const) {
     r.post(
       `/queue/${action}`,
-      { config: { access: 'owner' }, schema: { tags, summary: action === 'pause' ? 'Pause the queue: workers finish active runs and take no new ones' : 'Resume the queue', response: { 200: statsSchema, ...problemResponses } } },
+      { config: { access: 'owner' }, schema: { tags, summary: action === 'pause' ? 'Pause the queue: workers finish active runs and take no new ones' : 'Resume the queue', response: { 200: queueStatsSchema, ...problemResponses } } },
       async (req) => {
         const actor = actorOf(req);
         await (action === 'pause' ? dispatcher.pause() : dispatcher.resume());

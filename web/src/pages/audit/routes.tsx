@@ -1,6 +1,4 @@
 import type { RouteObject } from 'react-router';
 
 /** Routes of the Audit area (paths relative to /, inside the app shell). Pages load on first visit. */
-export const auditRoutes: RouteObject[] = [
-  { path: 'audit', lazy: async () => ({ Component: (await import('./placeholder-page')).AuditPlaceholderPage }) },
-];
+export const auditRoutes: RouteObject[] = [{ path: 'audit', lazy: async () => ({ Component: (await import('./audit-page')).AuditPage }) }];

@@ -1,0 +1,143 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { credentialBody } from '@server/models/dto';
+import { Badge } from '../../components/badge';
+import { Button } from '../../components/button';
+import { FormError, TextField } from '../../components/fields';
+import { ErrorState, Loading } from '../../components/states';
+import { useZodForm } from '../../components/use-zod-form';
+import { settingsApi, settingsKeys, when, type Credential, type Provider } from './api';
+import { ConfirmDialog } from './confirm-dialog';
+import { RoleGate } from './settings-layout';
+
+/** Providers whose calls go to a server you name (the base URL is required or usual). */
+const BASE_URL_PROVIDERS = new Set(['ollama', 'openai-compatible']);
+
+/** Provider credentials, write-only: set, replace or delete a key; never shown back. Admins only. */
+export function CredentialsPage() {
+  return (
+    <RoleGate minRole="admin">
+      <CredentialsCard />
+    </RoleGate>
+  );
+}
+
+function CredentialsCard() {
+  const providers = useQuery({ queryKey: settingsKeys.providers, queryFn: ({ signal }) => settingsApi.providers(signal) });
+  const credentials = useQuery({ queryKey: settingsKeys.credentials, queryFn: ({ signal }) => settingsApi.credentials(signal) });
+  const failed = providers.error ?? credentials.error;
+  return (
+    <section className="card" aria-labelledby="credentials-heading">
+      <h2 id="credentials-heading">Provider credentials</h2>
+      <p className="muted">
+        Keys are encrypted when stored and are never shown again, not even to admins: you can only replace or delete them. Without a key of its own, the organization uses the
+        server's environment key, if there is one.
+      </p>
+      {failed ? (
+        <ErrorState error={failed} onRetry={() => void Promise.all([providers.refetch(), credentials.refetch()])} />
+      ) : !providers.data || !credentials.data ? (
+        <Loading label="Loading providers…" />
+      ) : (
+        providers.data.items
+          .filter((p) => p.id !== 'rules')
+          .map((p) => <ProviderRow key={p.id} provider={p} credential={credentials.data.items.find((c) => c.provider === p.id) ?? null} />)
+      )}
+    </section>
+  );
+}
+
+function status(provider: Provider, credential: Credential | null) {
+  if (credential) {
+    const what = credential.hasApiKey ? 'Key set' : 'Base URL set';
+    return { tone: 'success' as const, badge: what, text: `${what} by this organization, updated ${when(credential.updatedAt)}` };
+  }
+  if (provider.source === 'environment') return { tone: 'info' as const, badge: 'Server key', text: `Using the server's environment key${provider.envKey ? ` (${provider.envKey})` : ''}` };
+  if (provider.source === 'not_needed') return { tone: 'neutral' as const, badge: 'No key needed', text: 'Works without a key' };
+  return { tone: 'warning' as const, badge: 'Not set', text: 'No key: agents cannot use this provider yet' };
+}
+
+function ProviderRow({ provider, credential }: { provider: Provider; credential: Credential | null }) {
+  const queryClient = useQueryClient();
+  const [saved, setSaved] = useState<string>();
+  const [deleting, setDeleting] = useState(false);
+  const s = status(provider, credential);
+  const headingId = `provider-${provider.id}`;
+  const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: settingsKeys.credentials }), queryClient.invalidateQueries({ queryKey: settingsKeys.providers })]);
+  return (
+    <article className="provider" aria-labelledby={headingId}>
+      <div className="provider-head">
+        <h3 id={headingId}>{provider.label}</h3>
+        <Badge tone={s.tone}>{s.badge}</Badge>
+      </div>
+      <p className="muted small" data-testid={`credential-status-${provider.id}`}>
+        {s.text}
+      </p>
+      {/* Remounted after each save, so the key field is empty again: a stored key is never put back in the page. */}
+      <CredentialForm
+        key={credential?.updatedAt ?? 'none'}
+        provider={provider}
+        credential={credential}
+        onSaved={(text) => {
+          setSaved(text);
+          void refresh();
+        }}
+        onDelete={credential ? () => setDeleting(true) : undefined}
+      />
+      {saved && (
+        <p className="success" role="status">
+          {saved}
+        </p>
+      )}
+      <ConfirmDialog
+        open={deleting}
+        title={`Delete the ${provider.label} credential`}
+        confirmLabel="Delete"
+        onClose={() => setDeleting(false)}
+        onConfirm={async () => {
+          await settingsApi.deleteCredential(provider.id);
+          setSaved('Deleted.');
+          await refresh();
+        }}
+      >
+        <p>Delete this organization's {provider.label} credential? Agents fall back to the server's environment key, if there is one.</p>
+      </ConfirmDialog>
+    </article>
+  );
+}
+
+function CredentialForm({ provider, credential, onSaved, onDelete }: { provider: Provider; credential: Credential | null; onSaved: (text: string) => void; onDelete?: () => void }) {
+  const showBaseUrl = BASE_URL_PROVIDERS.has(provider.id) || !!credential?.baseUrl;
+  const form = useZodForm({
+    schema: credentialBody,
+    initial: { apiKey: '', baseUrl: credential?.baseUrl ?? '' },
+    idPrefix: `cred-${provider.id}`,
+    submit: (body) => settingsApi.putCredential(provider.id, body),
+    onSuccess: () => onSaved(credential ? 'Replaced. The new key is stored; it is not shown.' : 'Saved. The key is stored; it is not shown.'),
+  });
+  const keyLabel = credential?.hasApiKey ? 'New API key' : provider.needsKey ? 'API key' : 'API key (optional)';
+  return (
+    <form onSubmit={form.handleSubmit} noValidate className="inline-form" aria-label={`${provider.label} credential`}>
+      <TextField
+        label={keyLabel}
+        type="password"
+        autoComplete="new-password"
+        spellCheck={false}
+        placeholder={credential?.hasApiKey ? '•••••••• (stored; type to replace)' : ''}
+        hint="Write-only: it is never shown again."
+        {...form.field('apiKey')}
+      />
+      {showBaseUrl && <TextField label="Base URL" type="url" placeholder={provider.id === 'ollama' ? 'http://localhost:11434/v1' : 'http://localhost:8000/v1'} autoComplete="off" {...form.field('baseUrl')} />}
+      <div className="form-actions">
+        <Button type="submit" variant="primary" busy={form.submitting}>
+          {credential ? 'Replace' : 'Save'}
+        </Button>
+        {onDelete && (
+          <Button variant="danger" onClick={onDelete}>
+            Delete
+          </Button>
+        )}
+      </div>
+      <FormError message={form.formError} />
+    </form>
+  );
+}
