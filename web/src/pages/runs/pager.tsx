@@ -6,7 +6,7 @@ export function Pager({ offset, limit, total, onChange, label }: { offset: numbe
   const from = total === 0 ? 0 : offset + 1;
   const to = Math.min(offset + limit, total);
   return (
-    <nav className="pager" aria-label={label}>
+    <nav className="work-pager" aria-label={label}>
       <span className="muted small" aria-live="polite">
         {from}–{to} of {total}
       </span>

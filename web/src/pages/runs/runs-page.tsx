@@ -109,7 +109,7 @@ export function RunsPage() {
 export function RunsTable({ runs, agentName, taskTitle, caption = 'Runs' }: { runs: Run[]; agentName?: (id: string) => string; taskTitle?: (id: string) => string; caption?: string }) {
   return (
     <div className="table-wrap">
-      <table className="data-table">
+      <table className="work-table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
           <tr>

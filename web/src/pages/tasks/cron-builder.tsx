@@ -84,7 +84,7 @@ export function CronBuilder({
           </Button>
         ))}
       </div>
-      <div className="form-grid">
+      <div className="work-form-grid">
         <TextField
           {...cron}
           error={cron.error ?? liveCronError}

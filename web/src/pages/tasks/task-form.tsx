@@ -108,7 +108,7 @@ export function TaskForm({ task, initialKind }: { task?: Task; initialKind?: Tas
           </label>
         ))}
       </fieldset>
-      <div className="form-grid">
+      <div className="work-form-grid">
         <SelectField
           {...agentField}
           label="Agent"

@@ -170,7 +170,7 @@ function SortHeader({ by, children, sortBy, sortOrder, onSort }: { by: TaskSort;
 function TasksTable({ tasks, agentName, ...sort }: { tasks: Task[]; agentName: (id: string) => string; sortBy: TaskSort; sortOrder: 'asc' | 'desc'; onSort: (by: TaskSort) => void }) {
   return (
     <div className="table-wrap">
-      <table className="data-table">
+      <table className="work-table">
         <caption className="visually-hidden">Tasks</caption>
         <thead>
           <tr>
