@@ -13,6 +13,10 @@ export const RECOVER_EVERY_MS = 15_000;
  * failed, a queue that lost its jobs, runs a shutdown handed back) and running runs whose lease
  * expired (their worker died). Dispatching a run whose job still waits is a no-op in both
  * adapters, and a run is claimed by one worker at a time (fenced), so a duplicate costs a lookup.
+ * The periodic sweeps leave alone runs queued within the last period: whoever queued them
+ * dispatched them (with a backlog of thousands, re-dispatching those was a thousand queue calls
+ * per sweep for nothing); the sweep at start takes every queued run, since an in-process queue
+ * does not survive a restart.
  */
 export class RunRecovery {
   private timer: NodeJS.Timeout | undefined;
@@ -26,7 +30,7 @@ export class RunRecovery {
 
   start() {
     void this.sweep();
-    this.timer = setInterval(() => void this.sweep(), this.everyMs);
+    this.timer = setInterval(() => void this.sweep(1000, this.everyMs), this.everyMs);
     this.timer.unref();
   }
 
@@ -34,14 +38,18 @@ export class RunRecovery {
     clearInterval(this.timer);
   }
 
-  /** One sweep: returns how many runs were dispatched again (at most `limit`, oldest first). */
-  async sweep(limit = 1000): Promise<number> {
+  /**
+   * One sweep: returns how many runs were dispatched again (at most `limit`, oldest first).
+   * With `settledMs`, queued runs count only once they have been queued that long.
+   */
+  async sweep(limit = 1000, settledMs = 0): Promise<number> {
     try {
       const { rows } = await this.database.system((tx) =>
         tx.execute(sql`
           select r.org_id as "orgId", r.id as "runId", t.priority
           from runs r left join tasks t on t.id = r.task_id
-          where r.status = 'queued' or (r.status = 'running' and (r.lease_expires_at is null or r.lease_expires_at < now()))
+          where (r.status = 'queued' and r.updated_at <= now() - ${settledMs} * interval '1 millisecond')
+             or (r.status = 'running' and (r.lease_expires_at is null or r.lease_expires_at < now()))
           order by r.created_at
           limit ${limit}`),
       );
