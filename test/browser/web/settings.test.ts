@@ -107,6 +107,9 @@ describe('dashboard: settings and audit log', () => {
     expect(await page.getByLabel('Markup (%)').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Monthly budget (USD)').fill('12.3.4');
     await page.getByLabel('Markup (%)').fill('35');
+    // What the person typed is still there when they press Save.
+    expect(await page.getByLabel('Monthly budget (USD)').inputValue()).toBe('12.3.4');
+    expect(await page.getByLabel('Markup (%)').inputValue()).toBe('35');
     await page.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => page.locator('#billing-monthlyBudgetMicros-error').textContent()).toBe('Must be a number');
     await page.getByLabel('Monthly budget (USD)').fill('250.50');

@@ -70,7 +70,10 @@ export function QueryView<T>({
   loadingLabel?: string;
 }) {
   if (query.isPending) return <Loading label={loadingLabel} />;
-  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
-  if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState title="Nothing here yet" />}</>;
-  return <>{children(query.data)}</>;
+  // A failed background refetch keeps the data it had: the page (and any form on it, with what
+  // the person typed) stays; only a query that never loaded shows the error.
+  const data = query.data;
+  if (data === undefined) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (isEmpty?.(data)) return <>{empty ?? <EmptyState title="Nothing here yet" />}</>;
+  return <>{children(data)}</>;
 }
