@@ -47,6 +47,11 @@ const fields = {
     .array(z.string().trim().regex(TOOL_NAME, 'must be a tool name: lowercase letters, digits and _, starting with a letter'))
     .max(MAX_LIST_ITEMS)
     .transform(unique()),
+  approvalTools: z
+    .array(z.string().trim().regex(TOOL_NAME, 'must be a tool name: lowercase letters, digits and _, starting with a letter'))
+    .max(MAX_LIST_ITEMS)
+    .transform(unique())
+    .describe("Tools of this agent whose every call waits for a person's approval (tools that always ask, ask anyway)"),
   tags: z.array(z.string().trim().min(1).max(50)).max(MAX_LIST_ITEMS).transform(unique((t) => t.toLowerCase())),
   status: agentStatusSchema,
 };
@@ -95,6 +100,7 @@ const createShape = {
   instructions: fields.instructions.default(''),
   personality: personalityInput.default({ traits: [] }),
   tools: fields.tools.default([]),
+  approvalTools: fields.approvalTools.default([]),
   memory: z
     .strictObject({ historyLength: historyLength.default(20), contextBudget: contextBudget.default(null) })
     .default(DEFAULT_MEMORY),
@@ -150,6 +156,7 @@ export const updateAgentSchema = z
       })
       .optional(),
     tools: fields.tools.optional(),
+    approvalTools: fields.approvalTools.optional(),
     memory: z.strictObject({ historyLength: historyLength.optional(), contextBudget: contextBudget.optional() }).optional(),
     limits: z
       .strictObject({
@@ -187,6 +194,7 @@ export const agentSnapshotSchema = z
       languageStyle: z.string().optional(),
     }),
     tools: z.array(z.string()),
+    approvalTools: z.array(z.string()),
     memory: z.object({ historyLength: z.number().int(), contextBudget: z.number().int().nullable() }),
     limits: z.object({
       maxSteps: z.number().int(),

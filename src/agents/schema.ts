@@ -39,6 +39,8 @@ export const agents = pgTable(
     instructions: text('instructions').notNull().default(''),
     personality: jsonb('personality').$type<Personality>().notNull(),
     tools: text('tools').array().notNull().default(sql`'{}'::text[]`),
+    /** Tools of this agent whose every call waits for a person's approval. */
+    approvalTools: text('approval_tools').array().notNull().default(sql`'{}'::text[]`),
     memory: jsonb('memory').$type<MemorySettings>().notNull(),
     limits: jsonb('limits').$type<AgentLimits>().notNull(),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),

@@ -70,9 +70,19 @@ export class AgentService {
     }
   }
 
+  /** 400 naming `body.approvalTools.N` for an entry that is not one of the agent's tools. */
+  private checkApprovalTools(approvalTools: string[] | undefined, tools: string[]) {
+    const errors = (approvalTools ?? [])
+      .map((name, i) => ({ name, i }))
+      .filter(({ name }) => !tools.includes(name))
+      .map(({ name, i }) => ({ path: `body.approvalTools.${i}`, message: `${name} is not one of this agent's tools; add it to tools first` }));
+    if (errors.length) throw new AppError(400, 'invalid_tools', `${errors[0]!.path}: ${errors[0]!.message}`, errors);
+  }
+
   /** Creates an agent at version 1 (change note "Created"). 409 agent_name_taken on a live duplicate name. */
   async create(actor: Actor, input: CreateAgentInput): Promise<Agent> {
     this.checkTools(actor, input.tools);
+    this.checkApprovalTools(input.approvalTools, input.tools);
     return this.database.withOrg(actor.orgId, async (tx) => {
       const snapshot = snapshotOf(input);
       const [row] = await guardName(
@@ -129,6 +139,9 @@ export class AgentService {
         );
       }
       const next = applyUpdate(snapshotOf(row), patch);
+      // Named in this patch: each must be a tool of the agent. Otherwise tools taken away take their approval setting with them.
+      this.checkApprovalTools(patch.approvalTools, next.tools);
+      next.approvalTools = next.approvalTools.filter((name) => next.tools.includes(name));
       return toAgent(await this.change(tx, actor, row, next, patch.changeNote ?? ''));
     });
   }

@@ -178,6 +178,19 @@ describe('run engine', () => {
     expect(decided.statusCode).toBe(409);
   });
 
+  it("asks for approval for a tool the agent's approvalTools name, though the tool itself does not", async () => {
+    engine([{ toolCalls: [{ name: 'record_effect', args: { label: 'gated' }, id: 'g1' }] }, { text: 'Recorded.' }]);
+    const waiting = await execute(await agent({ approvalTools: ['record_effect'] }));
+    expect(waiting).toMatchObject({ status: 'waiting_approval' });
+    expect(tools.effects).not.toContain('record_effect:gated');
+    const [pending] = json<{ items: { id: string; toolName: string }[] }>(await t.app.inject({ url: `/api/v1/approvals?status=pending&runId=${waiting.id}`, headers: owner.headers })).items;
+    expect(pending).toMatchObject({ toolName: 'record_effect' });
+    await t.app.inject({ method: 'POST', url: `/api/v1/approvals/${pending!.id}/approve`, headers: owner.headers, payload: {} });
+    const done = await t.ctx.services.runs.waitForRest({ orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null }, waiting.id, 10_000);
+    expect(done).toMatchObject({ status: 'succeeded', output: 'Recorded.' });
+    expect(tools.effects.filter((e) => e === 'record_effect:gated')).toHaveLength(1);
+  });
+
   it('canceling a run that waits for approval takes its tool call out of the inbox', async () => {
     engine([{ toolCalls: [{ name: 'transfer_money', args: { amount: 9 }, id: 't9' }] }]);
     const waiting = await execute(await agent());

@@ -54,7 +54,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       await ctx.writer.commit({ ...finishWrite(key, call, 'rejected', outcome), durable: true });
       return outcome;
     }
-  } else if (!memo && def.requiresApproval) {
+  } else if (!memo && (def.requiresApproval || ctx.agent.approvalTools.includes(call.toolName))) {
     const seq = ctx.nextSeq++;
     const written = await ctx.writer.write(
       async (tx) => {

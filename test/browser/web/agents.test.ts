@@ -58,6 +58,8 @@ describe('dashboard: agents', () => {
     await page.getByRole('checkbox', { name: /calculator/ }).check();
     await page.locator('#agent-tool-current_time-desc').waitFor();
     await page.getByRole('checkbox', { name: /current_time/ }).check();
+    // A tool that does not always ask can be made to ask a person, for this agent.
+    await page.getByRole('checkbox', { name: 'Ask a person before each calculator call' }).check();
     // A limit out of range, and a budget in dollars.
     await page.getByLabel('Max steps').fill('500');
     await page.getByLabel('Monthly budget (USD)').fill('12.50');
@@ -98,6 +100,7 @@ describe('dashboard: agents', () => {
       model: 'openai:gpt-4o-mini',
       version: 1,
       tools: ['calculator', 'current_time'],
+      approvalTools: ['calculator'],
       personality: { traits: ['warm', 'concise'], tone: 'friendly' },
       limits: { maxSteps: 20, timeoutSeconds: 300, actionsPerMinute: 30, monthlyBudgetMicros: 12_500_000 },
     });
@@ -140,13 +143,14 @@ describe('dashboard: agents', () => {
     await page.waitForURL(`**/agents/${id}/edit`);
     await mainHeading(page).getByText('Edit Receptionist').waitFor();
     expect(await page.getByLabel('Monthly budget (USD)').inputValue()).toBe('12.5');
-    expect(await page.getByRole('checkbox', { name: /calculator/ }).isChecked()).toBe(true);
+    expect(await page.locator('#agent-tool-calculator').isChecked()).toBe(true);
+    expect(await page.getByRole('checkbox', { name: 'Ask a person before each calculator call' }).isChecked()).toBe(true);
     await page.getByLabel('Max steps').fill('0');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect.poll(() => fieldError(page, 'limits.maxSteps').textContent()).toBe('Must be at least 1');
     await page.getByLabel('Max steps').fill('15');
     await page.getByLabel('Instructions').fill('Greet members warmly. Opening hours are 6 to 22.');
-    await page.getByRole('checkbox', { name: /current_time/ }).uncheck();
+    await page.locator('#agent-tool-current_time').uncheck();
     await page.getByLabel('Change note').fill('Tighter limits');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.waitForURL(`**/agents/${id}?tab=versions`);

@@ -84,7 +84,13 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
 
       <fieldset className="card form-section">
         <legend>Tools</legend>
-        <ToolPicker value={values.tools} onChange={(t) => form.setValue('tools', t)} error={listError('tools')} />
+        <ToolPicker
+          value={values.tools}
+          onChange={(t) => form.setValue('tools', t)}
+          approval={values.approvalTools}
+          onApprovalChange={(t) => form.setValue('approvalTools', t)}
+          error={listError('tools') ?? listError('approvalTools')}
+        />
       </fieldset>
 
       <fieldset className="card form-section">
@@ -229,7 +235,20 @@ function ModelDetails({ model }: { model: CatalogModel }) {
 }
 
 /** Tools as checkboxes, each with its description; tools your role may not grant are disabled. */
-function ToolPicker({ value, onChange, error }: { value: string[]; onChange: (tools: string[]) => void; error: string | undefined }) {
+function ToolPicker({
+  value,
+  onChange,
+  approval,
+  onApprovalChange,
+  error,
+}: {
+  value: string[];
+  onChange: (tools: string[]) => void;
+  /** Tools of this agent that wait for a person before each call (the agent's `approvalTools`). */
+  approval: string[];
+  onApprovalChange: (tools: string[]) => void;
+  error: string | undefined;
+}) {
   const { role } = useSession();
   const tools = useQuery({ queryKey: agentKeys.tools, queryFn: ({ signal }) => agentsApi.tools(signal), staleTime: 5 * 60_000 });
   const groupId = useId();
@@ -241,7 +260,7 @@ function ToolPicker({ value, onChange, error }: { value: string[]; onChange: (to
   return (
     <div role="group" aria-labelledby={`${groupId}-label`} aria-describedby={error ? 'agent-tools-error' : undefined} className={error ? 'field-invalid' : undefined}>
       <p id={`${groupId}-label`} className="field-hint">
-        {value.length} selected. Tools marked “approval” wait for a person before each call.
+        {value.length} selected. Tools marked “approval” always wait for a person before each call; for the others, you choose.
       </p>
       <ul className="tool-list">
         {tools.data.map((t: ToolInfo) => {
@@ -266,6 +285,17 @@ function ToolPicker({ value, onChange, error }: { value: string[]; onChange: (to
                 {t.description}
                 {!grantable && ` (Only ${t.grantRoles.join(' or ')} may give agents this tool.)`}
               </p>
+              {value.includes(t.name) && !t.requiresApproval && (
+                <div className="tool-approval">
+                  <input
+                    id={`agent-approval-${t.name}`}
+                    type="checkbox"
+                    checked={approval.includes(t.name)}
+                    onChange={(e) => onApprovalChange(e.target.checked ? [...approval, t.name] : approval.filter((n) => n !== t.name))}
+                  />
+                  <label htmlFor={`agent-approval-${t.name}`}>Ask a person before each {t.name} call</label>
+                </div>
+              )}
             </li>
           );
         })}

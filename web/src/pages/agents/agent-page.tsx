@@ -260,6 +260,7 @@ function Overview({ agent }: { agent: Agent }) {
             {agent.tools.map((t) => (
               <li key={t}>
                 <Badge tone="info">{t}</Badge>
+                {agent.approvalTools.includes(t) && <Badge tone="warning">asks a person first</Badge>}
               </li>
             ))}
           </ul>

@@ -28,6 +28,7 @@ export interface AgentFormValues {
   instructions: string;
   personality: { traits: string; tone: string; behavior: string; languageStyle: string };
   tools: string[];
+  approvalTools: string[];
   memory: { historyLength: string; contextBudget: string };
   limits: { maxSteps: string; timeoutSeconds: string; actionsPerMinute: string; actionsPerHour: string; monthlyBudgetMicros: string };
   changeNote?: string;
@@ -54,6 +55,7 @@ export function formValuesOf(agent: Agent | null): AgentFormValues {
       languageStyle: agent?.personality.languageStyle ?? '',
     },
     tools: agent?.tools ?? [],
+    approvalTools: agent?.approvalTools ?? [],
     memory: { historyLength: str(agent?.memory.historyLength ?? 20), contextBudget: str(agent?.memory.contextBudget) },
     limits: {
       maxSteps: str(agent?.limits.maxSteps ?? 10),
@@ -95,6 +97,8 @@ function toBody(input: unknown): Record<string, unknown> {
       languageStyle: v.personality?.languageStyle ?? null,
     },
     tools: v.tools ?? [],
+    // Only tools the agent keeps: unticking a tool drops its approval setting too.
+    approvalTools: (v.approvalTools ?? []).filter((t) => (v.tools ?? []).includes(t)),
     memory: { historyLength: num(v.memory?.historyLength, undefined), contextBudget: num(v.memory?.contextBudget, null) },
     limits: {
       maxSteps: num(v.limits?.maxSteps, undefined),
@@ -117,7 +121,7 @@ function toUpdateBody(expectedVersion: number) {
   return (input: unknown) => ({ ...toBody(input), changeNote: (input as Typed<AgentFormValues>).changeNote, expectedVersion });
 }
 
-const LIST_FIELDS = ['tools', 'fallbackModels', 'tags', 'personality.traits'];
+const LIST_FIELDS = ['tools', 'approvalTools', 'fallbackModels', 'tags', 'personality.traits'];
 
 /**
  * Server errors the API does not tie to a field of this form, tied to one: a taken name (409,

@@ -1,0 +1,1 @@
+ALTER TABLE "agents" ADD COLUMN "approval_tools" text[] DEFAULT '{}'::text[] NOT NULL;
