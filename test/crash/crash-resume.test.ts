@@ -72,12 +72,15 @@ describe('crash and resume', () => {
     );
     const { run } = await ctx.services.runs.create(actor, agent.id, { task: 'Report the printer' }, { source: 'api' });
 
+    const steps = () => ctx.database.system((tx) => tx.select().from(runSteps).where(eq(runSteps.runId, run.id)).orderBy(runSteps.seq));
     const first = worker(env, owner.orgId, run.id);
+    // Killed during the slow second call, once its start is committed (it is written alongside
+    // the call, not before it: docs/runs.md "Write path").
     await until(() => stub.requests.length >= 2);
+    await until(async () => (await steps()).some((s) => s.stepKey === 'model:2'));
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
 
-    const steps = () => ctx.database.system((tx) => tx.select().from(runSteps).where(eq(runSteps.runId, run.id)).orderBy(runSteps.seq));
     expect((await steps()).map((s) => [s.stepKey, s.status])).toEqual([
       ['model:1', 'succeeded'],
       ['tool:1:call_ticket', 'succeeded'],

@@ -102,16 +102,14 @@ describe('dashboard: settings and audit log', () => {
     // ---- Markup and budget: a validation error next to its field, then saved.
     await tab(page, 'Markup and budgets').click();
     await page.getByLabel('Markup (%)').fill('2000');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => page.locator('#billing-markupPercent-error').textContent()).toBe('Must be at most 1000');
-    expect(await page.getByLabel('Markup (%)').getAttribute('aria-invalid')).toBe('true');
     await page.getByLabel('Monthly budget (USD)').fill('12.3.4');
-    await page.getByLabel('Markup (%)').fill('35');
-    // What the person typed is still there when they press Save.
-    expect(await page.getByLabel('Monthly budget (USD)').inputValue()).toBe('12.3.4');
-    expect(await page.getByLabel('Markup (%)').inputValue()).toBe('35');
     await page.getByRole('button', { name: 'Save' }).click();
+    // Each error next to its field, and what the person typed is still there.
+    await expect.poll(() => page.locator('#billing-markupPercent-error').textContent()).toBe('Must be at most 1000');
     await expect.poll(() => page.locator('#billing-monthlyBudgetMicros-error').textContent()).toBe('Must be a number');
+    expect(await page.getByLabel('Markup (%)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Monthly budget (USD)').inputValue()).toBe('12.3.4');
+    await page.getByLabel('Markup (%)').fill('35');
     await page.getByLabel('Monthly budget (USD)').fill('250.50');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved. New model calls').waitFor();
