@@ -109,6 +109,17 @@ describe('dashboard: settings and audit log', () => {
     await expect.poll(() => page.locator('#billing-monthlyBudgetMicros-error').textContent()).toBe('Must be a number');
     expect(await page.getByLabel('Markup (%)').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Monthly budget (USD)').inputValue()).toBe('12.3.4');
+    // The form moves focus to its first bad field a frame after Save, but not if the person has
+    // moved on: keystrokes typed meanwhile stay in the field they were typed in (frames delayed here).
+    await page.evaluate(`(() => { const raf = window.requestAnimationFrame.bind(window); window.__raf = raf; window.requestAnimationFrame = (cb) => raf(() => setTimeout(cb, 300)); })()`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    const budget = page.getByLabel('Monthly budget (USD)');
+    await budget.click();
+    await budget.press('ControlOrMeta+a');
+    await budget.pressSequentially('99', { delay: 450 });
+    expect(await budget.inputValue()).toBe('99');
+    expect(await page.getByLabel('Markup (%)').inputValue()).toBe('2000');
+    await page.evaluate(`window.requestAnimationFrame = window.__raf`);
     await page.getByLabel('Markup (%)').fill('35');
     await page.getByLabel('Monthly budget (USD)').fill('250.50');
     await page.getByRole('button', { name: 'Save' }).click();

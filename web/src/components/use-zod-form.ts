@@ -149,11 +149,16 @@ function leafPaths(obj: unknown, prefix = '', out = new Set<string>()): Set<stri
 }
 
 function focusFirstInvalid(form: HTMLFormElement, names: string[]) {
+  const before = document.activeElement;
   for (const el of Array.from(form.elements)) {
     const name = (el as HTMLInputElement).name;
     if (name && names.includes(name)) {
-      // After React has rendered the messages.
-      requestAnimationFrame(() => (el as HTMLElement).focus());
+      // After React has rendered the messages, and only if focus has not moved on meanwhile:
+      // someone already typing in another field keeps it (a late frame would send their
+      // keystrokes to this field instead).
+      requestAnimationFrame(() => {
+        if (document.activeElement === before || document.activeElement === document.body) (el as HTMLElement).focus();
+      });
       return;
     }
   }
