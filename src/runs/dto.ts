@@ -93,3 +93,17 @@ export const runListQuery = pageQuery.extend({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
+
+/** `GET /agents/:id/metrics`: an agent's execution figures (the last execution as an ISO time). */
+export const agentMetricsSchema = z
+  .object({
+    executionCount: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    successRate: z.number().nullable(),
+    averageTokens: z.number().int().nullable(),
+    averageCostMicros: z.number().int().nullable(),
+    averageResponseMs: z.number().int().nullable(),
+    lastExecutedAt: z.date().nullable().transform((d) => d?.toISOString() ?? null),
+  })
+  .meta({ id: 'AgentMetrics' });

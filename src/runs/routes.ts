@@ -7,7 +7,7 @@ import type { AppContext } from '../app.js';
 import { badRequest } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
-import { approvalSchema, decisionBody, executeBody, runListQuery, runSchema, stepSchema } from './dto.js';
+import { agentMetricsSchema, approvalSchema, decisionBody, executeBody, runListQuery, runSchema, stepSchema } from './dto.js';
 import { streamRunEvents } from './stream.js';
 
 const idParams = z.object({ id: z.string() });
@@ -76,16 +76,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Execution count, success rate, average tokens, cost and response time, last execution',
         params: idParams,
         response: {
-          200: z.object({
-            executionCount: z.number().int(),
-            succeeded: z.number().int(),
-            failed: z.number().int(),
-            successRate: z.number().nullable(),
-            averageTokens: z.number().int().nullable(),
-            averageCostMicros: z.number().int().nullable(),
-            averageResponseMs: z.number().int().nullable(),
-            lastExecutedAt: z.date().nullable().transform((d) => d?.toISOString() ?? null),
-          }),
+          200: agentMetricsSchema,
           ...problemResponses,
         },
       },

@@ -13,7 +13,7 @@ import type { AgentStatus } from '@server/agents/dto';
 import type { ProviderId } from '@server/models/providers';
 import type { usageReportSchema } from '@server/billing/dto';
 import type { modelSchema } from '@server/models/api-schemas';
-import type { runSchema } from '@server/runs/dto';
+import type { agentMetricsSchema, runSchema } from '@server/runs/dto';
 import type { toolInfoSchema } from '@server/tools/dto';
 import { api } from '../../api/client';
 import type { Page } from '../../api/types';
@@ -40,16 +40,7 @@ export interface AgentListFilters {
   search?: string;
 }
 
-export interface AgentMetrics {
-  executionCount: number;
-  succeeded: number;
-  failed: number;
-  successRate: number | null;
-  averageTokens: number | null;
-  averageCostMicros: number | null;
-  averageResponseMs: number | null;
-  lastExecutedAt: string | null;
-}
+export type AgentMetrics = z.output<typeof agentMetricsSchema>;
 
 /** Every page of a list (cursor paging), up to `maxPages` pages of 100; `complete` false when more were left. */
 async function allPages<T>(path: string, query: Record<string, string | number | undefined>, signal?: AbortSignal, maxPages = 20) {
