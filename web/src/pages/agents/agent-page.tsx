@@ -6,7 +6,7 @@ import { errorMessage } from '../../api/errors';
 import { useSession } from '../../auth/session';
 import { Badge } from '../../components/badge';
 import { Button } from '../../components/button';
-import { Dialog } from '../../components/dialog';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { PageHeader } from '../../components/page-header';
 import { ErrorState, Loading, QueryView } from '../../components/states';
 import { StatusBadge } from './agents-page';
@@ -171,24 +171,17 @@ function AdminBar({ agent }: { agent: Agent }) {
       <Button variant="danger" onClick={() => setConfirming(true)}>
         Delete
       </Button>
-      <Dialog open={confirming} onClose={() => setConfirming(false)} title={`Delete ${agent.name}?`}>
+      <ConfirmDialog
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        title={`Delete ${agent.name}?`}
+        confirmLabel="Delete agent"
+        onConfirm={() => remove.mutateAsync()}
+      >
         <p>
           The agent stops taking chats, tasks and schedules and disappears from the list. Its runs, conversations and costs stay in the records.
         </p>
-        {remove.isError && (
-          <p role="alert" className="form-error">
-            {errorMessage(remove.error)}
-          </p>
-        )}
-        <div className="form-actions">
-          <Button onClick={() => setConfirming(false)} autoFocus>
-            Cancel
-          </Button>
-          <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate()}>
-            Delete agent
-          </Button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </div>
   );
 }

@@ -1,11 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { errorMessage } from '../../api/errors';
 import { useSession } from '../../auth/session';
 import { Button } from '../../components/button';
-import { Dialog } from '../../components/dialog';
-import { FormError } from '../../components/fields';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorState, Loading, QueryView } from '../../components/states';
 import { ApprovalCard } from '../approvals/approval-card';
@@ -269,16 +267,16 @@ function CancelRun({ run }: { run: Run }) {
       <Button variant="danger" onClick={() => setOpen(true)}>
         Cancel run
       </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title="Cancel this run?">
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title="Cancel this run?"
+        cancelLabel="Keep running"
+        confirmLabel="Cancel run"
+        onConfirm={() => cancel.mutateAsync()}
+      >
         <p>The run stops{run.status === 'running' ? ' (its current call is aborted)' : ''} and ends as canceled. This cannot be undone.</p>
-        <FormError message={cancel.error ? errorMessage(cancel.error) : undefined} />
-        <div className="form-actions">
-          <Button onClick={() => setOpen(false)}>Keep running</Button>
-          <Button variant="danger" busy={cancel.isPending} onClick={() => cancel.mutate()}>
-            Cancel run
-          </Button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -12,7 +12,7 @@ import { CheckboxField, FormError, SelectField, TextField } from '../../componen
 import { EmptyState, QueryView } from '../../components/states';
 import { useZodForm } from '../../components/use-zod-form';
 import { settingsApi, settingsKeys, when } from './api';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { RoleGate } from './settings-layout';
 
 /** A day picked in the form (YYYY-MM-DD, local) → the end of that day as an ISO instant; the API checks the rest. */

@@ -7,7 +7,7 @@ import { FormError, TextField } from '../../components/fields';
 import { ErrorState, Loading } from '../../components/states';
 import { useZodForm } from '../../components/use-zod-form';
 import { settingsApi, settingsKeys, when, type Credential, type Provider } from './api';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { RoleGate } from './settings-layout';
 
 /** Providers whose calls go to a server you name (the base URL is required or usual). */

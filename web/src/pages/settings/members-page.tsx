@@ -11,7 +11,7 @@ import { FormError, SelectField, TextField } from '../../components/fields';
 import { EmptyState, QueryView } from '../../components/states';
 import { useZodForm } from '../../components/use-zod-form';
 import { settingsApi, settingsKeys, when } from './api';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 
 const ROLES = roleSchema.options;
 const roleOptions = (max: (r: Role) => boolean) => ROLES.filter(max).map((r) => ({ value: r, label: r }));

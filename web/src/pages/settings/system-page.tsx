@@ -8,7 +8,7 @@ import { Button } from '../../components/button';
 import { FormError } from '../../components/fields';
 import { QueryView } from '../../components/states';
 import { settingsApi, settingsKeys, when, type QueueStats, type SchedulerStatus } from './api';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 
 /** How often the status cards refresh themselves. */
 const LIVE_MS = 5_000;

@@ -5,7 +5,7 @@ import { errorMessage } from '../../api/errors';
 import { useSession } from '../../auth/session';
 import { Badge } from '../../components/badge';
 import { Button } from '../../components/button';
-import { Dialog } from '../../components/dialog';
+import { ConfirmDialog } from '../../components/confirm-dialog';
 import { FormError } from '../../components/fields';
 import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorState, Loading, QueryView } from '../../components/states';
@@ -183,18 +183,18 @@ function TaskActions({ task }: { task: Task }) {
         Delete
       </Button>
       {toggle.error && <FormError message={errorMessage(toggle.error)} />}
-      <Dialog open={confirming} onClose={() => setConfirming(false)} title="Delete this task?">
+      <ConfirmDialog
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        title="Delete this task?"
+        cancelLabel="Keep it"
+        confirmLabel="Delete task"
+        onConfirm={() => remove.mutateAsync()}
+      >
         <p>
           “{task.title}” and its schedule are deleted. Its {task.runCount} run{task.runCount === 1 ? '' : 's'} stay in the run history.
         </p>
-        <FormError message={remove.error ? errorMessage(remove.error) : undefined} />
-        <div className="form-actions">
-          <Button onClick={() => setConfirming(false)}>Keep it</Button>
-          <Button variant="danger" busy={remove.isPending} onClick={() => remove.mutate()}>
-            Delete task
-          </Button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,15 +1,19 @@
 import { useState, type ReactNode } from 'react';
-import { errorMessage } from '../../api/errors';
-import { Button } from '../../components/button';
-import { Dialog } from '../../components/dialog';
-import { FormError } from '../../components/fields';
+import { errorMessage } from '../api/errors';
+import { Button } from './button';
+import { Dialog } from './dialog';
+import { FormError } from './fields';
 
-/** Asks before a destructive action; shows the API's refusal inside the dialog. */
-export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onClose }: {
+/**
+ * Asks before a destructive action; shows the API's refusal inside the dialog. `onConfirm` is the
+ * action (e.g. a mutation's `mutateAsync`): the dialog closes when it succeeds.
+ */
+export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Cancel', onConfirm, onClose }: {
   open: boolean;
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  cancelLabel?: string;
   onConfirm: () => Promise<unknown>;
   onClose: () => void;
 }) {
@@ -25,7 +29,9 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
         {children}
         <FormError message={error} />
         <div className="form-actions">
-          <Button onClick={close}>Cancel</Button>
+          <Button onClick={close} autoFocus>
+            {cancelLabel}
+          </Button>
           <Button
             variant="danger"
             busy={busy}
