@@ -7,6 +7,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { AppError, badRequest } from '../shared/errors.js';
 import type { ClassificationRule } from './classify.js';
+import { httpFetch } from './http-fetch.js';
 import type { ResolvedCredential } from './provider-status.js';
 import { parseModelRef, PROVIDERS, type ModelRef, type ProviderId } from './providers.js';
 import { RulesModel, type RulesModelOptions } from './rules-model.js';
@@ -64,21 +65,21 @@ function createFactory(provider: Exclude<ProviderId, 'rules'>, cred: ResolvedCre
   const baseURL = cred.baseUrl ?? DEFAULT_BASE_URLS[provider];
   switch (provider) {
     case 'openai': {
-      const p = createOpenAI({ apiKey, baseURL });
+      const p = createOpenAI({ apiKey, baseURL, fetch: httpFetch });
       return (id) => (id.startsWith(RESPONSES_PREFIX) ? p.responses(id.slice(RESPONSES_PREFIX.length)) : p.chat(id));
     }
     case 'anthropic':
-      return createAnthropic({ apiKey, baseURL });
+      return createAnthropic({ apiKey, baseURL, fetch: httpFetch });
     case 'groq':
-      return createGroq({ apiKey, baseURL });
+      return createGroq({ apiKey, baseURL, fetch: httpFetch });
     case 'google':
-      return createGoogleGenerativeAI({ apiKey, baseURL });
+      return createGoogleGenerativeAI({ apiKey, baseURL, fetch: httpFetch });
     case 'openrouter':
     case 'ollama':
     case 'openai-compatible': {
       const url = provider === 'ollama' ? ollamaUrl(baseURL!) : baseURL!;
       // includeUsage: streamed answers carry token counts only when asked for; the ledger needs them.
-      const p = createOpenAICompatible({ name: provider, baseURL: url, apiKey, includeUsage: true });
+      const p = createOpenAICompatible({ name: provider, baseURL: url, apiKey, includeUsage: true, fetch: httpFetch });
       return (id) => p.chatModel(id);
     }
   }

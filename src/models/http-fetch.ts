@@ -1,0 +1,130 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+
+/**
+ * The `fetch` the model clients use: node:http(s) with keep-alive, instead of Node's global
+ * fetch (undici's WHATWG fetch with web streams, AbortSignal plumbing and transferable objects
+ * per request). Measured against the local provider stub, 50 calls at once through the real
+ * OpenAI client: 1.0 ms of CPU per call instead of 1.4-1.8 (bench/queue: "model client").
+ *
+ * It speaks what the AI SDK's providers send: a URL (string, URL or Request), a method, headers
+ * and a string or byte body. Anything else (form data, a stream body) and redirects go to the
+ * global fetch, unchanged. Errors look like fetch's: a network failure rejects with
+ * `TypeError('fetch failed', { cause })` (the SDK and models/errors.ts classify it as retryable),
+ * an abort with the signal's reason. JSON answers are read whole; an event stream
+ * (`text/event-stream`) is handed over as it arrives.
+ */
+export const httpFetch: typeof fetch = async (input, init = {}) => {
+  const body = init.body;
+  if (input instanceof Request || (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))) return fetch(input, init);
+  const url = typeof input === 'string' ? new URL(input) : input;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) throw abortError(signal);
+
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+  const method = init.method ?? 'GET';
+  let res = await send(url, method, headers, body, signal);
+  // A kept-alive socket the server closed just as it was reused fails before the request reached
+  // the server (Node's documented case for a retry); such a request goes again on a new socket.
+  for (let attempt = 1; res === STALE_SOCKET; attempt++) res = await send(url, method, headers, body, signal, attempt >= 3);
+
+  const status = res.statusCode ?? 0;
+  if (REDIRECT.has(status) && res.headers.location) {
+    res.resume();
+    return fetch(input, init);
+  }
+  const responseHeaders = new Headers();
+  for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+  const stream = decoded(res);
+  if (status === 204 || status === 304 || method === 'HEAD') {
+    stream.resume();
+    return new Response(null, { status, statusText: res.statusMessage, headers: responseHeaders });
+  }
+  // Decoded here: the body's size and encoding no longer match, as with fetch.
+  responseHeaders.delete('content-encoding');
+  responseHeaders.delete('content-length');
+  if (/^text\/event-stream/i.test(responseHeaders.get('content-type') ?? '')) {
+    const onAbort = () => stream.destroy(new DOMException('This operation was aborted', 'AbortError'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    stream.once('close', () => signal?.removeEventListener('abort', onAbort));
+    return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage, headers: responseHeaders });
+  }
+  const bytes = await readAll(stream, signal);
+  // A Buffer is a Uint8Array; the DOM typing (web/ type-checks this file too) wants it over an ArrayBuffer.
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { status, statusText: res.statusMessage, headers: responseHeaders });
+};
+
+const STALE_SOCKET = Symbol('stale socket');
+
+function send(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | null | undefined, signal: AbortSignal | undefined, last = false): Promise<http.IncomingMessage | typeof STALE_SOCKET> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+    const onAbort = () => {
+      reject(abortError(signal!));
+      req.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    req.once('response', (r) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(r);
+    });
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) reject(abortError(signal));
+      else if (!last && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) resolve(STALE_SOCKET);
+      else reject(new TypeError('fetch failed', { cause: err }));
+    });
+    req.end(body ?? undefined);
+  });
+}
+
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+// Idle sockets are kept for the next call (and unref'd by the agent, so they hold no process open).
+const httpAgent = new http.Agent({ keepAlive: true });
+const httpsAgent = new https.Agent({ keepAlive: true });
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** The body with any content encoding undone (fetch does the same). */
+function decoded(res: http.IncomingMessage): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip()
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : null;
+  if (!decoder) return res;
+  res.on('error', (err) => decoder.destroy(err));
+  return res.pipe(decoder);
+}
+
+function readAll(stream: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onAbort = () => {
+      reject(abortError(signal!));
+      stream.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    stream.once('error', (err) => {
+      done();
+      reject(signal?.aborted ? abortError(signal) : new TypeError('fetch failed', { cause: err }));
+    });
+  });
+}
