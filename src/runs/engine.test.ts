@@ -140,7 +140,7 @@ describe('run engine', () => {
   });
 
   it('returns tool errors and disallowed tools to the model instead of failing the run', async () => {
-    engine([
+    const { script } = engine([
       { toolCalls: [{ name: 'calculator', args: { expression: 42 }, id: 'bad' }, { name: 'send_email', args: { to: 'x@example.com' }, id: 'nope' }] },
       { text: 'Sorry, I could not.' },
     ]);
@@ -149,6 +149,9 @@ describe('run engine', () => {
     const steps = await stepsOf(run.id);
     expect(steps.find((s) => s.stepKey === 'tool:1:bad')).toMatchObject({ status: 'failed', output: { ok: false, error: { code: 'invalid_arguments' } } });
     expect(steps.find((s) => s.stepKey === 'tool:1:nope')).toMatchObject({ status: 'failed', output: { ok: false, error: { code: 'not_allowed' } } });
+    // One result per call reaches the model, also for the call of a tool the model was not given.
+    const results = script.prompts[1]!.flatMap((m) => (m.role === 'tool' ? m.content : [])).map((p) => (p.type === 'tool-result' ? p.toolCallId : p.type));
+    expect(results).toEqual(['bad', 'nope']);
   });
 
   it('pauses for approval, then continues: approved runs the tool, rejected tells the model', async () => {

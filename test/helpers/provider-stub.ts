@@ -15,6 +15,8 @@ export interface StubToolCall {
   id?: string;
   name: string;
   args: Record<string, unknown>;
+  /** Sent instead of `args` as the arguments text (OpenAI formats only): e.g. JSON that does not parse. */
+  rawArgs?: string;
 }
 
 export interface StubReply {
@@ -234,7 +236,7 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
       model: typeof body.model === 'string' ? body.model : 'stub-model',
       reply,
       usage: { input: reply.usage?.input ?? 10, output: reply.usage?.output ?? 5, cached: reply.usage?.cached ?? 0 },
-      calls: (reply.toolCalls ?? []).map((t, i) => ({ id: t.id ?? `${prefix}_${n}_${i}`, name: t.name, args: JSON.stringify(t.args) })),
+      calls: (reply.toolCalls ?? []).map((t, i) => ({ id: t.id ?? `${prefix}_${n}_${i}`, name: t.name, args: t.rawArgs ?? JSON.stringify(t.args) })),
     };
     const stream = body.stream === true;
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;

@@ -1,4 +1,5 @@
-import { generateText, streamText, type ModelMessage } from 'ai';
+import type { ModelMessage } from 'ai';
+import { generateOnce, streamOnce } from '../../models/generate.js';
 import type { Tx } from '../../db/client.js';
 import { RunStop } from '../errors.js';
 import type { Write } from '../store.js';
@@ -56,8 +57,6 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
         system: ctx.system,
         messages: ctx.messages,
         tools,
-        // Retries are ours (models/retry.ts), with Retry-After and fallbacks; the SDK must not add its own.
-        maxRetries: 0,
         abortSignal: ctx.signal,
         temperature: agent.temperature ?? undefined,
         topP: agent.topP ?? undefined,
@@ -65,17 +64,8 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
       };
       // Tokens are streamed when someone follows the run (a chat, an SSE client); otherwise one
       // plain response is cheaper (the step.finished event carries the whole text either way).
-      if (run.source !== 'chat' && !deps.bus.listening(run.id)) {
-        const r = await generateText(settings);
-        return { text: r.text, toolCalls: r.toolCalls, usage: r.usage, finishReason: r.finishReason, responseMessages: r.response.messages };
-      }
-      const result = streamText(settings);
-      for await (const part of result.fullStream) {
-        if (part.type === 'text-delta') publish(ctx, [{ type: 'text.delta', data: { stepKey: key, text: part.text } }]);
-        else if (part.type === 'error') throw part.error;
-      }
-      const [text, toolCalls, usage, finishReason, response] = await Promise.all([result.text, result.toolCalls, result.usage, result.finishReason, result.response]);
-      return { text, toolCalls, usage, finishReason, responseMessages: response.messages };
+      if (run.source !== 'chat' && !deps.bus.listening(run.id)) return generateOnce(settings);
+      return streamOnce(settings, (text) => publish(ctx, [{ type: 'text.delta', data: { stepKey: key, text } }]));
     },
     {
       signal: ctx.signal,
