@@ -64,6 +64,7 @@ export class TableMaintenance {
 
   /** One pass now: answers the tables analyzed and vacuumed (nothing if another process holds the turn). */
   async pass(): Promise<{ analyzed: string[]; vacuumed: string[] }> {
+    const t0 = performance.now();
     const vacuumHere = await this.weVacuum();
     const due = await this.database.system(async (tx) => {
       const [lock] = (await tx.execute(sql`select pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}) as ok`)).rows as { ok: boolean }[];
@@ -82,7 +83,7 @@ export class TableMaintenance {
     });
     if (!due) return { analyzed: [], vacuumed: [] };
     if (due.vacuum.length) await this.database.vacuum(due.vacuum);
-    if (due.analyze.length || due.vacuum.length) this.logger.debug({ analyzed: due.analyze, vacuumed: due.vacuum }, 'table maintenance');
+    if (due.analyze.length || due.vacuum.length) this.logger.debug({ analyzed: due.analyze, vacuumed: due.vacuum, ms: Math.round(performance.now() - t0) }, 'table maintenance');
     return { analyzed: due.analyze, vacuumed: due.vacuum };
   }
 

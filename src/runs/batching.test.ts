@@ -6,7 +6,9 @@ import { createAgentSchema } from '../agents/dto.js';
 import type { Actor } from '../auth/roles.js';
 import type { Database } from '../db/client.js';
 import { LeaseLostError } from './errors.js';
-import { runEvents, runs } from './schema.js';
+import { auditLog } from '../audit/schema.js';
+import { ledgerEntries } from '../billing/schema.js';
+import { runEvents, runs, runSteps } from './schema.js';
 import { claimRun, RunWriter, type Claim } from './store.js';
 
 /**
@@ -85,5 +87,65 @@ describe.each(['postgres', 'pglite'] as const)('runs batched on %s', (kind) => {
     expect(new Set(events.map((e) => e.runId)).has(fenced)).toBe(false);
     const counted = await t.ctx.database.system((tx) => tx.select({ id: runs.id, n: runs.stepCount }).from(runs).where(inArray(runs.id, ids)));
     expect(counted.filter((r) => r.n === 1)).toHaveLength(N - 1);
+  });
+
+  it('writes whole steps of runs of two organizations in one batch as each run alone would', async () => {
+    const other = await seedMember(t.ctx, 'owner');
+    const otherActor: Actor = { orgId: other.orgId, role: 'owner', userId: other.userId, apiKeyId: null };
+    const mine = await t.ctx.services.agents.create(actor, createAgentSchema.parse({ name: `Steps ${kind}`, model: 'openai:gpt-4o-mini' }));
+    const theirs = await t.ctx.services.agents.create(otherActor, createAgentSchema.parse({ name: `Steps ${kind}`, model: 'openai:gpt-4o-mini' }));
+    const made = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? t.ctx.services.runs.create(otherActor, theirs.id, { task: `o ${i}` }, { source: 'api' }) : t.ctx.services.runs.create(actor, mine.id, { task: `m ${i}` }, { source: 'api' }))),
+    );
+    const claims = (await Promise.all(made.map(({ run }) => claimRun(t.ctx.database, run.orgId, run.id, 'steps-worker')))).map((c) => c!);
+    const fenced = claims[5]!.run.id;
+    await t.ctx.database.system((tx) => tx.update(runs).set({ generation: sql`${runs.generation} + 1` }).where(eq(runs.id, fenced)));
+    const { database, calls } = counting();
+    const writers = claims.map((c) => new RunWriter(database, c.lease, c.lastSeq));
+    // One write per run: a model step started and finished, its ledger row, events, audit, patch and counters.
+    const results = await Promise.allSettled(
+      writers.map((w, i) =>
+        w.commit({
+          start: [{ seq: 1, stepKey: 'model:1', kind: 'model_call', model: 'openai:gpt-4o-mini', input: { i } }],
+          finish: [{ stepKey: 'model:1', status: 'succeeded', output: { text: `out ${i}` }, inputTokens: 10, outputTokens: 2, costMicros: 5, billedMicros: 6, latencyMs: 3 }],
+          ledger: [
+            {
+              stepKey: 'model:1', agentId: claims[i]!.agent.id, conversationId: null, taskId: null, provider: 'openai', model: 'gpt-4o-mini',
+              inputTokens: 10, outputTokens: 2, cachedInputTokens: 0, baseCostMicros: 5, billedCostMicros: 6, markupBps: 2000, priceEffectiveFrom: null, at: new Date(),
+            },
+          ],
+          events: [{ type: 'step.finished', data: { i } }],
+          audit: [{ action: 'run.finished', details: { i } }],
+          patch: { status: 'succeeded', stopReason: 'completed', output: `out ${i}`, finished: true, release: true },
+          add: { stepCount: 1, inputTokens: 10, outputTokens: 2, costMicros: 5, billedMicros: 6 },
+          spendAgent: claims[i]!.agent.id,
+        }),
+      ),
+    );
+    expect(results.map((r, i) => (r.status === 'rejected' ? (r.reason instanceof LeaseLostError ? 'lost' : String(r.reason)) : claims[i]!.run.id === fenced ? 'written' : 'ok'))).toEqual(
+      claims.map((c) => (c.run.id === fenced ? 'lost' : 'ok')),
+    );
+    expect(calls.get('troupe_runs_write') ?? 0).toBeGreaterThan(0);
+    // Each organization's standing counts its own agent's ledger rows.
+    const spends = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ org: claims[i]!.run.orgId, spend: r.value.spend! }] : []));
+    for (const s of spends) expect(s.spend.agentSpent).toBeGreaterThanOrEqual(6);
+    const ids = claims.map((c) => c.run.id);
+    const written = ids.filter((id) => id !== fenced);
+    const [runRows, steps, ledger, events, audit] = await t.ctx.database.system(async (tx) => [
+      await tx.select().from(runs).where(inArray(runs.id, ids)),
+      await tx.select().from(runSteps).where(inArray(runSteps.runId, ids)),
+      await tx.select().from(ledgerEntries).where(inArray(ledgerEntries.runId, ids)),
+      await tx.select().from(runEvents).where(and(inArray(runEvents.runId, ids), eq(runEvents.type, 'step.finished'))),
+      await tx.select().from(auditLog).where(and(inArray(auditLog.targetId, ids), eq(auditLog.action, 'run.finished'))),
+    ]);
+    for (const r of runRows) {
+      const i = ids.indexOf(r.id);
+      if (r.id === fenced) expect(r).toMatchObject({ status: 'running', stepCount: 0, billedMicros: 0 });
+      else expect(r).toMatchObject({ status: 'succeeded', stopReason: 'completed', output: `out ${i}`, stepCount: 1, inputTokens: 10, billedMicros: 6, leaseOwner: null });
+    }
+    expect(steps.map((s) => [s.runId, s.status, s.output]).sort()).toEqual(written.map((id) => [id, 'succeeded', { text: `out ${ids.indexOf(id)}` }]).sort());
+    expect(ledger.map((l) => [l.runId, l.orgId, l.stepId]).sort()).toEqual(steps.map((s) => [s.runId, s.orgId, s.id]).sort());
+    expect(events.map((e) => e.runId).sort()).toEqual([...written].sort());
+    expect(audit.map((a) => [a.targetId, a.orgId]).sort()).toEqual(written.map((id) => [id, claims[ids.indexOf(id)]!.run.orgId]).sort());
   });
 });

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from '../agents/schema.js';
-import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
+import { createdAt, id, orgId, runOrgId, ts, updatedAt } from '../db/columns.js';
 import { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES } from './enums.js';
 
 export { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES, type RunSource, type RunStatus, type StepStatus } from './enums.js';
@@ -83,7 +83,7 @@ export const runSteps = pgTable(
   'run_steps',
   {
     id: id(),
-    orgId: orgId(),
+    orgId: runOrgId(),
     runId: uuid('run_id')
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),
@@ -114,7 +114,7 @@ export const runSteps = pgTable(
 export const runEvents = pgTable(
   'run_events',
   {
-    orgId: orgId(),
+    orgId: runOrgId(),
     runId: uuid('run_id')
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),

@@ -47,8 +47,18 @@ const FINAL: RunStatus[] = ['succeeded', 'failed', 'canceled'];
 
 interface CreateItem {
   org: string;
-  agent: string;
+  /** Null for a task's run: the function reads the task's agent. */
+  agent: string | null;
   v: Record<string, unknown>;
+}
+
+interface CreateResult {
+  run?: Record<string, unknown>;
+  /** Present (null) when the task to run is not the organization's. */
+  task?: null;
+  agent?: { name: string; status: string } | null;
+  /** The task's priority, for a task's run. */
+  priority?: TaskPriority | null;
 }
 
 /** Runs created at the same moment go to the database together (db/call-batcher.ts). */
@@ -56,7 +66,8 @@ const RUN_CREATE: BatchedCall<CreateItem> = {
   one: 'troupe_run_create',
   args: (i) => [i.org, i.agent, JSON.stringify(i.v)],
   many: 'troupe_runs_create',
-  lockKey: (i) => `${i.org}/${i.agent}`,
+  // Rows locked: the task's (its trigger updates it), shared locks on the agent.
+  lockKey: (i) => `${i.org}/${String(i.v.taskId ?? '')}/${i.agent ?? ''}`,
 };
 
 /**
@@ -109,32 +120,47 @@ export class RunService {
       apiKeyId: actor.apiKeyId,
       idempotencyKey: options.idempotencyKey ?? null,
     };
+    return this.insert(actor, { org: actor.orgId, agent: agentId, v: values }, options.priority, (existing) => {
+      if (existing.agentId !== agentId) throw conflict('This Idempotency-Key was already used for another agent', 'idempotency_key_reused');
+    });
+  }
+
+  /**
+   * A run of a task (its agent, instructions and context), read and created in one call (the
+   * task's read folded into troupe_run_create): POST /tasks/:id/execute and schedule fires.
+   */
+  async createForTask(actor: Actor, taskId: string, idempotencyKey?: string): Promise<{ run: RunRow; created: boolean }> {
+    if (!UUID_RE.test(taskId)) throw notFound('Task');
+    const values = { fromTask: true, source: 'task', taskId, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: idempotencyKey ?? null };
+    return this.insert(actor, { org: actor.orgId, agent: null, v: values }, undefined, (existing) => {
+      if (existing.taskId !== taskId) throw conflict('This Idempotency-Key was already used for another task', 'idempotency_key_reused');
+    });
+  }
+
+  /** Creates (one batched statement, migration 0010) and dispatches; a reused idempotency key returns the run it made. */
+  private async insert(actor: Actor, item: CreateItem, priority: TaskPriority | undefined, sameRequest: (existing: RunRow) => void): Promise<{ run: RunRow; created: boolean }> {
     let run: RunRow;
     try {
-      // One statement: the agent's check and the run row (migration 0003), shared with the runs created at the same moment.
-      const out = await batcher<CreateItem, { run?: Record<string, unknown>; agent?: { name: string; status: string } | null }>(this.database, RUN_CREATE).call({
-        org: actor.orgId,
-        agent: agentId,
-        v: values,
-      });
+      const out = await batcher<CreateItem, CreateResult>(this.database, RUN_CREATE).call(item);
       if (!out.run) {
+        if (out.task === null) throw notFound('Task');
         if (!out.agent) throw notFound('Agent');
         throw conflict(`The agent ${out.agent.name} is paused; enable it to run it`, 'agent_paused');
       }
       run = rowFromJson(runs, out.run);
+      priority ??= out.priority ?? undefined;
     } catch (err) {
-      if (options.idempotencyKey && isUniqueViolation(err)) {
-        const [existing] = await this.database.withOrg(actor.orgId, (tx) =>
-          tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, options.idempotencyKey!))),
-        );
+      const key = item.v.idempotencyKey as string | null;
+      if (key && isUniqueViolation(err)) {
+        const [existing] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, key))));
         if (existing) {
-          if (existing.agentId !== agentId) throw conflict('This Idempotency-Key was already used for another agent', 'idempotency_key_reused');
+          sameRequest(existing);
           return { run: existing, created: false };
         }
       }
       throw err;
     }
-    this.dispatch({ orgId: actor.orgId, runId: run.id, priority: options.priority });
+    this.dispatch({ orgId: actor.orgId, runId: run.id, priority });
     return { run, created: true };
   }
 

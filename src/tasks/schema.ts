@@ -39,7 +39,6 @@ export const tasks = pgTable(
   (t) => [
     index('tasks_org_created_idx').on(t.orgId, t.createdAt),
     index('tasks_org_agent_idx').on(t.orgId, t.agentId),
-    index('tasks_org_status_idx').on(t.orgId, t.status),
   ],
 );
 

@@ -135,20 +135,8 @@ export class TaskService {
 
   /** Runs the task now: a queued run (202), dispatched with the task's priority. */
   async execute(actor: Actor, id: string, idempotencyKey?: string): Promise<{ run: RunRow; created: boolean }> {
-    // Only what the run needs: no schedule lookup on this path (schedules fire through it).
-    const [task] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
-        .select({ id: tasks.id, agentId: tasks.agentId, instructions: tasks.instructions, context: tasks.context, priority: tasks.priority })
-        .from(tasks)
-        .where(and(eq(tasks.orgId, actor.orgId), eq(tasks.id, id))),
-    );
-    if (!task) throw notFound('Task');
-    return this.runs.create(
-      actor,
-      task.agentId,
-      { task: task.instructions, context: Object.keys(task.context).length ? task.context : undefined },
-      { source: 'task', taskId: task.id, idempotencyKey, priority: task.priority },
-    );
+    // The task is read inside the run's own create (one statement), not before it.
+    return this.runs.createForTask(actor, id, idempotencyKey);
   }
 
   /**

@@ -111,6 +111,32 @@ describe('tasks routes', () => {
     expect(stats.scheduled).toBeGreaterThanOrEqual(1);
   });
 
+  it("makes the run from the task in one call: its instructions and context, its priority to the queue, an Idempotency-Key's run again", async () => {
+    const task = json<Task>(await create(r.member.headers, { agentId, title: 'Ship', instructions: 'Ship order 42', context: { order: 42 }, priority: 'high' }));
+    const plain = json<Task>(await create(r.member.headers, { agentId, title: 'Plain', instructions: 'No context' }));
+    const jobs: { runId: string; priority?: string }[] = [];
+    const dispatcher = t.ctx.services.runs['dispatcher'];
+    t.ctx.services.runs.setDispatcher({ dispatch: (job) => jobs.push(job) });
+    try {
+      const execute = (id: string, key?: string) =>
+        t.app.inject({ method: 'POST', url: `/api/v1/tasks/${id}/execute`, headers: { ...r.member.headers, ...(key ? { 'idempotency-key': key } : {}) } });
+      const first = await execute(task.id, 'ship-1');
+      expect(first.statusCode).toBe(202);
+      const run = json<{ id: string; input: unknown; agentId: string; taskId: string }>(first);
+      expect(run).toMatchObject({ agentId, taskId: task.id, input: { task: 'Ship order 42', context: { order: 42 } } });
+      expect(jobs).toEqual([expect.objectContaining({ runId: run.id, priority: 'high' })]);
+      // The same key: the same run, not dispatched again; on another task: a conflict.
+      expect(json<{ id: string }>(await execute(task.id, 'ship-1')).id).toBe(run.id);
+      expect(jobs).toHaveLength(1);
+      expect(expectProblem(await execute(plain.id, 'ship-1'), 409).code).toBe('idempotency_key_reused');
+      const other = json<{ input: unknown }>(await execute(plain.id));
+      expect(other.input).toEqual({ task: 'No context' });
+      expect(jobs.at(-1)!.priority).toBe('normal');
+    } finally {
+      t.ctx.services.runs.setDispatcher(dispatcher!);
+    }
+  });
+
   it('schedule_follow_up creates a task that runs once when it falls due', async () => {
     const outcome = await t.ctx.services.tools.execute(
       'schedule_follow_up',
