@@ -219,7 +219,7 @@ async function completedJobs(t: Troupe): Promise<number> {
 const CATEGORIES: [string, RegExp][] = [
   ['database client (pg, drizzle, batcher)', /node_modules\/(pg|pg-protocol|pg-pool|pg-types|drizzle-orm)\/|\/(src|dist)\/db\//],
   ['queue client (bullmq, ioredis)', /node_modules\/(bullmq|ioredis|msgpackr|cluster-key-slot|redis-parser)\//],
-  ['model client (AI SDK)', /node_modules\/(ai|@ai-sdk|@opentelemetry|eventsource-parser)\//],
+  ['model client (AI SDK, its HTTP client)', /node_modules\/(ai|@ai-sdk|@opentelemetry|eventsource-parser)\/|\/(src|dist)\/models\/(generate|http-fetch)\.|node:_http_(client|agent|common|outgoing|incoming)/],
   ['tools', /\/(src|dist)\/tools\//],
   ['engine (runs)', /\/(src|dist)\/runs\//],
   ['validation (zod)', /node_modules\/zod\//],
@@ -360,7 +360,8 @@ async function main() {
         }
         const now = cpuMs([pid]);
         const e = pgKinds.get(pid);
-        if (e) e.last = now;
+        // Kind as of the latest look: a backend just forked still shows the postmaster's command line.
+        if (e) Object.assign(e, { last: now, kind });
         else pgKinds.set(pid, { kind, first: pgPids.includes(pid) ? now : 0, last: now });
       }
     };
