@@ -1,4 +1,5 @@
 import { useEffect, type ReactNode } from 'react';
+import { Link } from 'react-router';
 
 /** Sets the document title: "<title> · Troupe". */
 export function usePageTitle(title: string) {
@@ -18,5 +19,17 @@ export function PageHeader({ title, description, actions }: { title: string; des
       </div>
       {actions && <div className="page-actions">{actions}</div>}
     </header>
+  );
+}
+
+/** The way back above a page's heading: "← <children>", a link to `to`. */
+export function Breadcrumb({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p className="breadcrumb">
+      <Link to={to}>
+        <span aria-hidden="true">← </span>
+        {children}
+      </Link>
+    </p>
   );
 }

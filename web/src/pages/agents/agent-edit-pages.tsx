@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useSession } from '../../auth/session';
-import { PageHeader } from '../../components/page-header';
+import { Breadcrumb, PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
 import { AgentForm } from './agent-form';
 import { agentKeys, agentsApi } from './api';
@@ -23,11 +23,7 @@ export function NewAgentPage() {
   const navigate = useNavigate();
   return (
     <>
-      <p className="breadcrumb">
-        <Link to="/agents">
-          <span aria-hidden="true">← </span>Agents
-        </Link>
-      </p>
+      <Breadcrumb to="/agents">Agents</Breadcrumb>
       <PageHeader title="New agent" description="A model, instructions, a personality, tools and limits. You can change everything later; every change is kept as a version." />
       <AdminsOnly>
         <AgentForm agent={null} cancelTo="/agents" onSaved={(a) => navigate(`/agents/${a.id}`)} />
@@ -43,12 +39,7 @@ export function EditAgentPage() {
   const agent = useQuery({ queryKey: agentKeys.detail(id), queryFn: ({ signal }) => agentsApi.get(id, signal), staleTime: 0, refetchOnWindowFocus: false });
   return (
     <>
-      <p className="breadcrumb">
-        <Link to={agent.data ? `/agents/${id}` : '/agents'}>
-          <span aria-hidden="true">← </span>
-          {agent.data?.name ?? 'Agents'}
-        </Link>
-      </p>
+      <Breadcrumb to={agent.data ? `/agents/${id}` : '/agents'}>{agent.data?.name ?? 'Agents'}</Breadcrumb>
       <PageHeader title={agent.data ? `Edit ${agent.data.name}` : 'Edit agent'} description={agent.data && `Saving creates version ${agent.data.version + 1}.`} />
       <AdminsOnly>
         {/* Fresh from the server (not the cache), so the form starts from the current version. */}

@@ -7,7 +7,7 @@ import { useSession } from '../../auth/session';
 import { Badge } from '../../components/badge';
 import { Button } from '../../components/button';
 import { ConfirmDialog } from '../../components/confirm-dialog';
-import { PageHeader } from '../../components/page-header';
+import { Breadcrumb, PageHeader } from '../../components/page-header';
 import { ErrorState, Loading, QueryView } from '../../components/states';
 import { StatusBadge } from './agents-page';
 import { agentKeys, agentsApi, type Agent } from './api';
@@ -66,11 +66,7 @@ function AgentDetail({ agent }: { agent: Agent }) {
 
   return (
     <>
-      <p className="breadcrumb">
-        <Link to="/agents">
-          <span aria-hidden="true">← </span>Agents
-        </Link>
-      </p>
+      <Breadcrumb to="/agents">Agents</Breadcrumb>
       <PageHeader
         title={agent.name}
         description={
