@@ -104,7 +104,8 @@ describe('chat with an agent over the real OpenAI client', () => {
       const id = await newConversation();
       for (let i = 0; i < 12; i++) {
         const res = await say(id, `Question ${i}`);
-        expect(parseSse(res.body).at(-1)?.data.status).toBe('succeeded');
+        // On failure, the message shows what came back instead (an error, a cut stream).
+        expect(parseSse(res.body).at(-1)?.data.status, `${res.statusCode} ${res.body.slice(-1500)}`).toBe('succeeded');
       }
       const chats = own.requests.filter((q) => q.body.tools).map((q) => (q.body as { messages: { role: string; tool_call_id?: string; tool_calls?: { id: string }[] }[] }).messages);
       expect(chats.length).toBe(18);

@@ -22,11 +22,17 @@ export async function streamRunEvents(ctx: AppContext, actor: Actor, run: RunRow
   // Wakes the poll loop the moment the final event is delivered, instead of after the interval.
   let wake = () => {};
 
+  // Steps whose step.finished was sent: a text delta of theirs that arrives later (one heard
+  // live while the stored events were being read) would repeat text after its step's end.
+  const finishedSteps = new Set<unknown>();
   const deliver = (e: LiveEvent) => {
+    // Nothing follows the end of the run (a late delta would otherwise be the last event).
+    if (ended) return;
     if (e.seq !== undefined) {
       if (e.seq <= last) return;
       last = e.seq;
-    }
+    } else if (finishedSteps.has(e.data.stepKey)) return;
+    if (e.type === 'step.finished') finishedSteps.add(e.data.stepKey);
     sse.send({ id: e.seq, type: e.type, data: e.data });
     if (e.type === 'run.finished' || e.type === 'run.waiting') {
       ended = true;
