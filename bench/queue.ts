@@ -116,6 +116,20 @@ function cpuMs(pids: number[]): number {
 }
 
 /** Pids of the PostgreSQL and Redis servers (every process of theirs on this machine). */
+/** Read and write system calls (reads, recvs / writes, sends, writevs) the processes made so far, from /proc/<pid>/io. */
+function syscalls(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+      total += Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0) + Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
 function serverPids(name: string): number[] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
@@ -346,9 +360,10 @@ async function main() {
     const redisPids = serverPids('redis-server');
     const workerPids = workers.map((w) => w.child.pid!);
     const cpu0 = { redis: cpuMs(redisPids), workers: cpuMs(workerPids), self: process.cpuUsage() };
+    const sys0 = { redis: syscalls(redisPids), workers: syscalls(workerPids), self: syscalls([process.pid]) };
     // PostgreSQL's CPU by kind of process (backends serving queries, autovacuum, WAL, checkpoints),
     // sampled as it goes, since autovacuum workers come and go.
-    const pgKinds = new Map<number, { kind: string; first: number; last: number }>();
+    const pgKinds = new Map<number, { kind: string; first: number; last: number; sysFirst: number; sysLast: number }>();
     const samplePg = () => {
       for (const pid of serverPids('postgres')) {
         let kind = 'other';
@@ -359,10 +374,11 @@ async function main() {
           continue;
         }
         const now = cpuMs([pid]);
+        const sys = syscalls([pid]);
         const e = pgKinds.get(pid);
         // Kind as of the latest look: a backend just forked still shows the postmaster's command line.
-        if (e) Object.assign(e, { last: now, kind });
-        else pgKinds.set(pid, { kind, first: pgPids.includes(pid) ? now : 0, last: now });
+        if (e) Object.assign(e, { last: now, sysLast: sys, kind });
+        else pgKinds.set(pid, { kind, first: pgPids.includes(pid) ? now : 0, last: now, sysFirst: pgPids.includes(pid) ? sys : 0, sysLast: sys });
       }
     };
     samplePg();
@@ -375,6 +391,12 @@ async function main() {
     for (const e of pgKinds.values()) pgBy.set(e.kind, (pgBy.get(e.kind) ?? 0) + e.last - e.first);
     const pgTotal = [...pgBy.values()].reduce((a, v) => a + v, 0);
     const self = process.cpuUsage(cpu0.self);
+    const sys = {
+      pg: [...pgKinds.values()].reduce((a, e) => a + e.sysLast - e.sysFirst, 0),
+      redis: syscalls(redisPids) - sys0.redis,
+      workers: syscalls(workerPids) - sys0.workers,
+      self: syscalls([process.pid]) - sys0.self,
+    };
     const cpu = {
       pg: pgTotal,
       redis: cpuMs(redisPids) - cpu0.redis,
@@ -408,14 +430,15 @@ async function main() {
     const cpuTotal = cpu.pg + cpu.redis + cpu.workers + cpu.self;
     console.log('');
     console.log(`Where the time goes: CPU per task by process (the machine has ${(await import('node:os')).cpus().length} cores; wall ${fmt((wall / TASKS) * 1000, 0)} µs per task)`);
+    const perTask = (n: number) => fmt(n / TASKS, 1);
     table([
-      ['process', 'CPU µs/task', 'share'],
-      ['PostgreSQL (database)', fmt((cpu.pg / TASKS) * 1000, 0), `${fmt((cpu.pg / cpuTotal) * 100)}%`],
-      ...[...pgBy.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [`  PostgreSQL: ${k}`, fmt((v / TASKS) * 1000, 0), `${fmt((v / cpuTotal) * 100)}%`]),
-      ['Redis (queue)', fmt((cpu.redis / TASKS) * 1000, 0), `${fmt((cpu.redis / cpuTotal) * 100)}%`],
-      [`workers (${WORKERS} Node processes)`, fmt((cpu.workers / TASKS) * 1000, 0), `${fmt((cpu.workers / cpuTotal) * 100)}%`],
-      ['this process (API role: creates and dispatches runs; model stub)', fmt((cpu.self / TASKS) * 1000, 0), `${fmt((cpu.self / cpuTotal) * 100)}%`],
-      ['total', fmt((cpuTotal / TASKS) * 1000, 0), '100%'],
+      ['process', 'CPU µs/task', 'share', 'syscalls/task (read, write)'],
+      ['PostgreSQL (database)', fmt((cpu.pg / TASKS) * 1000, 0), `${fmt((cpu.pg / cpuTotal) * 100)}%`, perTask(sys.pg)],
+      ...[...pgBy.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [`  PostgreSQL: ${k}`, fmt((v / TASKS) * 1000, 0), `${fmt((v / cpuTotal) * 100)}%`, '']),
+      ['Redis (queue)', fmt((cpu.redis / TASKS) * 1000, 0), `${fmt((cpu.redis / cpuTotal) * 100)}%`, perTask(sys.redis)],
+      [`workers (${WORKERS} Node processes)`, fmt((cpu.workers / TASKS) * 1000, 0), `${fmt((cpu.workers / cpuTotal) * 100)}%`, perTask(sys.workers)],
+      ['this process (API role: creates and dispatches runs; model stub)', fmt((cpu.self / TASKS) * 1000, 0), `${fmt((cpu.self / cpuTotal) * 100)}%`, perTask(sys.self)],
+      ['total', fmt((cpuTotal / TASKS) * 1000, 0), '100%', perTask(sys.pg + sys.redis + sys.workers + sys.self)],
     ]);
 
     if (PROFILE_TASKS > 0) {
