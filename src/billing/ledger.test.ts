@@ -123,4 +123,21 @@ describe('monthly_spend', () => {
     const sharded = await t.ctx.services.billing.checkBudget(owner.orgId, other, 1_000_000, new Date('2031-02-10T00:00:00Z'));
     expect(sharded.agent.spentMicros).toBe(640);
   });
+
+  it('counts a statement of many ledger rows (a set write) per agent and month', async () => {
+    const other = json<{ id: string }>(await t.app.inject({ method: 'POST', url: '/api/v1/agents', headers: owner.headers, payload: { name: 'Batch spender', model: 'openai:gpt-4o-mini' } })).id;
+    const month = (m: string) =>
+      t.ctx.database.withOrg(owner.orgId, async (tx) => {
+        const { rows } = await tx.execute(sql`select agent_id, sum(billed_micros)::int as billed from monthly_spend where org_id = ${owner.orgId} and month = ${m} and agent_id in (${agentId}, ${other}) group by 1`);
+        return Object.fromEntries((rows as { agent_id: string; billed: number }[]).map((r) => [r.agent_id === agentId ? 'first' : 'second', r.billed]));
+      });
+    await t.ctx.database.withOrg(owner.orgId, (tx) =>
+      tx.execute(sql`insert into ledger_entries (org_id, agent_id, run_id, step_id, provider, model, input_tokens, output_tokens, base_cost_micros, billed_cost_micros, markup_bps, created_at)
+        select ${owner.orgId}::uuid, a, gen_random_uuid(), gen_random_uuid(), 'openai', 'gpt-4o-mini', 0, 0, 0, b, 0, at
+        from (values (${other}::uuid, 11::bigint, '2032-03-15T00:00:00Z'::timestamptz), (${agentId}::uuid, 13, '2032-03-15T00:00:00Z'),
+                     (${other}::uuid, 17, '2032-03-31T23:59:59Z'), (${other}::uuid, 19, '2032-04-01T00:00:00Z'), (${agentId}::uuid, 23, '2032-03-01T00:00:00Z')) v(a, b, at)`),
+    );
+    expect(await month('2032-03')).toEqual({ first: 36, second: 28 });
+    expect(await month('2032-04')).toEqual({ second: 19 });
+  });
 });

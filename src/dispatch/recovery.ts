@@ -48,14 +48,14 @@ export class RunRecovery {
         tx.execute(sql`
           select r.org_id as "orgId", r.id as "runId", t.priority
           from runs r left join tasks t on t.id = r.task_id
-          where (r.status = 'queued' and r.updated_at <= now() - ${settledMs} * interval '1 millisecond')
-             or (r.status = 'running' and (r.lease_expires_at is null or r.lease_expires_at < now()))
+          where r.finished_at is null
+            and ((r.status = 'queued' and r.updated_at <= now() - ${settledMs} * interval '1 millisecond')
+              or (r.status = 'running' and (r.lease_expires_at is null or r.lease_expires_at < now())))
           order by r.created_at
           limit ${limit}`),
       );
-      for (const r of rows as { orgId: string; runId: string; priority: TaskPriority | null }[]) {
-        await this.dispatcher.dispatch({ orgId: r.orgId, runId: r.runId, priority: r.priority ?? undefined });
-      }
+      // Dispatched together, oldest first: the BullMQ adapter sends them as one pipeline.
+      await Promise.all((rows as { orgId: string; runId: string; priority: TaskPriority | null }[]).map((r) => this.dispatcher.dispatch({ orgId: r.orgId, runId: r.runId, priority: r.priority ?? undefined })));
       return rows.length;
     } catch (err) {
       this.logger.warn({ err }, 'run recovery failed; will try again');

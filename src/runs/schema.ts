@@ -69,7 +69,10 @@ export const runs = pgTable(
     index('runs_org_created_idx').on(t.orgId, t.createdAt),
     index('runs_org_agent_created_idx').on(t.orgId, t.agentId, t.createdAt),
     index('runs_org_task_created_idx').on(t.orgId, t.taskId, t.createdAt).where(sql`task_id is not null`),
-    index('runs_active_idx').on(t.status).where(sql`status in ('queued', 'running')`),
+    // Runs not yet finished, oldest first (dispatch/recovery.ts). Not on status: a claim changes
+    // the status, and an indexed column changed makes the update write every index anew (no HOT
+    // update); finished_at changes once, at the end (migration 0011).
+    index('runs_unfinished_idx').on(t.createdAt).where(sql`finished_at is null`),
     uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
   ],
 );
