@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BullMqDispatcher } from './bullmq.js';
 import { dispatcherConformance } from './conformance.js';
 
@@ -34,6 +34,27 @@ describe('BullMqDispatcher', () => {
       const jobs = await other.getJobs(['prioritized', 'waiting']);
       expect(jobs.map((j) => ({ data: j.data as unknown, priority: j.priority }))).toEqual([{ data: { orgId: 'o', runId: 'r1' }, priority: 2 }]);
     } finally {
+      await other.close();
+      await d.close();
+    }
+  });
+
+  it('sends the jobs dispatched in one turn as one pipeline: each run queued once, with its priority', async () => {
+    const queueName = newQueueName();
+    const d = new BullMqDispatcher({ connection: REDIS_URL, queueName });
+    const addBulk = vi.spyOn(Queue.prototype, 'addBulk');
+    const other = new Queue(queueName, { connection: { url: REDIS_URL } });
+    try {
+      const runs = Array.from({ length: 40 }, (_, i) => `run-${i}`);
+      // run-0 twice in the same batch: deduplicated like two separate adds.
+      await Promise.all([...runs, 'run-0'].map((runId, i) => d.dispatch({ orgId: 'o', runId, priority: i % 2 ? 'high' : 'low' })));
+      expect(addBulk).toHaveBeenCalledTimes(1);
+      const jobs = await other.getJobs(['prioritized', 'waiting']);
+      expect(jobs.map((j) => (j.data as { runId: string }).runId).sort()).toEqual([...runs].sort());
+      expect(jobs.find((j) => (j.data as { runId: string }).runId === 'run-1')?.priority).toBe(2);
+      expect(jobs.find((j) => (j.data as { runId: string }).runId === 'run-2')?.priority).toBe(4);
+    } finally {
+      addBulk.mockRestore();
       await other.close();
       await d.close();
     }
