@@ -136,7 +136,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
         dispatcher.work((job, signal) => executor.execute(job.orgId, job.runId, signal));
         if (want.recover !== false) recovery.start();
         const retention = config.TROUPE_JOB_RETENTION_HOURS * 3_600_000;
-        cleaner = setInterval(() => void dispatcher.clean(retention).catch(() => {}), Math.min(retention, 3_600_000));
+        // Finished jobs in the queue, and recurring schedules' old fire records (dedupe keys no
+        // fire can reach any more), past the retention.
+        cleaner = setInterval(() => {
+          void dispatcher.clean(retention).catch(() => {});
+          void schedules.pruneFires(retention).catch((err: unknown) => logger.warn({ err }, 'could not prune old schedule fires; will try again'));
+        }, Math.min(retention, 3_600_000));
         cleaner.unref();
         // Workers write the busy tables; they keep their statistics fresh (one at a time).
         maintenance.start();

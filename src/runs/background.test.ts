@@ -146,7 +146,7 @@ describe('runs in the background: agent rate limits and drain on shutdown', () =
 });
 
 describe('worker housekeeping', () => {
-  it('cleans finished jobs older than TROUPE_JOB_RETENTION_HOURS every hour (or sooner for a shorter retention)', async () => {
+  it("cleans finished jobs and recurring schedules' fire records older than TROUPE_JOB_RETENTION_HOURS every hour (or sooner for a shorter retention)", async () => {
     const t = await createTestApp('pglite', { TROUPE_JOB_RETENTION_HOURS: '2' });
     try {
       // createTestApp started the worker role already; start a second context's roles under fake timers.
@@ -154,12 +154,15 @@ describe('worker housekeeping', () => {
       vi.useFakeTimers({ toFake: ['setInterval'] });
       const ctx = await createContext(t.ctx.config, { database: t.ctx.database, logger: t.ctx.logger });
       const clean = vi.spyOn(ctx.services.dispatcher, 'clean').mockResolvedValue(0);
+      const prune = vi.spyOn(ctx.services.schedules, 'pruneFires').mockResolvedValue(0);
       ctx.startRoles({ worker: true, scheduler: false, recover: false });
       vi.advanceTimersByTime(3_600_000);
       expect(clean).toHaveBeenCalledTimes(1);
       expect(clean).toHaveBeenCalledWith(2 * 3_600_000);
+      expect(prune).toHaveBeenCalledWith(2 * 3_600_000);
       vi.advanceTimersByTime(3_600_000);
       expect(clean).toHaveBeenCalledTimes(2);
+      expect(prune).toHaveBeenCalledTimes(2);
       vi.useRealTimers();
       // Not ctx.close(): the database belongs to the test app.
       await ctx.services.dispatcher.close(0);

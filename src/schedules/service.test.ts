@@ -6,7 +6,7 @@ import type { Database } from '../db/client.js';
 import { AppError } from '../shared/errors.js';
 import { scheduleFires } from './schema.js';
 import { ScheduleService, type ScheduleInput } from './service.js';
-import { seedSchedule, seedTask } from './test-fixtures.js';
+import { firesOf, seedSchedule, seedTask } from './test-fixtures.js';
 
 const actor = (orgId: string): Actor => ({ orgId, role: 'owner', userId: null, apiKeyId: null });
 
@@ -77,6 +77,24 @@ describe('ScheduleService', () => {
     expect((await service.resume(actor(s.orgId), s.id)).nextFireAt).toBeNull();
     const later = new Date(at.getTime() + 60_000);
     expect((await set(s.orgId, s.taskId, { onceAt: later }))!.nextFireAt).toEqual(later);
+  });
+
+  it("prunes recurring schedules' fire records past the retention, and keeps a one-off's", async () => {
+    const hour = 3_600_000;
+    const recurring = await seedSchedule(db, { cron: '0 * * * *' });
+    const once = await seedSchedule(db, { onceAt: new Date(Date.now() + hour) });
+    const ago = (h: number) => new Date(Date.now() - h * hour);
+    await db.system((tx) =>
+      tx.insert(scheduleFires).values([
+        ...[50, 49, 2, 1].map((h) => ({ orgId: recurring.orgId, scheduleId: recurring.id, fireAt: ago(h) })),
+        { orgId: once.orgId, scheduleId: once.id, fireAt: ago(72) },
+      ]),
+    );
+    const fireHours = async (id: string) => (await firesOf(db, id)).map((f) => Math.round((Date.now() - f.fireAt.getTime()) / hour));
+    expect(await service.pruneFires(24 * hour, 1)).toBe(1);
+    expect(await service.pruneFires(24 * hour)).toBeGreaterThanOrEqual(1);
+    expect(await fireHours(recurring.id)).toEqual([2, 1]);
+    expect(await fireHours(once.id)).toEqual([72]);
   });
 
   it('pause clears the next fire; resume computes it from now; other organizations get 404', async () => {

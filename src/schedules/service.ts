@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Actor } from '../auth/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import { badRequest, notFound } from '../shared/errors.js';
@@ -176,6 +176,27 @@ export class ScheduleService {
         .returning();
       return scheduleView(updated!);
     });
+  }
+
+  /**
+   * Deletes the fire records of recurring schedules older than `olderThanMs` (at most `limit`),
+   * answering how many went. A fire record guards its fire time against a second fire only while
+   * the schedule could still reach that time; a recurring schedule's next fire only moves past
+   * now, so an old record guards nothing. A per-second schedule adds 86,400 a day. One-off
+   * schedules keep theirs: it is how an edit knows the one time already fired.
+   */
+  async pruneFires(olderThanMs: number, limit = 10_000): Promise<number> {
+    const { rows } = await this.database.system((tx) =>
+      tx.execute(sql`
+        with gone as (
+          delete from ${scheduleFires} where ctid in (
+            select f.ctid from ${scheduleFires} f join ${schedules} s on s.id = f.schedule_id
+            where s.cron is not null and f.fire_at < now() - ${olderThanMs} * interval '1 millisecond'
+            limit ${limit})
+          returning 1)
+        select count(*)::int as n from gone`),
+    );
+    return (rows[0] as { n: number }).n;
   }
 
   /** Whether a one-off already fired (or was skipped) at this time: its schedule_fires row exists. */
