@@ -60,6 +60,20 @@ describe('BullMqDispatcher', () => {
     }
   });
 
+  it('sends the jobs dispatched just before close, then closes', async () => {
+    const queueName = newQueueName();
+    const d = new BullMqDispatcher({ connection: REDIS_URL, queueName });
+    const dispatched = d.dispatch({ orgId: 'o', runId: 'last-one' });
+    await d.close();
+    await dispatched;
+    const other = new Queue(queueName, { connection: { url: REDIS_URL } });
+    try {
+      expect((await other.getJobs(['prioritized', 'waiting'])).map((j) => (j.data as { runId: string }).runId)).toEqual(['last-one']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('puts a job aborted by close back to wait, without using an attempt, for the next worker', async () => {
     const queueName = newQueueName();
     const first = new BullMqDispatcher({ connection: REDIS_URL, queueName, attempts: 1 });

@@ -140,10 +140,14 @@ export class BullMqDispatcher implements Dispatcher {
     });
   }
 
+  /** The last pipeline sent; close() waits for it. */
+  private sent: Promise<void> = Promise.resolve();
+
   private flush() {
     const batch = this.pending;
+    if (batch.length === 0) return;
     this.pending = [];
-    this.queue.addBulk(batch.map((b) => b.job)).then(
+    this.sent = this.queue.addBulk(batch.map((b) => b.job)).then(
       () => batch.forEach((b) => b.resolve()),
       (err: unknown) => batch.forEach((b) => b.reject(err)),
     );
@@ -241,6 +245,9 @@ export class BullMqDispatcher implements Dispatcher {
   }
 
   private async shutdown(graceMs: number) {
+    // Jobs dispatched in this turn go now, before the queue's connection closes.
+    this.flush();
+    await this.sent;
     const worker = this.worker;
     if (worker) {
       // Stops fetching at once, then waits for the active jobs (and their moves to completed).
