@@ -87,7 +87,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   await models.syncCatalog();
   const orgs = new OrgService(database, config, logger);
   const auth = new AuthService(database, tokens, config, orgs);
-  const tools = new ToolService(database, config, logger);
+  const tools = new ToolService(database, config, logger, secrets);
   const agents = new AgentService(database, tools);
   const audit = new AuditService(database);
   auth.setAudit(audit);

@@ -79,6 +79,8 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/tools': 'viewer',
   'GET /api/v1/tool-settings': 'admin',
   'PUT /api/v1/tool-settings': 'admin',
+  'PUT /api/v1/tool-settings/webhook-secret': 'admin',
+  'DELETE /api/v1/tool-settings/webhook-secret': 'admin',
   'GET /api/v1/notifications': 'viewer',
   'POST /api/v1/notifications/read-all': 'viewer',
   'POST /api/v1/notifications/:id/read': 'viewer',

@@ -35,7 +35,18 @@ export const toolInfoSchema = z
   })
   .meta({ id: 'Tool' });
 
-export const toolSettingsSchema = z.object({ httpAllowlist: z.array(z.string()), updatedAt: isoDateOrNull }).meta({ id: 'ToolSettings' });
+export const toolSettingsSchema = z
+  .object({
+    httpAllowlist: z.array(z.string()),
+    webhookSecretSet: z.boolean().describe('send_webhook signs its deliveries (x-troupe-signature); the secret is never shown'),
+    updatedAt: isoDateOrNull,
+  })
+  .meta({ id: 'ToolSettings' });
+
+/** PUT /tool-settings/webhook-secret: the key send_webhook signs with (write-only). */
+export const webhookSecretBody = z.object({
+  secret: z.string().min(16, 'Use at least 16 characters').max(256).describe('Shared with the receivers, which check x-troupe-signature: sha256=<hex HMAC-SHA256 of the body>'),
+});
 
 export const notificationSchema = z
   .object({

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
 import type { AppContext } from '../app.js';
-import { errors, toolInfoSchema, toolSettingsSchema } from './dto.js';
+import { errors, toolInfoSchema, toolSettingsSchema, webhookSecretBody } from './dto.js';
 import { allowlistSchema } from './net/allowlist.js';
 import { registerNotificationRoutes } from './notification-routes.js';
 import { registerRecordRoutes } from './record-routes.js';
@@ -49,6 +49,29 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext): void 
       },
     },
     async (req) => tools().settings.update(actorOf(req), req.body),
+  );
+
+  r.put(
+    '/tool-settings/webhook-secret',
+    {
+      config: { access: 'admin', audit: { action: 'tool_settings.webhook_secret_set', targetType: 'tool_settings' } },
+      schema: {
+        tags,
+        summary: 'Set the key send_webhook signs every delivery with (stored encrypted, never shown again)',
+        body: webhookSecretBody,
+        response: { 200: toolSettingsSchema, ...errors },
+      },
+    },
+    async (req) => tools().settings.setWebhookSecret(actorOf(req), req.body.secret),
+  );
+
+  r.delete(
+    '/tool-settings/webhook-secret',
+    {
+      config: { access: 'admin', audit: { action: 'tool_settings.webhook_secret_removed', targetType: 'tool_settings' } },
+      schema: { tags, summary: 'Remove the webhook secret: deliveries go unsigned', response: { 200: toolSettingsSchema, ...errors } },
+    },
+    async (req) => tools().settings.setWebhookSecret(actorOf(req), null),
   );
 
   registerNotificationRoutes(app, ctx);

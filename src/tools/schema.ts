@@ -9,6 +9,8 @@ export const toolSettings = pgTable('tool_settings', {
   orgId: orgId().primaryKey(),
   /** Hosts or CIDR ranges `http_request`/`send_webhook` may reach even though they are private. */
   httpAllowlist: text('http_allowlist').array().notNull().default([]),
+  /** The key `send_webhook` signs bodies with, encrypted (SecretBox); null: deliveries go unsigned. */
+  webhookSecret: text('webhook_secret'),
   updatedAt: updatedAt(),
 });
 

@@ -11,6 +11,7 @@ import { FollowUps } from './follow-ups.js';
 import { toolJsonSchemas, type ToolJsonSchemas } from './json-schema.js';
 import { Notifications } from './notifications.js';
 import { Outbox } from './outbox.js';
+import type { SecretBox } from '../shared/crypto.js';
 import { ToolSettings } from './settings.js';
 import { Tickets } from './tickets.js';
 
@@ -46,15 +47,17 @@ export class ToolService {
     readonly database: Database,
     readonly config: Config,
     readonly logger: Logger,
+    /** Encrypts tool secrets (send_webhook's signing key); tool unit tests go without. */
+    secrets?: SecretBox,
   ) {
-    this.settings = new ToolSettings(database);
+    this.settings = new ToolSettings(database, secrets);
     this.notifications = new Notifications(database);
     this.tickets = new Tickets(database);
     this.outbox = new Outbox(database);
     this.followUps = new FollowUps(database);
     // TROUPE_APPROVAL_TOOLS: built-ins this server makes ask a person before each call.
     const asking = new Set(config.TROUPE_APPROVAL_TOOLS);
-    for (const def of builtinTools(config)) this.register(asking.has(def.name) ? { ...def, requiresApproval: true } : def);
+    for (const def of builtinTools(config, secrets)) this.register(asking.has(def.name) ? { ...def, requiresApproval: true } : def);
   }
 
   /** Adds a tool (a pack, a test double). Names are unique; the JSON Schema is made here, once. */

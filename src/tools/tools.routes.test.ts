@@ -33,7 +33,7 @@ describe('tools routes', () => {
   });
 
   it('tool settings: admins read and replace the allowlist; entries are checked and normalized', async () => {
-    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.admin.headers }))).toEqual({ httpAllowlist: [], updatedAt: null });
+    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.admin.headers }))).toEqual({ httpAllowlist: [], webhookSecretSet: false, updatedAt: null });
     const put = (headers: Record<string, string>, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/tool-settings', headers, payload });
     const saved = await put(r.admin.headers, { httpAllowlist: ['Intranet.Example', '10.1.2.3/16', '127.0.0.1', 'intranet.example'] });
     expect(saved.statusCode).toBe(200);
@@ -47,6 +47,16 @@ describe('tools routes', () => {
     expectProblem(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.member.headers }), 403);
     // Another organization keeps its own (empty) settings.
     expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.stranger.headers }))).toMatchObject({ httpAllowlist: [] });
+
+    // The webhook secret: admins only; replacing the allowlist keeps it.
+    const secret = (headers: Record<string, string>, method: 'PUT' | 'DELETE' = 'PUT') =>
+      t.app.inject({ method, url: '/api/v1/tool-settings/webhook-secret', headers, ...(method === 'PUT' ? { payload: { secret: 'a-long-enough-secret' } } : {}) });
+    expectProblem(await secret(r.member.headers), 403);
+    expectProblem(await secret(r.member.headers, 'DELETE'), 403);
+    expect(json(await secret(r.admin.headers))).toMatchObject({ webhookSecretSet: true });
+    expect(json(await put(r.admin.headers, { httpAllowlist: [] }))).toMatchObject({ httpAllowlist: [], webhookSecretSet: true });
+    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.stranger.headers }))).toMatchObject({ webhookSecretSet: false });
+    expect(json(await secret(r.admin.headers, 'DELETE'))).toMatchObject({ httpAllowlist: [], webhookSecretSet: false });
   });
 
   it('GET /outbox shows kept mail to admins only, per organization', async () => {

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, seedMember, type TestApp } from '../../test/helpers/app.js';
+import { sql } from 'drizzle-orm';
+import { createTestApp, expectProblem, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import { EMPTY_ALLOWLIST, compileAllowlist } from './net/allowlist.js';
 import { isSlackTarget } from './builtin/send-slack-message.js';
 import { toolContext } from '../../test/helpers/tool-context.js';
@@ -12,7 +13,8 @@ describe('send_webhook and send_slack_message', () => {
   let server: http.Server;
   let port: number;
   let allowed: string;
-  let plain: string;
+  let admin: Member;
+  let plain: Member;
   const received: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
   beforeAll(async () => {
     t = await createTestApp('postgres');
@@ -29,10 +31,10 @@ describe('send_webhook and send_slack_message', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     port = (server.address() as AddressInfo).port;
-    const admin = await seedMember(t.ctx);
+    admin = await seedMember(t.ctx);
     allowed = admin.orgId;
     await t.ctx.services.tools.settings.update({ orgId: allowed, role: 'owner', userId: admin.userId, apiKeyId: null }, { httpAllowlist: ['127.0.0.1'] });
-    plain = (await seedMember(t.ctx)).orgId;
+    plain = await seedMember(t.ctx);
   });
   afterAll(async () => {
     server.closeAllConnections();
@@ -46,14 +48,46 @@ describe('send_webhook and send_slack_message', () => {
     return t.ctx.services.tools.execute(name, args, context).then((res) => ({ res, context }));
   };
 
-  it('POSTs JSON signed with HMAC-SHA256 and a delivery id', async () => {
-    const { res, context } = await run('send_webhook', allowed, { url: `http://127.0.0.1:${port}/hook`, payload: { order: 42, ok: true }, secret: 'shared-secret', headers: { 'X-Troupe-Delivery': 'forged' } });
+  it("signs with the organization's webhook secret, set write-only and stored encrypted; a secret the model gives does nothing", async () => {
+    const SECRET = 'shared-secret-0123456789';
+    const put = (payload: object, who: Member = admin) => t.app.inject({ method: 'PUT', url: '/api/v1/tool-settings/webhook-secret', headers: who.headers, payload });
+    expect(expectProblem(await put({ secret: 'short' }), 400).errors).toMatchObject([{ path: 'body.secret' }]);
+    const set = await put({ secret: SECRET });
+    expect(set.statusCode).toBe(200);
+    expect(json(set)).toMatchObject({ httpAllowlist: ['127.0.0.1'], webhookSecretSet: true });
+    const settings = await t.app.inject({ url: '/api/v1/tool-settings', headers: admin.headers });
+    expect(json(settings)).toMatchObject({ webhookSecretSet: true });
+    expect(set.body + settings.body).not.toContain(SECRET);
+    // Another organization's settings are its own.
+    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: plain.headers }))).toMatchObject({ webhookSecretSet: false });
+    const { rows } = await t.ctx.database.system((tx) => tx.execute(sql`select webhook_secret from tool_settings where org_id = ${allowed}`));
+    expect(String((rows[0] as { webhook_secret: string }).webhook_secret)).toMatch(/^v1\./);
+    expect(JSON.stringify(rows)).not.toContain(SECRET);
+    const { rows: audit } = await t.ctx.database.system((tx) => tx.execute(sql`select details from audit_log where org_id = ${allowed} and action = 'tool_settings.webhook_secret_set'`));
+    expect(audit).toEqual([{ details: { fields: ['secret'] } }]);
+
+    const { res, context } = await run('send_webhook', allowed, { url: `http://127.0.0.1:${port}/hook`, payload: { order: 42, ok: true }, secret: 'model-secret', headers: { 'X-Troupe-Delivery': 'forged' } });
     expect(res).toEqual({ ok: true, output: { delivered: true, status: 202, response: 'accepted' } });
     const hit = received.at(-1)!;
     expect(hit.body).toBe('{"order":42,"ok":true}');
     expect(hit.headers['content-type']).toBe('application/json');
-    expect(hit.headers['x-troupe-signature']).toBe(`sha256=${createHmac('sha256', 'shared-secret').update(hit.body).digest('hex')}`);
+    expect(hit.headers['x-troupe-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(hit.body).digest('hex')}`);
     expect(hit.headers['x-troupe-delivery']).toBe(context.toolCallId);
+
+    // The ciphertext is bound to its organization: copied to another one's row, it does not
+    // decrypt, and the delivery fails instead of going out unsigned.
+    const stolen = String((rows[0] as { webhook_secret: string }).webhook_secret);
+    await t.ctx.database.system((tx) => tx.execute(sql`insert into tool_settings (org_id, http_allowlist, webhook_secret) values (${plain.orgId}, '{127.0.0.1}', ${stolen})`));
+    const before = received.length;
+    expect((await run('send_webhook', plain.orgId, { url: `http://127.0.0.1:${port}/hook`, payload: {} })).res).toMatchObject({
+      ok: false,
+      error: { code: 'tool_failed', message: expect.stringContaining('cannot be read') },
+    });
+    expect(received.length).toBe(before);
+    await t.ctx.database.system((tx) => tx.execute(sql`delete from tool_settings where org_id = ${plain.orgId}`));
+
+    const removed = await t.app.inject({ method: 'DELETE', url: '/api/v1/tool-settings/webhook-secret', headers: admin.headers });
+    expect(json(removed)).toMatchObject({ webhookSecretSet: false });
   });
 
   it('sends no signature without a secret; fails on non-2xx and does not follow redirects', async () => {
@@ -70,7 +104,7 @@ describe('send_webhook and send_slack_message', () => {
 
   it('refuses private targets like http_request', async () => {
     const before = received.length;
-    expect((await run('send_webhook', plain, { url: `http://127.0.0.1:${port}/hook`, payload: {} })).res).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    expect((await run('send_webhook', plain.orgId, { url: `http://127.0.0.1:${port}/hook`, payload: {} })).res).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
     expect(received.length).toBe(before);
   });
 
@@ -82,7 +116,7 @@ describe('send_webhook and send_slack_message', () => {
     expect(isSlackTarget('http://chat.corp.example/hooks/x', compileAllowlist(['chat.corp.example']))).toBe(true);
 
     const before = received.length;
-    expect((await run('send_slack_message', plain, { webhookUrl: 'https://example.com/hook', text: 'hi' })).res).toMatchObject({
+    expect((await run('send_slack_message', plain.orgId, { webhookUrl: 'https://example.com/hook', text: 'hi' })).res).toMatchObject({
       ok: false,
       error: { code: 'not_allowed', message: expect.stringContaining('hooks.slack.com') },
     });

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/load.js';
+import type { SecretBox } from '../../shared/crypto.js';
 import type { ToolDefinition } from '../define.js';
 import { calculator } from './calculator.js';
 import { createSupportTicket } from './create-support-ticket.js';
@@ -10,14 +11,14 @@ import { sendEmail } from './send-email.js';
 import { sendSlackMessage } from './send-slack-message.js';
 import { sendWebhook } from './send-webhook.js';
 
-/** The built-in pack. The network tools take the config for their time limits. */
-export function builtinTools(config: Config): ToolDefinition[] {
+/** The built-in pack. The network tools take the config for their time limits; send_webhook the key its signing secret is stored under. */
+export function builtinTools(config: Config, secrets?: SecretBox): ToolDefinition[] {
   return [
     calculator,
     currentTime,
     httpRequest(config),
     sendEmail,
-    sendWebhook(config),
+    sendWebhook(config, secrets),
     sendSlackMessage(config),
     notifyStaff,
     createSupportTicket,

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config/load.js';
+import type { SecretBox } from '../../shared/crypto.js';
+import { AppError } from '../../shared/errors.js';
 import { defineTool } from '../define.js';
 import { ToolError } from '../errors.js';
 import { lowerKeys, requestHeadersSchema } from '../net/headers.js';
@@ -14,20 +16,21 @@ export const MAX_WEBHOOK_PAYLOAD = 256 * 1024;
 export const signBody = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 /**
- * POSTs a JSON payload to a URL (same SSRF rules as http_request). With a `secret`, the body is
- * signed in `x-troupe-signature`; `x-troupe-delivery` carries the tool call id so a receiver can
- * drop a duplicate delivery.
+ * POSTs a JSON payload to a URL (same SSRF rules as http_request). When the organization set a
+ * webhook secret (PUT /tool-settings/webhook-secret), the body is signed in `x-troupe-signature`;
+ * the key never passes through the model, the run's steps or its events. `x-troupe-delivery`
+ * carries the tool call id so a receiver can drop a duplicate delivery.
  */
-export const sendWebhook = (config: Config) =>
+export const sendWebhook = (config: Config, secrets?: SecretBox) =>
   defineTool({
     name: 'send_webhook',
     category: 'web',
-    description: 'POSTs a JSON object to a webhook URL, optionally signed with HMAC-SHA256 (header x-troupe-signature). Fails when the receiver does not answer 2xx.',
+    description:
+      "POSTs a JSON object to a webhook URL, signed with HMAC-SHA256 (header x-troupe-signature) when the organization set a webhook secret. Fails when the receiver does not answer 2xx.",
     inputSchema: z.object({
       url: z.string().min(1).max(2048).describe('http:// or https:// URL of the receiver'),
       payload: z.record(z.string(), z.unknown()).describe('The JSON object to send'),
       headers: requestHeadersSchema.optional(),
-      secret: z.string().min(8).max(256).optional().describe('Shared secret: signs the body as x-troupe-signature: sha256=<hex>'),
     }),
     outputSchema: z.object({ delivered: z.literal(true), status: z.number().int(), response: z.string() }),
     grantRoles: ['admin', 'owner'],
@@ -39,8 +42,12 @@ export const sendWebhook = (config: Config) =>
       if (body.length > MAX_WEBHOOK_PAYLOAD) throw new ToolError(`The payload is larger than ${MAX_WEBHOOK_PAYLOAD} characters`, 'invalid_arguments');
       // Ours come last so a model-given header of the same name cannot replace them.
       const headers: Record<string, string> = { ...lowerKeys(input.headers), 'x-troupe-delivery': ctx.toolCallId };
-      if (input.secret) headers['x-troupe-signature'] = signBody(input.secret, body);
-      const allowlist = await new ToolSettings(ctx.database).allowlist(ctx.orgId);
+      const { allowlist, secret } = await new ToolSettings(ctx.database, secrets).forWebhook(ctx.orgId).catch((err: unknown) => {
+        // Not sent unsigned: a receiver that checks signatures would take it as forged.
+        if (err instanceof AppError && err.code === 'secret_unreadable') throw new ToolError(`${err.message}; an administrator must set it again`);
+        throw err;
+      });
+      if (secret) headers['x-troupe-signature'] = signBody(secret, body);
       return { delivered: true as const, ...(await postJson(ctx, input.url, body, headers, allowlist)) };
     },
   });

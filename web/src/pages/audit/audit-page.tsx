@@ -26,7 +26,8 @@ const ACTIONS = [
   'api_key.', 'api_key.created', 'api_key.revoked', 'api_key.used', 'approval.requested', 'auth.signin', 'budget.threshold_reached',
   'conversation.', 'credential.', 'credential.updated', 'credential.deleted', 'invitation.', 'invitation.created', 'invitation.revoked',
   'member.', 'member.joined', 'member.removed', 'member.role_changed', 'organization.updated', 'queue.', 'run.', 'run.created',
-  'run.started', 'run.finished', 'run.canceled', 'schedule.', 'scheduler.', 'task.', 'tool.called', 'user.',
+  'run.started', 'run.finished', 'run.canceled', 'schedule.', 'scheduler.', 'task.', 'tool.called', 'tool_settings.',
+  'tool_settings.updated', 'tool_settings.webhook_secret_set', 'tool_settings.webhook_secret_removed', 'user.',
 ];
 
 /** The filters as they are in the address bar (so a filtered view can be linked and reloaded). */

@@ -1,0 +1,1 @@
+ALTER TABLE "tool_settings" ADD COLUMN "webhook_secret" text;
