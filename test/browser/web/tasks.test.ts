@@ -129,6 +129,44 @@ describe('dashboard: tasks', () => {
     expect(web.problems(page)).toEqual([]);
   }, 60_000);
 
+  it('schedules a task once at a set time, and edits a one-off without losing its time', async () => {
+    const user = await web.signUp({ orgName: 'Once Gym' });
+    const agentId = await createAgent(user, 'Caller');
+    // A one-off as schedule_follow_up makes it: edited in the form, it keeps its time.
+    const at = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 2 * 86_400_000).toISOString();
+    const created = await web.api<{ id: string }>('POST', '/tasks', { ...as(user), body: { agentId, title: 'Call back Ada', instructions: 'Ask how the first week went.', schedule: { onceAt: at } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const page = await web.newPage({ as: user });
+    await page.goto(`/tasks/${created.body.id}/edit`);
+    await mainHeading(page).getByText('Edit task').waitFor();
+    expect(await page.getByLabel('Once, at a set time').isChecked()).toBe(true);
+    expect(await page.getByLabel('Run at').inputValue()).toBe(await page.evaluate((iso) => {
+      const d = new Date(iso);
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    }, at));
+    await page.getByLabel('Title').fill('Call back Ada (week 1)');
+    await page.getByRole('button', { name: 'Save task' }).click();
+    await mainHeading(page).getByText('Call back Ada (week 1)').waitFor();
+    const kept = await web.api<{ schedule: { onceAt: string; cron: string | null } }>('GET', `/tasks/${created.body.id}`, as(user));
+    expect(kept.body.schedule).toMatchObject({ onceAt: at, cron: null });
+
+    // A new one-off from the form: the time is required, then taken in the browser's zone.
+    await page.goto('/tasks/new?kind=scheduled');
+    await page.getByLabel('Title').fill('Renewal reminder');
+    await page.getByLabel('Instructions').fill('Remind the member that the plan renews.');
+    await page.getByLabel('Once, at a set time').check();
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect.poll(() => byId(page, 'task-schedule.onceAt-error').textContent()).toBe('Enter a date and time');
+    await page.getByLabel('Run at').fill('2031-05-04T09:30');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await mainHeading(page).getByText('Renewal reminder').waitFor();
+    const id = page.url().split('/').pop()!;
+    const made = await web.api<{ kind: string; schedule: { onceAt: string; cron: string | null } }>('GET', `/tasks/${id}`, as(user));
+    expect(made.body).toMatchObject({ kind: 'scheduled', schedule: { cron: null, onceAt: await page.evaluate(() => new Date('2031-05-04T09:30').toISOString()) } });
+    expect(web.problems(page)).toEqual([]);
+  }, 60_000);
+
   it('works on a phone: the table scrolls, the form fits', async () => {
     const user = await web.signUp({ orgName: 'Phone Tasks' });
     const agentId = await createAgent(user, 'Pocket');

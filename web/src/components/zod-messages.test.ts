@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { setupBody, signUpBody } from '@server/auth/dto';
+import { scheduleBody } from '@server/tasks/dto';
 import { zodFieldErrors } from './use-zod-form';
 import { blankToUndefined, friendlyMessage } from './zod-messages';
 
@@ -16,5 +17,11 @@ describe('form validation with the server schemas', () => {
     });
     const ok = signUpBody.safeParse(blankToUndefined({ email: 'A@B.co', password: 'long enough 1', name: 'Ann', organizationName: '' }), { error: friendlyMessage });
     expect(ok.success && ok.data).toEqual({ email: 'a@b.co', password: 'long enough 1', name: 'Ann' });
+  });
+
+  it('asks for a date and time where a schema wants an ISO instant', () => {
+    const parsed = scheduleBody.safeParse({ onceAt: '2026-13-45' }, { error: friendlyMessage });
+    expect(parsed.success).toBe(false);
+    expect(zodFieldErrors(parsed.error!)).toEqual({ onceAt: 'Enter a date and time' });
   });
 });

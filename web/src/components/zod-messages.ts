@@ -19,7 +19,7 @@ export function friendlyMessage(issue: z.core.$ZodRawIssue): string | undefined 
         ? `Must be at most ${String(issue.maximum)}`
         : `Must have at most ${String(issue.maximum)} ${noun}`;
     case 'invalid_format':
-      return issue.format === 'email' ? 'Enter an email address' : issue.format === 'url' ? 'Enter a URL' : undefined;
+      return issue.format === 'email' ? 'Enter an email address' : issue.format === 'url' ? 'Enter a URL' : issue.format === 'datetime' ? 'Enter a date and time' : undefined;
     case 'invalid_value':
       return 'Choose one of the options';
     default:

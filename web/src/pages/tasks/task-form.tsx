@@ -19,7 +19,36 @@ interface TaskFormValues {
   context: string;
   priority: TaskPriority;
   kind: TaskKind;
-  schedule: { cron: string; timezone: string; misfire: 'skip' | 'run_once' };
+  schedule: {
+    /** Form only: a cron schedule or one time. */
+    repeat: 'cron' | 'once';
+    cron: string;
+    timezone: string;
+    /** `datetime-local` text, in the browser's time zone. */
+    onceAt: string;
+    misfire: 'skip' | 'run_once';
+  };
+}
+
+/** `datetime-local` text (the browser's zone) to an ISO instant; text that is no date stays as it is, for the schema to name. */
+const localToIso = (local: string) => {
+  const at = new Date(local);
+  return Number.isNaN(at.getTime()) ? local : at.toISOString();
+};
+const pad = (n: number) => String(n).padStart(2, '0');
+/** An ISO instant as `datetime-local` text in the browser's zone. */
+const isoToLocal = (iso: string | null | undefined) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+/** The form's schedule as the server takes it: a cron expression in a zone, or one time. */
+function scheduleOf(s: Partial<TaskFormValues['schedule']>) {
+  // An empty time is not left to the server schema's "give exactly one of cron or onceAt" (on the
+  // hidden cron field): as text that is no date, it fails on the time field itself.
+  if (s.repeat === 'once') return { onceAt: s.onceAt ? localToIso(s.onceAt) : 'not a time', misfire: s.misfire };
+  return { cron: s.cron, timezone: s.timezone, misfire: s.misfire };
 }
 
 /** JSON text → an object (blank → none), with a message next to the field when it is not one. */
@@ -40,7 +69,11 @@ const contextJson = z
 
 /** The server's create schema, with the context typed as JSON text and the schedule only for scheduled tasks. */
 const formSchema = z.preprocess(
-  (v) => (v && typeof v === 'object' && (v as { kind?: string }).kind !== 'scheduled' ? { ...v, schedule: undefined } : v),
+  (v) => {
+    if (!v || typeof v !== 'object') return v;
+    const f = v as { kind?: string; schedule?: Partial<TaskFormValues['schedule']> };
+    return { ...f, schedule: f.kind === 'scheduled' ? scheduleOf(f.schedule ?? {}) : undefined };
+  },
   createTaskBody.extend({ context: contextJson, kind: z.enum(TASK_KINDS) }),
 );
 
@@ -52,8 +85,10 @@ const toValues = (task: Task | undefined, agentId: string): TaskFormValues => ({
   priority: task?.priority ?? 'normal',
   kind: task?.kind ?? 'adhoc',
   schedule: {
+    repeat: task?.schedule?.onceAt ? 'once' : 'cron',
     cron: task?.schedule?.cron ?? '',
     timezone: task?.schedule?.timezone ?? browserTimeZone(),
+    onceAt: isoToLocal(task?.schedule?.onceAt),
     misfire: task?.schedule?.misfire ?? 'run_once',
   },
 });
@@ -134,7 +169,22 @@ export function TaskForm({ task, initialKind }: { task?: Task; initialKind?: Tas
         className="mono"
       />
       {values.kind === 'scheduled' && (
-        <CronBuilder cron={form.field('schedule.cron')} timezone={form.field('schedule.timezone')} misfire={form.field('schedule.misfire')} setValue={form.setValue} />
+        <>
+          <fieldset className="segmented">
+            <legend>Runs</legend>
+            {(['cron', 'once'] as const).map((r) => (
+              <label key={r}>
+                <input type="radio" name="repeat" value={r} checked={values.schedule.repeat === r} onChange={() => form.setValue('schedule.repeat', r)} />
+                {r === 'cron' ? 'Repeatedly (cron)' : 'Once, at a set time'}
+              </label>
+            ))}
+          </fieldset>
+          {values.schedule.repeat === 'once' ? (
+            <TextField {...form.field('schedule.onceAt')} type="datetime-local" label="Run at" required hint={`In your time zone (${browserTimeZone()}).`} />
+          ) : (
+            <CronBuilder cron={form.field('schedule.cron')} timezone={form.field('schedule.timezone')} misfire={form.field('schedule.misfire')} setValue={form.setValue} />
+          )}
+        </>
       )}
       <FormError message={form.formError} />
       <div className="form-actions">
