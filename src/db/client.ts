@@ -103,8 +103,13 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
     }
   }
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c role=troupe_app' });
-  // An idle client that loses its server (restart, failover) must not crash the process.
+  // A connection that loses its server (restart, failover, pg_terminate_backend) must not crash
+  // the process. pg-pool listens for errors only on idle clients (its listener comes off while a
+  // client is checked out, e.g. inside a transaction), and an 'error' event nobody listens to is
+  // thrown; so every client also gets its own listener for life. A query in flight fails with the
+  // error (its caller retries or reports it) and the pool discards the dead client on release.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',

@@ -69,7 +69,15 @@ export const schedulerStatusSchema = z
   .object({
     running: z.boolean().describe("false while this organization's scheduler is stopped"),
     stoppedAt: isoDateOrNull,
-    leader: z.object({ holder: z.string(), since: isoDate, heartbeatAt: isoDate }).nullable().describe('null: no process leads right now'),
+    leader: z
+      .object({
+        holder: z.string(),
+        since: isoDate,
+        heartbeatAt: isoDate.describe('Its last lease renewal (every pass, at least every 500 ms)'),
+        expiresAt: isoDate.describe('When its lease lapses unless renewed; then another scheduler process takes over'),
+      })
+      .nullable()
+      .describe('The holder of the scheduler lease; null: no process leads right now'),
     nextFires: z.array(z.object({ scheduleId: z.uuid(), taskId: z.uuid(), at: isoDate })).describe('The next 10 fires across the schedules'),
     process: processSchema.nullable().describe('null when this process runs no scheduler'),
   })

@@ -1,162 +1,127 @@
-import pg from 'pg';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';
 
-/** Which scheduler process may fire schedules. */
-export interface Leadership {
-  readonly isLeader: boolean;
-  /** Becomes the leader if nobody else is; true when this process leads (now or already). */
-  acquire(): Promise<boolean>;
-  /** For the leader: checks that leadership still holds (false: lost it). */
-  check(): Promise<boolean>;
-  /** Gives leadership up (another process takes over on its next try). */
-  release(): Promise<void>;
-}
-
-/** PGlite is one process's private database: that process is always the leader. */
-export class SoloLeadership implements Leadership {
-  readonly isLeader = true;
-  async acquire() {
-    return true;
-  }
-  async check() {
-    return true;
-  }
-  async release() {}
-}
+/** How long a leader's lease lasts without a renewal, by default: 10 s (`TROUPE_SCHEDULER_LEASE_SECONDS`). */
+export const DEFAULT_LEASE_MS = 10_000;
 
 /**
- * A process that cannot lead: PostgreSQL without a URL for the lock connection (e.g. a database
- * handed in by tests). It never fires; the reason shows in logs and in POST /scheduler/check.
+ * Which scheduler process may fire schedules: the holder of an unexpired lease, the one row of
+ * `scheduler_leader` (decision 39). The lease is renewed in every pass of the leader, by the first
+ * statement of the transaction that claims fires; a follower takes it over once it has lapsed.
+ *
+ * The fence: that renewal is a conditional update of the lease row (`where holder = me`), so it
+ * holds the row's lock until the claims commit. A follower's takeover needs the same lock and
+ * re-reads the row after it: it cannot slip in between a leader's check and its claims. A leader
+ * that was frozen (SIGSTOP, a VM pause, a long GC) finds on waking that its renewal matches no row
+ * once another process holds the lease, steps down and claims nothing. The `schedule_fires`
+ * primary key (schedule, fire time) stays as the last guard against a duplicate fire.
+ *
+ * On PostgreSQL the claim transaction also sets `idle_in_transaction_session_timeout` to the lease:
+ * a leader frozen in the middle of its transaction would otherwise keep the lease row (and the
+ * schedules it claims) locked for as long as it sleeps; PostgreSQL ends that session instead.
+ *
+ * PGlite (`solo`) is one process's private database (a lock file keeps other processes off it):
+ * it always takes the lease, whoever held it before, and never steps down.
  */
-export class NoLeadership implements Leadership {
-  readonly isLeader = false;
-  private warned = false;
-  constructor(
-    readonly reason: string,
-    private readonly logger: Logger,
-  ) {}
-  async acquire() {
-    if (!this.warned) this.logger.error(`scheduler: ${this.reason}`);
-    this.warned = true;
-    return false;
-  }
-  async check() {
-    return false;
-  }
-  async release() {}
-}
-
-/** The advisory lock key: "troupe" in ASCII. Advisory locks are per database, so Troupe databases on one server do not contend. */
-export const SCHEDULER_LOCK_KEY = '128034845061221';
-
-/**
- * Leadership through a PostgreSQL session advisory lock, held on one dedicated connection (not a
- * pool's: a session lock lives exactly as long as its session). When that connection dies (the
- * process crashed, the network dropped, an operator ran pg_terminate_backend), the server
- * releases the lock and the next process to try takes over.
- */
-export class PgLeadership implements Leadership {
-  private client: pg.Client | null = null;
+export class Leadership {
   private leading = false;
-  private lostAt = 0;
+  /** This process's clock: until when its last renewal holds. */
+  private validUntil = 0;
+
+  constructor(
+    private readonly database: Database,
+    readonly holder: string,
+    private readonly logger: Logger,
+    private readonly options: { leaseMs: number; solo: boolean },
+  ) {}
+
+  /** Whether this process holds the lease, as far as it knows (its last renewal has not lapsed). */
+  get isLeader(): boolean {
+    return this.leading && (this.options.solo || Date.now() < this.validUntil);
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
 
   /**
-   * @param url PostgreSQL connection URL (the login role; the lock needs no table access).
-   * @param timeoutMs How long a lock query or connect may take before the connection counts as dead (default 5 s).
-   * @param yieldMs After losing the lock, how long this process waits before trying again, so a
-   *   follower that retries on its own tick takes over rather than the process whose connection
-   *   just failed (default 1 s; a lone process resumes after it, and fires due meanwhile are caught up).
+   * For a follower: takes the lease if nobody holds it, it has lapsed, or it is already this
+   * process's; true when this process leads. Its own short transaction, which locks the lease row
+   * only when the row looks free (so a frozen follower does not hold the leader up), and then
+   * for at most a second or two (the idle timeout).
    */
-  constructor(
-    private readonly url: string,
-    private readonly holder: string,
-    private readonly logger: Logger,
-    private readonly timeoutMs = 5_000,
-    private readonly yieldMs = 1_000,
-  ) {}
-
-  get isLeader() {
-    return this.leading;
-  }
-
-  /** The backend pid of the lock connection (tests kill it), or null. */
-  get backendPid(): number | null {
-    return (this.client as unknown as { processID?: number } | null)?.processID ?? null;
-  }
-
   async acquire(): Promise<boolean> {
-    if (this.leading) return true;
-    if (Date.now() - this.lostAt < this.yieldMs) return false;
+    if (this.isLeader) return true;
+    const startedAt = Date.now();
     try {
-      const client = this.client ?? (await this.connect());
-      const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [SCHEDULER_LOCK_KEY]);
-      // pg_try_advisory_lock stacks in one session; it is only called while not leading, so once.
-      this.leading = rows[0]?.ok === true;
-      if (this.leading) this.logger.info({ holder: this.holder }, 'scheduler: leading (advisory lock taken)');
-      return this.leading;
+      const took = await this.database.system(async (tx) => {
+        if (!this.options.solo) {
+          const { rows } = await tx.execute(sql`select holder, expires_at < now() as lapsed from scheduler_leader where id = 1`);
+          const row = rows[0] as { holder: string; lapsed: boolean } | undefined;
+          if (row && row.holder !== this.holder && !row.lapsed) return false;
+          await this.idleTimeout(tx, Math.min(2_000, this.options.leaseMs / 4));
+        }
+        return this.take(tx, this.options.solo ? sql`true` : sql`l.holder = excluded.holder or l.expires_at < now()`);
+      });
+      if (took) {
+        this.leading = true;
+        this.validUntil = startedAt + this.options.leaseMs;
+        this.logger.info({ holder: this.holder, leaseMs: this.options.leaseMs }, 'scheduler: leading (lease taken)');
+      }
+      return took;
     } catch (err) {
-      this.logger.warn({ err }, 'scheduler: could not try the leader lock; will try again');
-      this.drop();
+      this.logger.warn({ err }, 'scheduler: could not try the leader lease; will try again');
       return false;
     }
   }
 
-  async check(): Promise<boolean> {
-    if (!this.leading || !this.client) return false;
-    try {
-      await this.client.query('select 1');
-      return this.leading;
-    } catch (err) {
-      this.lost(err);
-      return false;
+  /**
+   * For the leader, as the first statement of the transaction that claims fires: extends the
+   * lease and keeps its row locked until that transaction ends. False: another process holds
+   * the lease (it took it over while this one was not renewing); this process is a follower now
+   * and the transaction must claim nothing.
+   */
+  async renew(tx: Tx): Promise<boolean> {
+    const startedAt = Date.now();
+    if (!this.options.solo) await this.idleTimeout(tx, this.options.leaseMs);
+    const held = await this.take(tx, this.options.solo ? sql`true` : sql`l.holder = excluded.holder`);
+    if (held) {
+      this.leading = true;
+      this.validUntil = startedAt + this.options.leaseMs;
+    } else if (this.leading) {
+      this.leading = false;
+      this.logger.warn({ holder: this.holder }, 'scheduler: another process took the leader lease over; no longer leading');
     }
+    return held;
   }
 
+  /** Gives the lease up, so that a follower takes over on its next tick rather than after the lease. */
   async release(): Promise<void> {
-    const client = this.client;
-    this.client = null;
     this.leading = false;
-    // Ending the session releases the lock; no unlock call needed (or possible, if it is dead).
-    if (client) await client.end().catch(() => {});
+    await this.database.system((tx) => tx.execute(sql`delete from scheduler_leader where id = 1 and holder = ${this.holder}`));
   }
 
-  private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({
-      connectionString: this.url,
-      application_name: `troupe-scheduler ${this.holder}`.slice(0, 63),
-      query_timeout: this.timeoutMs,
-      connectionTimeoutMillis: this.timeoutMs,
-      keepAlive: true,
-    });
-    // A dead connection means a released lock: stop leading at once, before another process fires.
-    client.on('error', (err) => {
-      if (this.client === client) this.lost(err);
-    });
-    client.on('end', () => {
-      if (this.client === client) this.lost(new Error('connection ended'));
-    });
-    this.client = client;
-    try {
-      await client.connect();
-    } catch (err) {
-      this.drop();
-      throw err;
-    }
-    return client;
+  /**
+   * Writes the lease for this process where `when` allows (on the existing row `l`): `since`
+   * stays while the holder does not change. True when the row is now this process's.
+   */
+  private async take(tx: Tx, when: SQL): Promise<boolean> {
+    const { rows } = await tx.execute(sql`
+      insert into scheduler_leader as l (id, holder, since, heartbeat_at, expires_at)
+      values (1, ${this.holder}, now(), now(), now() + ${this.options.leaseMs} * interval '1 millisecond')
+      on conflict (id) do update set
+        holder = excluded.holder,
+        since = case when l.holder = excluded.holder then l.since else excluded.since end,
+        heartbeat_at = excluded.heartbeat_at,
+        expires_at = excluded.expires_at
+      where ${when}
+      returning 1 as ok`);
+    return rows.length > 0;
   }
 
-  private lost(err: unknown) {
-    if (this.leading) {
-      this.logger.warn({ err, holder: this.holder }, 'scheduler: lost the leader lock connection; no longer leading');
-      this.lostAt = Date.now();
-    }
-    this.drop();
-  }
-
-  private drop() {
-    const client = this.client;
-    this.client = null;
-    this.leading = false;
-    client?.end().catch(() => {});
+  /** Ends this transaction's session if it sits idle longer than `ms` (its process froze). */
+  private async idleTimeout(tx: Tx, ms: number) {
+    await tx.execute(sql`select set_config('idle_in_transaction_session_timeout', ${String(Math.max(1, Math.round(ms)))}, true)`);
   }
 }

@@ -113,7 +113,7 @@ describe('ScheduleService', () => {
     }
   });
 
-  it('status: running flag, the next 10 fires across schedules, and no leader without a fresh heartbeat', async () => {
+  it('status: running flag, the next 10 fires across schedules, and no leader without an unexpired lease', async () => {
     const a = await seedSchedule(db, { cron: '*/2 * * * * *' });
     const b = await seedSchedule(db, { cron: '*/3 * * * * *' }, a.orgId);
     await seedSchedule(db, { cron: '* * * * * *', paused: true }, a.orgId);
@@ -126,10 +126,14 @@ describe('ScheduleService', () => {
     expect(st.nextFires.every((f) => (f.scheduleId === a.id ? f.taskId === a.taskId : f.taskId === b.taskId))).toBe(true);
     expect(st.leader).toBeNull();
 
-    await db.system((tx) => tx.execute(sql`insert into scheduler_leader (id, holder, since, heartbeat_at) values (1, 'old', now() - interval '1 hour', now() - interval '10 seconds')`));
+    // A lapsed lease: nobody leads, whatever the row says.
+    await db.system((tx) =>
+      tx.execute(sql`insert into scheduler_leader (id, holder, since, heartbeat_at, expires_at) values (1, 'old', now() - interval '1 hour', now() - interval '11 seconds', now() - interval '1 second')`),
+    );
     expect((await service.status(actor(a.orgId))).leader).toBeNull();
-    await db.system((tx) => tx.execute(sql`update scheduler_leader set heartbeat_at = now()`));
-    expect((await service.status(actor(a.orgId))).leader).toMatchObject({ holder: 'old' });
+    // An unexpired one leads, even with a heartbeat a few seconds old (no other process may take it yet).
+    await db.system((tx) => tx.execute(sql`update scheduler_leader set heartbeat_at = now() - interval '5 seconds', expires_at = now() + interval '5 seconds'`));
+    expect((await service.status(actor(a.orgId))).leader).toMatchObject({ holder: 'old', expiresAt: expect.any(Date) });
 
     const stopped = await service.stop(actor(a.orgId));
     expect([stopped.running, stopped.stoppedAt instanceof Date]).toEqual([false, true]);

@@ -29,21 +29,9 @@ export interface ScheduleListQuery extends PageQuery {
   taskId?: string;
 }
 
-export interface ScheduleServiceOptions {
-  /** A leader heartbeat older than this means nobody leads. Default 2 s (4 ticks of the default 500 ms). */
-  leaderStaleMs?: number;
-}
-
 /** Schedules of tasks (when they run) and the per-organization scheduler switch. The firing is src/schedules/scheduler.ts. */
 export class ScheduleService {
-  private readonly leaderStaleMs: number;
-
-  constructor(
-    private readonly database: Database,
-    options: ScheduleServiceOptions = {},
-  ) {
-    this.leaderStaleMs = options.leaderStaleMs ?? 2_000;
-  }
+  constructor(private readonly database: Database) {}
 
   /** See validateCron: 400 naming `<path>cron` or `<path>timezone` (path default ''). */
   validate(cron: string, timezone = 'UTC', options: { now?: Date; path?: string } = {}): CronCheck {
@@ -151,7 +139,7 @@ export class ScheduleService {
   }
 
   async status(actor: Actor): Promise<SchedulerStatus> {
-    return schedulerStatus(this.database, actor.orgId, this.leaderStaleMs);
+    return schedulerStatus(this.database, actor.orgId);
   }
 
   private async row(tx: Tx, orgId: string, id: string): Promise<ScheduleRow> {

@@ -8,8 +8,8 @@ export interface SchedulerStatus {
   /** False while the organization's scheduler is stopped (POST /scheduler/stop). */
   running: boolean;
   stoppedAt: Date | null;
-  /** The process that leads (fires everyone's schedules); null when its heartbeat is stale (nobody leads). */
-  leader: { holder: string; since: Date; heartbeatAt: Date } | null;
+  /** The process that leads (fires everyone's schedules): the holder of the unexpired lease; null when nobody holds one. */
+  leader: { holder: string; since: Date; heartbeatAt: Date; expiresAt: Date } | null;
   /** The organization's next fires across its schedules, soonest first (what would fire while stopped, once started). */
   nextFires: { scheduleId: string; taskId: string; at: Date }[];
 }
@@ -25,7 +25,7 @@ export async function setStopped(database: Database, actor: Actor, stopped: bool
   );
 }
 
-export async function schedulerStatus(database: Database, orgId: string, leaderStaleMs: number): Promise<SchedulerStatus> {
+export async function schedulerStatus(database: Database, orgId: string): Promise<SchedulerStatus> {
   const { stop, upcoming } = await database.withOrg(orgId, async (tx) => {
     const [stop] = await tx.select().from(schedulerStops).where(eq(schedulerStops.orgId, orgId));
     // The first NEXT_FIRES schedules by next fire are enough: any later schedule's first fire
@@ -38,12 +38,14 @@ export async function schedulerStatus(database: Database, orgId: string, leaderS
       .limit(NEXT_FIRES);
     return { stop, upcoming };
   });
-  // scheduler_leader is not a tenant table (troupe_app cannot see it); freshness is judged on the database's clock, the one the leader wrote with.
+  // scheduler_leader is not a tenant table (troupe_app cannot see it). The lease is judged on the
+  // database's clock, the one the leader and its followers judge it with: until it expires, no
+  // other process may fire, so its holder leads even when its heartbeat is a few seconds old.
   const [leader] = await database.system((tx) =>
     tx
-      .select({ holder: schedulerLeader.holder, since: schedulerLeader.since, heartbeatAt: schedulerLeader.heartbeatAt })
+      .select({ holder: schedulerLeader.holder, since: schedulerLeader.since, heartbeatAt: schedulerLeader.heartbeatAt, expiresAt: schedulerLeader.expiresAt })
       .from(schedulerLeader)
-      .where(and(eq(schedulerLeader.id, 1), sql`${schedulerLeader.heartbeatAt} > now() - make_interval(secs => ${leaderStaleMs / 1000})`)),
+      .where(and(eq(schedulerLeader.id, 1), sql`${schedulerLeader.expiresAt} > now()`)),
   );
   const fires = upcoming.flatMap((s) => {
     const first = s.nextFireAt!;
