@@ -62,8 +62,10 @@ const historyLength = z.number().int().min(0).max(1000).describe('Past messages 
 const contextBudget = z.number().int().min(1).max(10_000_000).nullable().describe("Tokens for history; null = the model's window minus the reply");
 const maxSteps = z.number().int().min(1).max(200).describe('Model calls per run');
 const timeoutSeconds = z.number().int().min(1).max(86_400);
-const perMinute = z.number().int().min(1).max(1_000_000).nullable().describe('Tool actions per minute; null = unlimited');
-const perHour = z.number().int().min(1).max(100_000_000).nullable().describe('Tool actions per hour; null = unlimited');
+// An "action" is a run started (a chat reply, a task execution, an execute call), not a tool
+// call: a run over the rate waits, queued, until the rolling window has room (decision 37).
+const perMinute = z.number().int().min(1).max(1_000_000).nullable().describe('Runs of this agent started per rolling minute (chat replies, task executions, execute calls); a run over it waits, queued. null = unlimited');
+const perHour = z.number().int().min(1).max(100_000_000).nullable().describe('Runs of this agent started per rolling hour (chat replies, task executions, execute calls); a run over it waits, queued. null = unlimited');
 const budget = nonNegativeInt().nullable().describe('Micro-dollars (1 USD = 1 000 000) per calendar month; null = unlimited');
 
 // Empty strings mean "not set": they are dropped rather than stored, so the prompt has no empty lines.
@@ -199,8 +201,8 @@ export const agentSnapshotSchema = z
     limits: z.object({
       maxSteps: z.number().int(),
       timeoutSeconds: z.number().int(),
-      actionsPerMinute: z.number().int().nullable(),
-      actionsPerHour: z.number().int().nullable(),
+      actionsPerMinute: z.number().int().nullable().describe(perMinute.description!),
+      actionsPerHour: z.number().int().nullable().describe(perHour.description!),
       monthlyBudgetMicros: z.number().int().nullable(),
     }),
     tags: z.array(z.string()),

@@ -16,6 +16,7 @@ import { registerAuditRoutes } from '../audit/routes.js';
 import { registerConversationRoutes } from '../conversations/routes.js';
 import { registerBillingRoutes } from '../billing/routes.js';
 import type { AppContext } from '../app.js';
+import { fastifyTrustProxy } from '../config/trust-proxy.js';
 import { registerAuthRoutes } from '../auth/routes.js';
 import { registerOrgRoutes } from '../auth/org-routes.js';
 import { registerModelRoutes } from '../models/routes.js';
@@ -28,8 +29,8 @@ import { registerAccessControl } from './access.js';
 import { registerDashboard } from './dashboard.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
-import { registerNulGuard } from './nul-guard.js';
-import { errorHandler, sendProblem } from './problem.js';
+import { registerInputGuard } from './input-guard.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendProblem } from './problem.js';
 
 export const API_PREFIX = '/api/v1';
 export const VERSION = '0.1.0';
@@ -45,7 +46,13 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: false,
+    // Off unless the operator says which proxies to believe: X-Forwarded-For is then the client
+    // address (request.ip) that rate limits key on; otherwise anyone could pick their own.
+    trustProxy: fastifyTrustProxy(config.TROUPE_TRUST_PROXY),
+    // Errors the router raises before any route exists for the request (bad % escape, an
+    // over-long path segment) and requests Node's parser rejects: problem+json like the rest.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -77,6 +84,10 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(fastifyRateLimit, {
     global: false,
+    // With Redis the counters are shared, so N API processes keep one limit, not N. The queue
+    // name already separates installs sharing a Redis. An unreachable Redis lets requests
+    // through (the account lockout still holds) rather than failing every sign-in.
+    ...(ctx.redis ? { redis: ctx.redis, nameSpace: `${config.TROUPE_QUEUE_NAME}:rate-limit:`, skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) => {
       const err = new Error(`Too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`) as Error & { statusCode: number };
       err.statusCode = 429;
@@ -119,7 +130,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   registerAccessControl(app, ctx.services.auth);
-  registerNulGuard(app);
+  registerInputGuard(app);
   registerHealthRoutes(app, ctx, metrics);
   app.get(`${API_PREFIX}/openapi.json`, { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

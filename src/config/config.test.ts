@@ -31,6 +31,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TROUPE_ALLOW_SIGNUP: 'perhaps' })).toThrow(/TROUPE_ALLOW_SIGNUP/);
   });
 
+  it('reads TROUPE_TRUST_PROXY as off, true, a hop count or a list of addresses and CIDRs', () => {
+    expect(loadConfig({}).TROUPE_TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TROUPE_TRUST_PROXY: 'false' }).TROUPE_TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TROUPE_TRUST_PROXY: 'true' }).TROUPE_TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TROUPE_TRUST_PROXY: '2' }).TROUPE_TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TROUPE_TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,fd00::/8 , loopback' }).TROUPE_TRUST_PROXY).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.5',
+      'fd00::/8',
+      'loopback',
+    ]);
+    expect(() => loadConfig({ TROUPE_TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TROUPE_TRUST_PROXY: must be true, a hop count.*"10.0.0.0\/33"/);
+    expect(() => loadConfig({ TROUPE_TRUST_PROXY: 'proxy.example.com' })).toThrow(/TROUPE_TRUST_PROXY/);
+  });
+
   it('never echoes a secret value in the error', () => {
     let message = '';
     try {

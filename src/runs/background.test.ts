@@ -92,6 +92,35 @@ describe('runs in the background: agent rate limits and drain on shutdown', () =
     expect(await row(third)).toMatchObject({ status: 'succeeded' });
   });
 
+  it('counts runs started, not tool calls, as its schema and README say', async () => {
+    // Three tool calls in one run, then the answer: one action, so a second run still goes at once.
+    const calls = (id: string) => ({ toolCalls: [1, 2, 3].map((n) => ({ name: 'calculator', args: { expression: `${n} + 1` }, id: `${id}${n}` })) });
+    const w = worker([calls('a'), { text: 'Done.' }, calls('b'), { text: 'Done again.' }]);
+    const id = await agent({ limits: { actionsPerMinute: 2 } });
+    const first = await start(id, 'one');
+    expect(await rest(first)).toMatchObject({ status: 'succeeded', output: 'Done.' });
+    const steps = await t.ctx.database.system((tx) => tx.select().from(runSteps).where(eq(runSteps.runId, first)));
+    expect(steps.filter((s) => s.kind === 'tool_call')).toHaveLength(3);
+    expect(await rest(await start(id, 'two'))).toMatchObject({ status: 'succeeded', output: 'Done again.' });
+    expect(w.handled).toEqual([]);
+    // The third run is over two runs a minute, whatever the tool calls: it waits.
+    const third = await start(id, 'three');
+    await until(() => w.handled.length === 1);
+    expect(w.handled[0]).toBeInstanceOf(DelayJob);
+    expect(await row(third)).toMatchObject({ status: 'queued' });
+
+    const spec = json<{ components: { schemas: Record<string, { properties: Record<string, { properties: Record<string, { description?: string }> }> }> } }>(
+      await t.app.inject({ url: '/api/v1/openapi.json' }),
+    );
+    for (const schema of ['Agent', 'CreateAgent']) {
+      const limits = spec.components.schemas[schema]!.properties.limits!.properties;
+      for (const key of ['actionsPerMinute', 'actionsPerHour']) {
+        expect(limits[key]!.description).toMatch(/^Runs of this agent started per rolling (minute|hour)/);
+        expect(limits[key]!.description).not.toMatch(/tool/i);
+      }
+    }
+  });
+
   it('holds an agent to its actions per hour, counting runs from every worker', async () => {
     const a = worker([], 'worker-a');
     const id = await agent({ limits: { actionsPerHour: 1 } });

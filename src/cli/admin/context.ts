@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { createContext, type AppContext } from '../../app.js';
 import { ConfigError, loadConfig, type Config } from '../../config/load.js';
 import { DataDirLockedError } from '../../db/client.js';
-import { REDACT_PATHS, type Logger } from '../../shared/logger.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
 import { reportingAppErrors } from '../errors.js';
 import { CliError } from '../run.js';
 
@@ -11,7 +11,7 @@ import { CliError } from '../run.js';
  * set, so a command prints its answer and nothing else.
  */
 export function cliLogger(env = process.env): Logger {
-  return pino({ level: env.LOG_LEVEL || 'warn', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
+  return createLogger(env.LOG_LEVEL || 'warn', pino.destination(2));
 }
 
 /** DATABASE_URL without its password, for messages. */

@@ -63,7 +63,7 @@ describe('dashboard: agents', () => {
     // A limit out of range, and a budget in dollars.
     await page.getByLabel('Max steps').fill('500');
     await page.getByLabel('Monthly budget (USD)').fill('12.50');
-    await page.getByLabel('Actions per minute').fill('abc');
+    await page.getByLabel('Runs per minute').fill('abc');
     await page.getByRole('button', { name: 'Create agent' }).click();
     await expect.poll(() => fieldError(page, 'limits.maxSteps').textContent()).toBe('Must be at most 200');
     expect(await fieldError(page, 'limits.actionsPerMinute').textContent()).toBe('Must be a number');
@@ -74,7 +74,7 @@ describe('dashboard: agents', () => {
 
     // Valid for the schema, refused by the server: the taken name, shown next to the name field.
     await page.getByLabel('Max steps').fill('20');
-    await page.getByLabel('Actions per minute').fill('30');
+    await page.getByLabel('Runs per minute').fill('30');
     await page.getByRole('button', { name: 'Create agent' }).click();
     await expect.poll(() => fieldError(page, 'name').textContent()).toContain('already named "Front Desk"');
     expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');

@@ -227,7 +227,7 @@ function Overview({ agent }: { agent: Agent }) {
             <dd>{limits.maxSteps}</dd>
             <dt>Timeout</dt>
             <dd>{limits.timeoutSeconds} s</dd>
-            <dt>Actions</dt>
+            <dt>Runs started</dt>
             <dd>
               {limits.actionsPerMinute ?? '∞'} per minute, {limits.actionsPerHour ?? '∞'} per hour
             </dd>
