@@ -1,11 +1,9 @@
 import fastifySwagger from '@fastify/swagger';
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectProblem, json, seedRoles, type TestApp } from '../../test/helpers/app.js';
-import { adminUrl } from '../../test/helpers/pg-url.js';
+import { createTestApp, expectProblem, json, seedOperator, seedRoles, type TestApp } from '../../test/helpers/app.js';
 import { registerAccessControl } from '../api/access.js';
 import { errorHandler } from '../api/problem.js';
 import { createLogger } from '../shared/logger.js';
@@ -45,8 +43,7 @@ describe('schedules routes', () => {
     t = await createTestApp('postgres');
     r = await seedRoles(t.ctx);
     const db = t.ctx.database;
-    const { rows } = await db.system((tx) => tx.execute(sql`select current_database() as name`));
-    scheduler = new Scheduler(db, rec.as('api'), createLogger('silent'), { url: adminUrl(String(rows[0]!.name)) });
+    scheduler = new Scheduler(db, rec.as('api'), createLogger('silent'));
     app = await scheduleServer(t, { schedules: new ScheduleService(db), scheduler: () => scheduler });
     weekdays = (await seedSchedule(db, { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }, r.owner.orgId)).id;
     await seedSchedule(db, { onceAt: new Date(Date.now() + 3_600_000) }, r.owner.orgId);
@@ -107,25 +104,30 @@ describe('schedules routes', () => {
     expectProblem(await post('/schedules/nope/pause', r.owner.headers), 404);
   });
 
-  it('scheduler: viewers read the status, admins stop, start and check; members cannot', async () => {
+  it('scheduler: viewers read the status, admins stop and start, instance operators check; members cannot', async () => {
     const status = json<{ running: boolean; nextFires: { scheduleId: string }[]; process: { leader: boolean } | null }>(await get('/scheduler', r.viewer.headers));
     expect(status.running).toBe(true);
     expect(status.nextFires.length).toBeGreaterThan(0);
     expect(status.nextFires.map((f) => f.scheduleId)).toContain(weekdays);
     expect(status.process).toMatchObject({ started: false, leader: false });
-    for (const path of ['/scheduler/stop', '/scheduler/start', '/scheduler/check']) {
+    for (const path of ['/scheduler/stop', '/scheduler/start']) {
       expect(expectProblem(await post(path, r.member.headers), 403).code).toBe('insufficient_role');
     }
+    // A pass fires every organization's schedules: an organization's owner may not start one.
+    expect(expectProblem(await post('/scheduler/check', r.owner.headers), 403).code).toBe('operator_required');
     expect(json<{ running: boolean }>(await post('/scheduler/stop', r.admin.headers)).running).toBe(false);
     expect(json<{ running: boolean }>(await get('/scheduler', r.viewer.headers)).running).toBe(false);
     expect(json<{ running: boolean }>(await post('/scheduler/start', r.admin.headers)).running).toBe(true);
 
     await setNextFire(t.ctx.database, weekdays, new Date(Date.now() - 1_000));
-    const check = json<{ ran: boolean; leader: boolean; fired: number }>(await post('/scheduler/check', r.admin.headers));
+    const operator = await seedOperator(t.ctx, 'viewer', r.owner.orgId);
+    const check = json<{ ran: boolean; leader: boolean; fired: number }>(await post('/scheduler/check', operator.headers));
     expect(check).toMatchObject({ ran: true, leader: true, fired: 1 });
     expect(rec.calls.map((c) => c.scheduleId)).toEqual([weekdays]);
-    const after = json<{ leader: { holder: string } | null; process: { leader: boolean } }>(await get('/scheduler', r.viewer.headers));
+    const after = json<{ leader: { holder: string; heartbeatAt: string; expiresAt: string } | null; process: { leader: boolean } }>(await get('/scheduler', r.viewer.headers));
     expect(after.leader?.holder).toBe(scheduler.holder);
+    // The lease: 10 s from its last renewal (the pass just run).
+    expect(Date.parse(after.leader!.expiresAt) - Date.parse(after.leader!.heartbeatAt)).toBe(10_000);
     expect(after.process.leader).toBe(true);
   });
 

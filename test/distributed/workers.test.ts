@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { runs, runSteps } from '../../src/runs/schema.js';
 import { tasks } from '../../src/tasks/schema.js';
 import { supportTickets } from '../../src/tools/schema.js';
-import { TEST_SECRET_KEY, seedMember, type Member } from '../helpers/app.js';
+import { TEST_SECRET_KEY, seedOperator, type Member } from '../helpers/app.js';
 import { createPgDatabase } from '../helpers/databases.js';
 import { startTroupe, type TroupeProcess } from '../helpers/processes.js';
 import { startProviderStub, type ProviderStub, type StubReply } from '../helpers/provider-stub.js';
@@ -56,9 +56,11 @@ describe('distributed: one API and two worker processes on PostgreSQL and Redis'
       TROUPE_RECOVER_EVERY_SECONDS: '1',
       TROUPE_WORKER_CONCURRENCY: '5',
       HOST: '127.0.0.1',
+      // The stub (127.0.0.1) is stored as the organization's base URL: allowed by the operator's setting.
+      TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1',
     };
     // This process only seeds and checks the database.
-    ctx = await createContext(loadConfig({ DATABASE_URL: db.url, TROUPE_SECRET_KEY: TEST_SECRET_KEY, LOG_LEVEL: 'silent' }));
+    ctx = await createContext(loadConfig({ DATABASE_URL: db.url, TROUPE_SECRET_KEY: TEST_SECRET_KEY, TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1', LOG_LEVEL: 'silent' }));
   });
 
   afterAll(async () => {
@@ -74,7 +76,8 @@ describe('distributed: one API and two worker processes on PostgreSQL and Redis'
   });
 
   it(`runs ${TASKS} tasks to success with one worker killed (SIGKILL) mid-way, each tool effect exactly once`, { timeout: 240_000 }, async () => {
-    const owner: Member = await seedMember(ctx, 'owner');
+    // The instance operator (it pauses the install's queue), who also owns the organization.
+    const owner: Member = await seedOperator(ctx, 'owner');
     const actor: Actor = { orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null };
     await ctx.services.models.putCredential(actor, 'openai', { apiKey: 'sk-test', baseUrl: `${stub.url}/v1` });
 

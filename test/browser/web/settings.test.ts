@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { PHONE, useWebHarness } from './harness.js';
+import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 interface Member {
   userId: string;
@@ -13,6 +13,26 @@ describe('dashboard: settings and audit log', () => {
   const web = useWebHarness();
 
   it('invites, changes roles, creates an API key shown once, stores a credential write-only, sets markup and budget, runs the scheduler, and audits it all', async () => {
+    // The person who sets the server up is its instance operator (the run queue's switch); Olga,
+    // who signs up afterwards, owns only her organization.
+    expect(web.setupToken).toBeTruthy();
+    const setupBody = { token: web.setupToken, email: 'root@example.com', password: 'operator pass phrase 9', name: 'Rita Root', organizationName: 'Server Org' };
+    const setup = await web.api<{ user: { id: string; isOperator: boolean }; organization: { id: string; name: string }; tokens: { accessToken: string; refreshToken: string; expiresIn: number } }>(
+      'POST',
+      '/setup',
+      { body: setupBody },
+    );
+    expect(setup.status, JSON.stringify(setup.body)).toBe(201);
+    expect(setup.body.user.isOperator).toBe(true);
+    const operator: TestUser = {
+      email: setupBody.email,
+      password: setupBody.password,
+      name: setupBody.name,
+      userId: setup.body.user.id,
+      orgId: setup.body.organization.id,
+      orgName: setup.body.organization.name,
+      ...setup.body.tokens,
+    };
     const owner = await web.signUp({ name: 'Olga Owner', orgName: 'Settings Org' });
     const as = { token: owner.accessToken, orgId: owner.orgId };
     const page = await web.newPage({ as: owner });
@@ -140,8 +160,6 @@ describe('dashboard: settings and audit log', () => {
     const fires = page.getByRole('table', { name: 'Next fires' });
     await fires.getByRole('link', { name: 'Monday report' }).first().waitFor();
     expect(await fires.locator('tbody tr').count()).toBe(10);
-    await page.getByRole('button', { name: 'Check now' }).click();
-    await scheduler.getByRole('status').getByText(/Fired \d+ due schedule/).waitFor();
     await page.getByRole('button', { name: 'Stop scheduler' }).click();
     await scheduler.getByText('stopped', { exact: true }).waitFor();
     expect((await web.api<{ running: boolean }>('GET', '/scheduler', as)).body.running).toBe(false);
@@ -149,18 +167,38 @@ describe('dashboard: settings and audit log', () => {
     await scheduler.getByText('running', { exact: true }).waitFor();
     const queue = page.getByRole('region', { name: 'Run queue' });
     await queue.getByText('taking runs').waitFor();
+    // Olga owns an organization, not the server: her organization's figures, and no switch of
+    // the queue every organization shares (nor a scheduler pass for everyone).
+    await queue.getByText("Your organization's runs only.", { exact: false }).waitFor();
     for (const k of ['waiting', 'active', 'delayed', 'failed', 'completed', 'throughputPerMinute']) {
       expect(await page.getByTestId(`queue-${k}`).textContent()).toMatch(/^\d+$/);
     }
+    expect(await queue.getByText('Failed (24 h)').count()).toBe(1);
+    expect(await page.getByRole('button', { name: /Pause queue|Resume queue/ }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Check now' }).count()).toBe(0);
+    expect((await web.api('POST', '/queue/pause', as)).status).toBe(403);
     await web.screenshot(page, 'settings-system');
-    // Pausing the queue asks first (it stops every organization's runs), then resume.
-    await page.getByRole('button', { name: 'Pause queue' }).click();
-    await page.getByRole('dialog', { name: 'Pause the run queue' }).getByRole('button', { name: 'Pause queue' }).click();
-    await queue.getByText('paused', { exact: true }).waitFor();
-    expect((await web.api<{ paused: boolean }>('GET', '/queue', as)).body.paused).toBe(true);
-    await page.getByRole('button', { name: 'Resume queue' }).click();
-    await queue.getByText('taking runs').waitFor();
+
+    // The operator sees the whole server's queue and its switch. Pausing asks first (it stops
+    // every organization's runs), then resume; Olga's page shows the pause as it happens.
+    const ops = await web.newPage({ as: operator });
+    await ops.goto('/settings/system');
+    const opsQueue = ops.getByRole('region', { name: 'Run queue' });
+    await opsQueue.getByText('The whole server', { exact: false }).waitFor();
+    await ops.getByRole('button', { name: 'Check now' }).click();
+    await ops.getByRole('region', { name: 'Scheduler' }).getByRole('status').getByText(/Fired \d+ due schedule/).waitFor();
+    await ops.getByRole('button', { name: 'Pause queue' }).click();
+    await ops.getByRole('dialog', { name: 'Pause the run queue' }).getByRole('button', { name: 'Pause queue' }).click();
+    await opsQueue.getByText('paused', { exact: true }).waitFor();
+    await web.screenshot(ops, 'settings-system-operator');
+    expect((await web.api<{ paused: boolean; scope: string }>('GET', '/queue', as)).body).toMatchObject({ paused: true, scope: 'organization' });
+    await queue.getByText('paused', { exact: true }).waitFor({ timeout: 15_000 });
+    await ops.getByRole('button', { name: 'Resume queue' }).click();
+    await opsQueue.getByText('taking runs').waitFor();
     expect((await web.api<{ paused: boolean }>('GET', '/queue', as)).body.paused).toBe(false);
+    const opsAudit = await web.api<{ items: { action: string }[] }>('GET', '/audit?action=queue.', { token: operator.accessToken, orgId: operator.orgId });
+    expect(opsAudit.body.items.map((e) => e.action).sort()).toEqual(['queue.paused', 'queue.resumed']);
+    expect(web.problems(ops)).toEqual([]);
 
     // ---- Audit log: what was just done, filtered, in pages of 25.
     for (let i = 0; i < 15; i++) expect((await web.api('PATCH', '/orgs/current', { ...as, body: { name: `Settings Org ${i}` } })).status).toBe(200);
@@ -201,7 +239,6 @@ describe('dashboard: settings and audit log', () => {
       ['member.', ['member.joined', 'member.role_changed']],
       ['credential.', ['credential.updated']],
       ['scheduler.', ['scheduler.stopped', 'scheduler.started']],
-      ['queue.', ['queue.paused', 'queue.resumed']],
     ];
     for (const [prefix, expected] of families) {
       await page.getByLabel('Action').fill(prefix);

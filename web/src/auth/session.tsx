@@ -34,6 +34,8 @@ export interface SessionValue {
   role: Role | null;
   /** Whether your role in the current organization is at least `min`. */
   can(min: Role): boolean;
+  /** Whether you are an instance operator: you run the whole install (the run queue's switch). Not a role. */
+  isOperator: boolean;
   switchOrg(orgId: string): void;
   signOut(): void;
 }
@@ -158,6 +160,7 @@ function SessionProvider({ children }: { children: ReactNode }) {
             org,
             role: org?.role ?? null,
             can: (min) => !!org && roleAtLeast(org.role, min),
+            isOperator: query.data.user.isOperator,
             switchOrg,
             signOut,
           }

@@ -7,13 +7,16 @@ import { Badge } from '../../components/badge';
 import { Button } from '../../components/button';
 import { FormError } from '../../components/fields';
 import { QueryView } from '../../components/states';
-import { settingsApi, settingsKeys, when, type QueueStats, type SchedulerStatus } from './api';
+import { settingsApi, settingsKeys, when, type SchedulerStatus } from './api';
 import { ConfirmDialog } from '../../components/confirm-dialog';
 
 /** How often the status cards refresh themselves. */
 const LIVE_MS = 5_000;
 
-/** The scheduler (everyone reads; admins start, stop, check) and the run queue (admins read; owners pause). */
+/**
+ * The scheduler (everyone reads; admins start and stop; instance operators check) and the run
+ * queue (admins read their organization's figures; instance operators the install's, and pause).
+ */
 export function SystemPage() {
   const { can } = useSession();
   return (
@@ -25,7 +28,7 @@ export function SystemPage() {
 }
 
 function SchedulerCard() {
-  const { can } = useSession();
+  const { can, isOperator } = useSession();
   const queryClient = useQueryClient();
   const status = useQuery({ queryKey: settingsKeys.scheduler, queryFn: ({ signal }) => settingsApi.scheduler(signal), refetchInterval: LIVE_MS });
   const toggle = useMutation({
@@ -46,20 +49,24 @@ function SchedulerCard() {
         {(s) => (
           <div className="stack">
             <SchedulerFacts s={s} />
-            {can('admin') && (
+            {(can('admin') || isOperator) && (
               <div className="form-actions">
-                {s.running ? (
-                  <Button busy={toggle.isPending} onClick={() => toggle.mutate('stop')}>
-                    Stop scheduler
-                  </Button>
-                ) : (
-                  <Button variant="primary" busy={toggle.isPending} onClick={() => toggle.mutate('start')}>
-                    Start scheduler
+                {can('admin') &&
+                  (s.running ? (
+                    <Button busy={toggle.isPending} onClick={() => toggle.mutate('stop')}>
+                      Stop scheduler
+                    </Button>
+                  ) : (
+                    <Button variant="primary" busy={toggle.isPending} onClick={() => toggle.mutate('start')}>
+                      Start scheduler
+                    </Button>
+                  ))}
+                {/* A pass fires every organization's due schedules: the install's, so operators only. */}
+                {isOperator && (
+                  <Button busy={check.isPending} onClick={() => check.mutate()}>
+                    Check now
                   </Button>
                 )}
-                <Button busy={check.isPending} onClick={() => check.mutate()}>
-                  Check now
-                </Button>
               </div>
             )}
             <FormError message={toggle.error ? errorMessage(toggle.error) : check.error ? errorMessage(check.error) : undefined} />
@@ -139,7 +146,8 @@ function NextFires({ s }: { s: SchedulerStatus }) {
   );
 }
 
-const QUEUE_FIGURES: [keyof QueueStats, string][] = [
+type Figure = 'waiting' | 'active' | 'delayed' | 'failed' | 'completed' | 'throughputPerMinute';
+const QUEUE_FIGURES: [Figure, string][] = [
   ['waiting', 'Waiting'],
   ['active', 'Active'],
   ['delayed', 'Delayed'],
@@ -147,9 +155,11 @@ const QUEUE_FIGURES: [keyof QueueStats, string][] = [
   ['completed', 'Completed'],
   ['throughputPerMinute', 'Per minute'],
 ];
+/** An organization's failed and completed figures count its runs of the last day (GET /queue, scope organization). */
+const ORG_LABELS: Partial<Record<Figure, string>> = { failed: 'Failed (24 h)', completed: 'Completed (24 h)' };
 
 function QueueCard() {
-  const { can } = useSession();
+  const { isOperator } = useSession();
   const queryClient = useQueryClient();
   const stats = useQuery({ queryKey: settingsKeys.queue, queryFn: ({ signal }) => settingsApi.queue(signal), refetchInterval: LIVE_MS });
   const [pausing, setPausing] = useState(false);
@@ -163,18 +173,24 @@ function QueueCard() {
       <QueryView query={stats} loadingLabel="Loading the queue…">
         {(q) => (
           <div className="stack">
-            <p className="muted small">
-              Shared by every organization on this server ({q.adapter === 'bullmq' ? 'Redis / BullMQ' : 'in-process'}), so only counts are shown.
-            </p>
+            {q.scope === 'instance' ? (
+              <p className="muted small" data-testid="queue-scope">
+                The whole server: shared by every organization ({q.adapter === 'bullmq' ? 'Redis / BullMQ' : 'in-process'}), so only counts are shown.
+              </p>
+            ) : (
+              <p className="muted small" data-testid="queue-scope">
+                Your organization&apos;s runs only. The queue is shared by every organization on this server; its operator pauses and resumes it.
+              </p>
+            )}
             <dl className="stat-row" aria-label="Queue figures">
               {QUEUE_FIGURES.map(([k, label]) => (
                 <div key={k}>
-                  <dt>{label}</dt>
+                  <dt>{q.scope === 'organization' ? (ORG_LABELS[k] ?? label) : label}</dt>
                   <dd data-testid={`queue-${k}`}>{String(q[k])}</dd>
                 </div>
               ))}
             </dl>
-            {can('owner') && (
+            {isOperator && q.canControl && (
               <div className="form-actions">
                 {q.paused ? (
                   <Button variant="primary" busy={resume.isPending} onClick={() => resume.mutate()}>
