@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectProblem, json, seedRoles, type TestApp } from '../../test/helpers/app.js';
+import { createTestApp, expectProblem, json, seedMember, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
+import { auditLog } from '../audit/schema.js';
 import { sha256 } from '../shared/crypto.js';
 import { apiKeys } from './schema.js';
 
@@ -63,5 +64,83 @@ describe('API keys', () => {
     const { apiKey, key } = json<{ apiKey: { id: string }; key: string }>(await create(r.owner.headers, { name: 'short', role: 'member' }));
     await t.ctx.database.system((tx) => tx.update(apiKeys).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiKeys.id, apiKey.id)));
     expectProblem(await t.app.inject({ url: '/api/v1/orgs/current', headers: { authorization: `Bearer ${key}` } }), 401);
+  });
+});
+
+describe('API keys follow their creator (issue 12 item 8)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+  });
+  afterAll(() => t.close());
+
+  const call = (who: Member, method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object) =>
+    t.app.inject({ method, url: `/api/v1${url}`, headers: who.headers, ...(payload ? { payload } : {}) });
+  const makeKey = async (who: Member, role: string) => json<{ apiKey: { id: string }; key: string }>(await call(who, 'POST', '/api-keys', { name: `${role} key`, role }));
+  const asKey = (key: string, method: 'GET' | 'PATCH' = 'GET') =>
+    t.app.inject({ method, url: '/api/v1/orgs/current', headers: { authorization: `Bearer ${key}` }, ...(method === 'PATCH' ? { payload: { name: 'Renamed by key' } } : {}) });
+  const roleOf = async (id: string) => (await t.ctx.database.system((tx) => tx.select().from(apiKeys).where(eq(apiKeys.id, id))))[0]!;
+  const auditOf = (orgId: string, ids: string[]) =>
+    t.ctx.database.withOrg(orgId, (tx) => tx.select().from(auditLog).where(and(eq(auditLog.orgId, orgId), inArray(auditLog.targetId, ids))));
+
+  it('demoting a member lowers the keys they created to the new role, and says how many', async () => {
+    const owner = await seedMember(t.ctx, 'owner');
+    const admin = await seedMember(t.ctx, 'admin', owner.orgId);
+    const adminKey = await makeKey(admin, 'admin');
+    const viewerKey = await makeKey(admin, 'viewer');
+    const ownersKey = await makeKey(owner, 'admin');
+    expect((await asKey(adminKey.key, 'PATCH')).statusCode).toBe(200);
+
+    const res = await call(owner, 'PATCH', `/members/${admin.userId}`, { role: 'member' });
+    expect(json(res)).toMatchObject({ userId: admin.userId, role: 'member', apiKeysLowered: 1 });
+    expect((await roleOf(adminKey.apiKey.id)).role).toBe('member');
+    expect((await roleOf(viewerKey.apiKey.id)).role).toBe('viewer');
+    expect((await roleOf(ownersKey.apiKey.id)).role).toBe('admin');
+    // The lowered key keeps working, with the member role only.
+    expect(json(await asKey(adminKey.key))).toMatchObject({ role: 'member' });
+    expect(expectProblem(await asKey(adminKey.key, 'PATCH'), 403).code).toBe('insufficient_role');
+
+    const entries = await auditOf(owner.orgId, [adminKey.apiKey.id]);
+    expect(entries.filter((e) => e.action === 'api_key.role_lowered').map((e) => [e.action, e.actorId, e.details])).toEqual([
+      ['api_key.role_lowered', owner.userId, { name: 'admin key', role: 'admin', to: 'member', reason: 'creator_demoted', memberId: admin.userId }],
+    ]);
+    // A promotion leaves keys alone.
+    expect(json(await call(owner, 'PATCH', `/members/${admin.userId}`, { role: 'admin' }))).toMatchObject({ apiKeysLowered: 0 });
+    expect((await roleOf(adminKey.apiKey.id)).role).toBe('member');
+  });
+
+  it('removing a member revokes the keys they created in that organization, and says how many', async () => {
+    const owner = await seedMember(t.ctx, 'owner');
+    const admin = await seedMember(t.ctx, 'admin', owner.orgId);
+    const first = await makeKey(admin, 'admin');
+    const second = await makeKey(admin, 'member');
+    const revokedBefore = await makeKey(admin, 'viewer');
+    await call(admin, 'DELETE', `/api-keys/${revokedBefore.apiKey.id}`);
+    const ownersKey = await makeKey(owner, 'member');
+    // The same person's key in another organization they belong to is not touched.
+    const elsewhere = await seedMember(t.ctx, 'owner');
+    await t.ctx.services.orgs.addMember(elsewhere.orgId, admin.userId, 'admin');
+    const otherOrgKey = await makeKey({ ...admin, headers: { ...admin.headers, 'x-org-id': elsewhere.orgId } }, 'admin');
+
+    const res = await call(owner, 'DELETE', `/members/${admin.userId}`);
+    expect(res.statusCode).toBe(200);
+    expect(json(res)).toEqual({ apiKeysRevoked: 2 });
+    expectProblem(await asKey(first.key), 401);
+    expectProblem(await asKey(second.key), 401);
+    expect((await asKey(ownersKey.key)).statusCode).toBe(200);
+    expect(json(await asKey(otherOrgKey.key))).toMatchObject({ id: elsewhere.orgId, role: 'admin' });
+
+    const entries = await auditOf(owner.orgId, [first.apiKey.id, second.apiKey.id, revokedBefore.apiKey.id]);
+    const revocations = entries.filter((e) => e.details.reason === 'creator_removed');
+    expect(revocations.map((e) => e.targetId).sort()).toEqual([first.apiKey.id, second.apiKey.id].sort());
+    expect(revocations.every((e) => e.action === 'api_key.revoked' && e.actorId === owner.userId)).toBe(true);
+  });
+
+  it('leaving an organization revokes your own keys there too', async () => {
+    const owner = await seedMember(t.ctx, 'owner');
+    const admin = await seedMember(t.ctx, 'admin', owner.orgId);
+    const key = await makeKey(admin, 'member');
+    expect(json(await call(admin, 'DELETE', `/members/${admin.userId}`))).toEqual({ apiKeysRevoked: 1 });
+    expectProblem(await asKey(key.key), 401);
   });
 });

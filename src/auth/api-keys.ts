@@ -1,12 +1,12 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
-import type { Database } from '../db/client.js';
+import type { Database, Tx } from '../db/client.js';
 import { randomToken, sha256 } from '../shared/crypto.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { badRequest, forbidden, notFound } from '../shared/errors.js';
-import { roleAtLeast, type Actor, type Role } from './roles.js';
-import { apiKeys } from './schema.js';
+import { ROLES, roleAtLeast, roleRank, type Actor, type Role } from './roles.js';
+import { apiKeys, memberships } from './schema.js';
 
 export const API_KEY_PREFIX = 'trp_';
 
@@ -60,8 +60,9 @@ export class ApiKeys {
       throw badRequest('expiresAt must be in the future', [{ path: 'body.expiresAt', message: 'must be in the future' }]);
     }
     const key = randomToken(API_KEY_PREFIX);
-    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
+    const [row] = await this.database.withOrg(actor.orgId, async (tx) => {
+      if (actor.userId) await this.assertStillMember(tx, actor, input.role);
+      return tx
         .insert(apiKeys)
         .values({
           orgId: actor.orgId,
@@ -72,9 +73,26 @@ export class ApiKeys {
           createdBy: actor.userId,
           expiresAt: input.expiresAt ?? null,
         })
-        .returning(),
-    );
+        .returning();
+    });
     return { apiKey: view(row!), key };
+  }
+
+  /**
+   * The creator's membership, share-locked: a removal or demotion (which locks the row for update
+   * and then revokes or lowers the person's keys) cannot slip between the access check and the
+   * insert and leave a key above what its creator now holds.
+   */
+  private async assertStillMember(tx: Tx, actor: Actor, role: Role): Promise<void> {
+    const [m] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.orgId, actor.orgId), eq(memberships.userId, actor.userId!)))
+      .for('share');
+    if (!m) throw notFound('Organization');
+    if (!roleAtLeast(m.role, role)) {
+      throw forbidden(`You cannot create a key with the ${role} role, which is above your own (${m.role})`, 'role_above_own');
+    }
   }
 
   /** Keys, newest first by default; revoked ones only with `includeRevoked`. */
@@ -117,4 +135,38 @@ export class ApiKeys {
     }
     return { apiKeyId: row.id, orgId: row.orgId, role: row.role };
   }
+}
+
+/** A key changed because of what happened to the person who created it. */
+export interface KeyChange {
+  id: string;
+  name: string;
+  /** Its role before the change. */
+  role: Role;
+}
+
+/**
+ * Revokes the live keys `userId` created in `orgId`, in the caller's transaction (removing a
+ * member: their keys must not outlive their membership). Returns the keys revoked.
+ */
+export async function revokeKeysCreatedBy(tx: Tx, orgId: string, userId: string): Promise<KeyChange[]> {
+  return tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.orgId, orgId), eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role });
+}
+
+/**
+ * Lowers the live keys `userId` created in `orgId` whose role is above `role` to `role`, in the
+ * caller's transaction (demoting a member: a key never holds more than its creator). Returns the
+ * keys lowered, with their previous role.
+ */
+export async function lowerKeysCreatedBy(tx: Tx, orgId: string, userId: string, role: Role): Promise<KeyChange[]> {
+  const above = ROLES.filter((r) => roleRank(r) > roleRank(role));
+  if (!above.length) return [];
+  const where = and(eq(apiKeys.orgId, orgId), eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt), inArray(apiKeys.role, above));
+  const keys = await tx.select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role }).from(apiKeys).where(where).for('update');
+  if (keys.length) await tx.update(apiKeys).set({ role }).where(where);
+  return keys;
 }

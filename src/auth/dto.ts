@@ -15,7 +15,13 @@ const isoDate = z.date().transform((d) => d.toISOString()).pipe(z.string());
 const isoDateOrNull = z.date().nullable().transform((d) => d?.toISOString() ?? null).pipe(z.string().nullable());
 
 export const userSchema = z
-  .object({ id: z.uuid(), email: z.string(), name: z.string(), createdAt: isoDate })
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    isOperator: z.boolean().describe('An instance operator: may pause the run queue and read install-wide figures (troupe user operator)'),
+    createdAt: isoDate,
+  })
   .meta({ id: 'User' });
 
 export const organizationSchema = z
@@ -48,6 +54,15 @@ export const signUpBody = z.object({
   organizationName: orgNameSchema.optional().describe("Default: \"<name>'s organization\""),
   invitationToken: z.string().min(1).max(200).optional().describe('Join the inviting organization instead of creating one'),
 });
+
+/** Sign-up's answer when SMTP_URL is set: the same for an address with and without an account (decision 35). */
+export const signUpMailedSchema = z
+  .object({
+    status: z.literal('mailed'),
+    detail: z.string(),
+  })
+  .meta({ id: 'SignUpMailed' });
+export const confirmSignUpBody = z.object({ token: z.string().min(1).max(200).describe('From the link mailed at sign-up') });
 
 export const signInBody = z.object({ email: z.string().max(254), password: z.string().max(PASSWORD_MAX) });
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(200) });

@@ -8,6 +8,7 @@ import { AppError } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';
 import { acceptInvitationBody, changeRoleBody, createOrgBody, idParams, invitationSchema, inviteBody, memberSchema, organizationSchema, roleSchema, updateOrgBody } from './dto.js';
+import { noStore } from './no-store.js';
 
 const errors = problemResponses;
 const userIdParams = z.object({ userId: z.string() });
@@ -100,7 +101,13 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
     '/members/:userId',
     {
       config: { access: 'admin', audit: { action: 'member.role_changed', targetType: 'user' } },
-      schema: { tags: memberTags, summary: "Change a member's role", params: userIdParams, body: changeRoleBody, response: { 200: memberSchema, ...errors } },
+      schema: {
+        tags: memberTags,
+        summary: "Change a member's role; a demotion lowers the API keys they created to at most the new role",
+        params: userIdParams,
+        body: changeRoleBody,
+        response: { 200: memberSchema.extend({ apiKeysLowered: z.number().int().describe('API keys this member created whose role was lowered') }), ...errors },
+      },
     },
     async (req) => orgs.changeRole(actorOf(req), uuidOr404(req.params.userId, 'Member'), req.body.role),
   );
@@ -109,12 +116,14 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
     '/members/:userId',
     {
       config: { access: 'viewer', audit: { action: 'member.removed', targetType: 'user' } },
-      schema: { tags: memberTags, summary: 'Remove a member (admin), or leave (yourself)', params: userIdParams, response: { 204: z.null(), ...errors } },
+      schema: {
+        tags: memberTags,
+        summary: 'Remove a member (admin), or leave (yourself); the API keys they created here are revoked',
+        params: userIdParams,
+        response: { 200: z.object({ apiKeysRevoked: z.number().int().describe('API keys this member created, now revoked') }), ...errors },
+      },
     },
-    async (req, reply) => {
-      await orgs.removeMember(actorOf(req), uuidOr404(req.params.userId, 'Member'));
-      return reply.code(204).send(null);
-    },
+    async (req) => orgs.removeMember(actorOf(req), uuidOr404(req.params.userId, 'Member')),
   );
 
   const inviteTags = ['invitations'];
@@ -130,12 +139,20 @@ export function registerOrgRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/invitations',
     {
+      onRequest: noStore,
       config: { access: 'admin', audit: { action: 'invitation.created', targetType: 'invitation' } },
       schema: {
         tags: inviteTags,
-        summary: 'Invite someone by email; the link is in the response and the server log',
+        summary: 'Invite someone by email; the link is in this response only, and mailed to them when SMTP_URL is set',
         body: inviteBody,
-        response: { 201: z.object({ invitation: invitationSchema, inviteUrl: z.string() }), ...errors },
+        response: {
+          201: z.object({
+            invitation: invitationSchema,
+            inviteUrl: z.string().describe('Shown once: a single-use bearer link'),
+            mailed: z.boolean().describe('Whether the link was mailed to the invitee (SMTP_URL set and the mail server took it)'),
+          }),
+          ...errors,
+        },
       },
     },
     async (req, reply) => reply.code(201).send(await orgs.invite(actorOf(req), req.body.email, req.body.role)),

@@ -6,7 +6,10 @@ import { keysetAfter, keysetOrder, keysetPage, timestampSort, toPage } from '../
 import { assertOneOfOffsetCursor, likePattern, type Page, type PageQuery } from '../shared/pagination.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { roleAtLeast, type Actor, type Role } from './roles.js';
+import type { AuditService } from '../audit/service.js';
+import { AccountMail } from './account-mail.js';
+import { lowerKeysCreatedBy, revokeKeysCreatedBy, type KeyChange } from './api-keys.js';
+import { roleAtLeast, roleRank, type Actor, type Role } from './roles.js';
 import { invitations, memberships, organizations, users } from './schema.js';
 
 export interface OrganizationView {
@@ -66,12 +69,31 @@ const invitationView = (i: typeof invitations.$inferSelect): InvitationView => (
 export class OrgService {
   /** Told when an organization's billing settings change (billing forgets its cached markup). */
   onBillingSettingsChanged: (orgId: string) => void = () => {};
+  /** Invitation and sign-up mail (SMTP_URL); the auth service sends through it too. */
+  readonly mail: AccountMail;
+  /** Records what a member's removal or demotion did to their API keys; set by setAudit. */
+  private audit: Pick<AuditService, 'record'> | null = null;
 
   constructor(
     private readonly database: Database,
     private readonly config: Config,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.mail = new AccountMail(config, logger);
+  }
+
+  /** A setter because the audit service is created after this one (AuthService.setAudit calls it). */
+  setAudit(audit: Pick<AuditService, 'record'>): void {
+    this.audit = audit;
+  }
+
+  /** One `api_key.revoked` / `api_key.role_lowered` entry per key a member's change touched. */
+  private async auditKeys(tx: Tx, actor: Actor, keys: KeyChange[], action: 'api_key.revoked' | 'api_key.role_lowered', details: Record<string, unknown>) {
+    if (!this.audit) return;
+    for (const k of keys) {
+      await this.audit.record({ orgId: actor.orgId, actor, action, targetType: 'api_key', targetId: k.id, details: { name: k.name, role: k.role, ...details } }, tx);
+    }
+  }
 
   /** Creates an organization with `userId` as its owner. Runs in the caller's transaction when given. */
   async create(userId: string, name: string, tx?: Tx): Promise<OrganizationView> {
@@ -175,7 +197,11 @@ export class OrgService {
     });
   }
 
-  async changeRole(actor: Actor, userId: string, role: Role): Promise<MemberView> {
+  /**
+   * Changes a member's role. A demotion also lowers the API keys they created here to at most
+   * the new role (`apiKeysLowered`), so a key never holds more than its creator.
+   */
+  async changeRole(actor: Actor, userId: string, role: Role): Promise<MemberView & { apiKeysLowered: number }> {
     return this.database.withOrg(actor.orgId, async (tx) => {
       const target = await this.lockMember(tx, actor.orgId, userId);
       if ((role === 'owner' || target.role === 'owner') && actor.role !== 'owner') {
@@ -183,28 +209,42 @@ export class OrgService {
       }
       if (target.role === 'owner' && role !== 'owner') await this.assertAnotherOwner(tx, actor.orgId, userId);
       await tx.update(memberships).set({ role, updatedAt: new Date() }).where(eq(memberships.id, target.id));
+      const lowered = roleRank(role) < roleRank(target.role) ? await lowerKeysCreatedBy(tx, actor.orgId, userId, role) : [];
+      await this.auditKeys(tx, actor, lowered, 'api_key.role_lowered', { to: role, reason: 'creator_demoted', memberId: userId });
       const [m] = await tx
         .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role, joinedAt: memberships.createdAt })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.id, target.id));
-      return m!;
+      return { ...m!, apiKeysLowered: lowered.length };
     });
   }
 
-  /** Removes a member; people may remove themselves, otherwise it needs an admin (owner for owners). */
-  async removeMember(actor: Actor, userId: string): Promise<void> {
-    await this.database.withOrg(actor.orgId, async (tx) => {
+  /**
+   * Removes a member; people may remove themselves, otherwise it needs an admin (owner for
+   * owners). The API keys they created here are revoked with it (`apiKeysRevoked`): a key made by
+   * someone who left must not keep their access.
+   */
+  async removeMember(actor: Actor, userId: string): Promise<{ apiKeysRevoked: number }> {
+    return this.database.withOrg(actor.orgId, async (tx) => {
       const target = await this.lockMember(tx, actor.orgId, userId);
       const self = actor.userId === userId;
       if (!self && !roleAtLeast(actor.role, 'admin')) throw forbidden('Removing another member needs the admin role', 'insufficient_role');
       if (!self && target.role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can remove an owner', 'owner_required');
       if (target.role === 'owner') await this.assertAnotherOwner(tx, actor.orgId, userId);
       await tx.delete(memberships).where(eq(memberships.id, target.id));
+      const revoked = await revokeKeysCreatedBy(tx, actor.orgId, userId);
+      await this.auditKeys(tx, actor, revoked, 'api_key.revoked', { reason: 'creator_removed', memberId: userId });
+      return { apiKeysRevoked: revoked.length };
     });
   }
 
-  async invite(actor: Actor, email: string, role: Role): Promise<{ invitation: InvitationView; inviteUrl: string }> {
+  /**
+   * Invites someone by email. The link (a single-use bearer token, 7 days) is in the answer, for
+   * the inviting admin, and is mailed to the invitee when SMTP_URL is set (`mailed`). The log
+   * names the invitation only, never the link.
+   */
+  async invite(actor: Actor, email: string, role: Role): Promise<{ invitation: InvitationView; inviteUrl: string; mailed: boolean }> {
     if (role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can invite an owner', 'owner_required');
     const normalized = email.trim().toLowerCase();
     const token = randomToken(INVITE_PREFIX);
@@ -247,10 +287,26 @@ export class OrgService {
       }
     });
     const inviteUrl = `${this.config.publicUrl}/invite?token=${token}`;
-    // Until outbound mail exists, the log is how an operator without mail gets the link to the
-    // invitee. The token is single-use and expires in 7 days.
-    this.logger.info({ orgId: actor.orgId, email: normalized, inviteUrl }, 'invitation created');
-    return { invitation, inviteUrl };
+    const mailed = this.mail.enabled && (await this.mailInvitation(actor, invitation, inviteUrl));
+    this.logger.info({ orgId: actor.orgId, invitationId: invitation.id, mailed }, 'invitation created');
+    return { invitation, inviteUrl, mailed };
+  }
+
+  private async mailInvitation(actor: Actor, invitation: InvitationView, inviteUrl: string): Promise<boolean> {
+    const [org] = await this.database.withOrg(actor.orgId, (tx) => tx.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, actor.orgId)));
+    const [inviter] = actor.userId
+      ? await this.database.withOrg(actor.orgId, (tx) => tx.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, actor.userId!)))
+      : [];
+    const who = inviter ? `${inviter.name} (${inviter.email})` : 'An administrator';
+    const text = [
+      `${who} invited you to join ${org?.name ?? 'an organization'} on Troupe as ${invitation.role}.`,
+      '',
+      `Open this link to accept; it works once, until ${invitation.expiresAt.toUTCString()}:`,
+      inviteUrl,
+      '',
+      'Sign up or sign in with this email address. If you did not expect this invitation, ignore this mail.',
+    ].join('\n');
+    return this.mail.send('invitation', { to: invitation.email, subject: `You are invited to ${org?.name ?? 'an organization'} on Troupe`.replace(/[\r\n]+/g, ' '), text }, { orgId: actor.orgId, invitationId: invitation.id });
   }
 
   /** Pending (not accepted, revoked or expired) invitations, newest first by default. */
@@ -283,14 +339,8 @@ export class OrgService {
    */
   async accept(userId: string, token: string, tx?: Tx): Promise<OrganizationView> {
     const run = async (t: Tx) => {
-      const [inv] = await t.select().from(invitations).where(eq(invitations.tokenHash, sha256(token))).for('update');
-      if (!inv || inv.acceptedAt || inv.revokedAt || inv.expiresAt <= new Date()) {
-        throw new AppError(404, 'invitation_not_found', 'This invitation does not exist, was used or revoked, or has expired');
-      }
       const [user] = await t.select({ email: users.email }).from(users).where(eq(users.id, userId));
-      if (!user || user.email.toLowerCase() !== inv.email) {
-        throw forbidden('This invitation was sent to another email address', 'invitation_email_mismatch');
-      }
+      const inv = await this.pendingInvitation(t, token, user?.email ?? '');
       try {
         await t.insert(memberships).values({ orgId: inv.orgId, userId, role: inv.role });
       } catch (err) {
@@ -302,6 +352,27 @@ export class OrgService {
       return orgView(org!, inv.role);
     };
     return tx ? run(tx) : this.database.system(run);
+  }
+
+  /**
+   * Checks, before an account is created for `email`, that the invitation is pending and
+   * addressed to it: sign-up with an invitation answers these before it says whether the address
+   * already has an account, so only the holder of a valid invitation for an address learns that.
+   */
+  async checkInvitation(token: string, email: string, tx: Tx): Promise<void> {
+    await this.pendingInvitation(tx, token, email);
+  }
+
+  /** The pending invitation with this token, locked, addressed to `email`; 404 or 403 otherwise. */
+  private async pendingInvitation(t: Tx, token: string, email: string) {
+    const [inv] = await t.select().from(invitations).where(eq(invitations.tokenHash, sha256(token))).for('update');
+    if (!inv || inv.acceptedAt || inv.revokedAt || inv.expiresAt <= new Date()) {
+      throw new AppError(404, 'invitation_not_found', 'This invitation does not exist, was used or revoked, or has expired');
+    }
+    if (email.trim().toLowerCase() !== inv.email) {
+      throw forbidden('This invitation was sent to another email address', 'invitation_email_mismatch');
+    }
+    return inv;
   }
 
   private async lockMember(tx: Tx, orgId: string, userId: string) {

@@ -9,6 +9,7 @@ import { pageOf, pageQuery } from '../shared/pagination.js';
 import {
   apiKeySchema,
   changePasswordBody,
+  confirmSignUpBody,
   createApiKeyBody,
   idParams,
   organizationSchema,
@@ -18,9 +19,11 @@ import {
   setupBody,
   signInBody,
   signUpBody,
+  signUpMailedSchema,
   tokenPairSchema,
   userSchema,
 } from './dto.js';
+import { noStore } from './no-store.js';
 
 const errors = problemResponses;
 
@@ -35,24 +38,51 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/auth/signup',
     {
+      onRequest: noStore,
       config: { access: 'public', rateLimit, audit: { action: 'user.signed_up', targetType: 'user' } },
-      schema: { tags, summary: 'Create an account (and an organization, unless joining by invitation)', body: signUpBody, response: { 201: sessionSchema, ...errors } },
+      schema: {
+        tags,
+        summary: 'Create an account (and an organization, unless joining by invitation)',
+        description:
+          'Without SMTP_URL (or with an invitation) the account is made at once: 201 with a session. With SMTP_URL, 202 for every ' +
+          'address: a new one gets a link to finish (POST /auth/signup/confirm), one that has an account gets a notice, so the ' +
+          'answer does not tell whether an address has an account.',
+        body: signUpBody,
+        response: { 201: sessionSchema, 202: signUpMailedSchema, ...errors },
+      },
     },
-    async (req, reply) => reply.code(201).send(await auth.signUp(req.body)),
+    async (req, reply) => {
+      const result = await auth.signUp(req.body);
+      if (result.kind === 'session') return reply.code(201).send(result.session);
+      // The same words for every address, whether it has an account or not.
+      return reply.code(202).send({ status: 'mailed' as const, detail: 'We sent a message to the address you gave, telling you how to go on.' });
+    },
+  );
+
+  r.post(
+    '/auth/signup/confirm',
+    {
+      onRequest: noStore,
+      config: { access: 'public', rateLimit, audit: { action: 'user.signed_up', targetType: 'user' } },
+      schema: { tags, summary: 'Finish a sign-up with the token of the mailed link; the account is made now', body: confirmSignUpBody, response: { 201: sessionSchema, ...errors } },
+    },
+    async (req, reply) => reply.code(201).send(await auth.confirmSignUp(req.body.token)),
   );
 
   r.post(
     '/auth/signin',
     {
+      onRequest: noStore,
       config: { access: 'public', rateLimit },
       schema: { tags, summary: 'Sign in with email and password', body: signInBody, response: { 200: z.object({ user: userSchema, tokens: tokenPairSchema }), ...errors } },
     },
-    async (req) => auth.signIn(req.body.email, req.body.password),
+    async (req) => auth.signIn(req.body.email, req.body.password, req.ip),
   );
 
   r.post(
     '/auth/refresh',
     {
+      onRequest: noStore,
       config: { access: 'public', rateLimit },
       schema: { tags, summary: 'Exchange a refresh token for a new token pair (the old one stops working)', body: refreshBody, response: { 200: tokenPairSchema, ...errors } },
     },
@@ -92,6 +122,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/auth/password',
     {
+      onRequest: noStore,
       config: { access: 'user', rateLimit, audit: { action: 'user.password_changed', targetType: 'user' } },
       schema: {
         tags,
@@ -115,6 +146,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/setup',
     {
+      onRequest: noStore,
       config: { access: 'public', rateLimit, audit: { action: 'instance.set_up', targetType: 'organization' } },
       schema: {
         tags: ['setup'],
@@ -144,6 +176,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext) {
   r.post(
     '/api-keys',
     {
+      onRequest: noStore,
       config: { access: 'admin', audit: { action: 'api_key.created', targetType: 'api_key' } },
       schema: {
         tags: keyTags,

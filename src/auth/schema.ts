@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 
 /** People who sign in. Global (not tenant) rows; visible in an org scope only to fellow members. */
@@ -10,8 +10,14 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     passwordHash: text('password_hash').notNull(),
+    /** Failed sign-ins from any address since `failuresSince` (the account-wide ceiling; decision 35). */
     failedLogins: integer('failed_logins').notNull().default(0),
+    /** Start of the window `failedLogins` counts in (TROUPE_LOCKOUT_MINUTES long). */
+    failuresSince: ts('failures_since'),
+    /** Locked for every address once the account-wide ceiling is reached. */
     lockedUntil: ts('locked_until'),
+    /** An instance operator: runs the install (pauses the run queue, reads install-wide figures; decision 32). */
+    isOperator: boolean('is_operator').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -88,6 +94,43 @@ export const refreshTokens = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)],
+);
+
+/**
+ * Consecutive failed sign-ins per (account, client address): TROUPE_LOCKOUT_THRESHOLD of them lock
+ * only that pair, so a stranger elsewhere cannot lock the owner out (decision 35). Global rows.
+ */
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    /** The client address; IPv6 by its /64 network (one host usually holds a whole /64). */
+    address: text('address').notNull(),
+    failures: integer('failures').notNull().default(0),
+    lockedUntil: ts('locked_until'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
+);
+
+/**
+ * Sign-ups waiting for the link mailed to their address (only with SMTP_URL; decision 35). The
+ * account is created when the link is opened, so sign-up answers the same whether or not the
+ * address already has an account. Global rows.
+ */
+export const signupRequests = pgTable(
+  'signup_requests',
+  {
+    id: id(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    organizationName: text('organization_name'),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('signup_requests_token_key').on(t.tokenHash), index('signup_requests_expires_idx').on(t.expiresAt)],
 );
 
 /** One-row-per-key instance state (e.g. the first-run setup token hash). Global. */

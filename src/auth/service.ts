@@ -1,28 +1,43 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Authenticator } from '../api/access.js';
 import type { AuditService } from '../audit/service.js';
-import type { Config } from '../config/load.js';
+import { ConfigError, type Config } from '../config/load.js';
 import type { Database, Tx } from '../db/client.js';
 import { randomToken, safeEqual, sha256 } from '../shared/crypto.js';
 import { AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound, unauthorized } from '../shared/errors.js';
 import { API_KEY_PREFIX, ApiKeys } from './api-keys.js';
 import type { OrganizationView, OrgService } from './org-service.js';
+import { isOperator, markOperator } from './operators.js';
+import { SignInLockout } from './lockout.js';
+import { assertPasswordAllowed, passwordProblem } from './password-policy.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 import type { Role } from './roles.js';
 import { instanceState, memberships, users } from './schema.js';
 import { Sessions, type TokenPair } from './sessions.js';
+import { SignupRequests } from './signup-requests.js';
 import type { AccessTokens } from './tokens.js';
 
 export interface UserView {
   id: string;
   email: string;
   name: string;
+  /** An instance operator (decision 32): may pause the run queue and read install-wide figures. */
+  isOperator: boolean;
   createdAt: Date;
 }
 
-const userView = (u: typeof users.$inferSelect): UserView => ({ id: u.id, email: u.email, name: u.name, createdAt: u.createdAt });
+const userView = (u: typeof users.$inferSelect): UserView => ({ id: u.id, email: u.email, name: u.name, isOperator: u.isOperator, createdAt: u.createdAt });
 
 const SETUP_KEY = 'setup_token_hash';
+
+export interface Session {
+  user: UserView;
+  organization: OrganizationView;
+  tokens: TokenPair;
+}
+
+/** A sign-up's outcome: an account and its session, or (with SMTP_URL) a mail to the address. */
+export type SignUpResult = { kind: 'session'; session: Session } | { kind: 'mailed' };
 
 /** The one message for every failed sign-in, so it never tells which part was wrong or that an account is locked. */
 const BAD_CREDENTIALS = () => unauthorized('Invalid email or password', 'invalid_credentials');
@@ -34,6 +49,8 @@ const BAD_CREDENTIALS = () => unauthorized('Invalid email or password', 'invalid
 export class AuthService implements Authenticator {
   readonly sessions: Sessions;
   readonly apiKeys: ApiKeys;
+  readonly lockout: SignInLockout;
+  readonly signupRequests: SignupRequests;
   /** Records sign-ins and key use; null until setAudit (then nothing is audited). */
   private audit: Pick<AuditService, 'record'> | null = null;
 
@@ -45,6 +62,8 @@ export class AuthService implements Authenticator {
   ) {
     this.sessions = new Sessions(database, tokens, config.TROUPE_REFRESH_TOKEN_TTL);
     this.apiKeys = new ApiKeys(database);
+    this.lockout = new SignInLockout(database, config);
+    this.signupRequests = new SignupRequests(database, config, orgs.mail);
   }
 
   /**
@@ -55,6 +74,7 @@ export class AuthService implements Authenticator {
   setAudit(audit: Pick<AuditService, 'record'>): void {
     this.audit = audit;
     this.apiKeys.setAudit(audit);
+    this.orgs.setAudit(audit);
   }
 
   /** One audit entry per organization the user belongs to, in `tx` (a system transaction). */
@@ -75,6 +95,10 @@ export class AuthService implements Authenticator {
     return userId ? ({ kind: 'user', userId } as const) : null;
   }
 
+  async isOperator(userId: string): Promise<boolean> {
+    return isOperator(this.database, userId);
+  }
+
   async membership(userId: string, orgId: string | null): Promise<{ orgId: string; role: Role } | null> {
     const [m] = await this.database.system((tx) =>
       tx
@@ -90,6 +114,11 @@ export class AuthService implements Authenticator {
   /**
    * Creates an account. With an invitation token the user joins that organization; otherwise a new
    * organization (named `organizationName`, default "<name>'s organization") is created with them as owner.
+   *
+   * Whether the address already has an account is not told (decision 35): with an invitation, the
+   * invitation is checked first, so only its holder can learn it; without one and with SMTP_URL
+   * set, every request answers "mailed" (a link for a new address, a notice for an existing one).
+   * Without mail an account can only be made at once, and an existing address answers 409.
    */
   async signUp(input: {
     email: string;
@@ -97,23 +126,43 @@ export class AuthService implements Authenticator {
     name: string;
     organizationName?: string;
     invitationToken?: string;
-  }): Promise<{ user: UserView; organization: OrganizationView; tokens: TokenPair }> {
-    if (!this.config.TROUPE_ALLOW_SIGNUP && !input.invitationToken) {
+  }): Promise<SignUpResult> {
+    const { invitationToken } = input;
+    if (!this.config.TROUPE_ALLOW_SIGNUP && !invitationToken) {
       throw forbidden('Sign-up is closed on this server; ask an administrator for an invitation', 'signup_closed');
     }
+    assertPasswordAllowed(input.password, input.email);
     const passwordHash = await hashPassword(input.password);
+    if (!invitationToken && this.orgs.mail.enabled) {
+      await this.signupRequests.request(input, passwordHash);
+      return { kind: 'mailed' };
+    }
     return this.database.system(async (tx) => {
+      if (invitationToken) await this.orgs.checkInvitation(invitationToken, input.email, tx);
       const user = await this.insertUser(tx, input.email, input.name, passwordHash);
-      const organization = input.invitationToken
-        ? await this.orgs.accept(user.id, input.invitationToken, tx)
+      const organization = invitationToken
+        ? await this.orgs.accept(user.id, invitationToken, tx)
         : await this.orgs.create(user.id, input.organizationName ?? `${input.name}'s organization`, tx);
+      const tokens = await this.sessions.issue(user.id, tx);
+      return { kind: 'session' as const, session: { user: userView(user), organization, tokens } };
+    });
+  }
+
+  /** Creates the account of a mailed sign-up link (SMTP_URL): the link proves the address. */
+  async confirmSignUp(token: string): Promise<Session> {
+    if (!this.config.TROUPE_ALLOW_SIGNUP) throw forbidden('Sign-up is closed on this server; ask an administrator for an invitation', 'signup_closed');
+    return this.database.system(async (tx) => {
+      const request = await this.signupRequests.take(tx, token);
+      const user = await this.insertUser(tx, request.email, request.name, request.passwordHash);
+      const organization = await this.orgs.create(user.id, request.organizationName ?? `${request.name}'s organization`, tx);
       const tokens = await this.sessions.issue(user.id, tx);
       return { user: userView(user), organization, tokens };
     });
   }
 
-  /** Creates a user without a session (CLI, setup). Duplicate email → 409. */
+  /** Creates a user without a session (CLI, setup). Duplicate email → 409; a refused password → 400 weak_password. */
   async createUser(email: string, name: string, password: string, tx?: Tx): Promise<UserView> {
+    assertPasswordAllowed(password, email);
     const passwordHash = await hashPassword(password);
     const run = async (t: Tx) => userView(await this.insertUser(t, email, name, passwordHash));
     return tx ? run(tx) : this.database.system(run);
@@ -131,37 +180,30 @@ export class AuthService implements Authenticator {
   }
 
   /**
-   * Verifies email and password. After TROUPE_LOCKOUT_THRESHOLD consecutive failures the account
-   * is locked for TROUPE_LOCKOUT_MINUTES; a locked account answers exactly like a wrong password.
+   * Verifies email and password from the client address `ip`. Failures lock that address's
+   * attempts at the account, and many failures from everywhere lock the account (SignInLockout,
+   * decision 35); a locked sign-in answers exactly like a wrong password.
    */
-  async signIn(email: string, password: string): Promise<{ user: UserView; tokens: TokenPair }> {
+  async signIn(email: string, password: string, ip: string): Promise<{ user: UserView; tokens: TokenPair }> {
     const [user] = await this.database.system((tx) => tx.select().from(users).where(sql`lower(${users.email}) = ${email.trim().toLowerCase()}`));
     if (!user) {
       await burnPasswordCheck(password);
       throw BAD_CREDENTIALS();
     }
-    if (user.lockedUntil && user.lockedUntil > new Date()) {
+    const locked = await this.lockout.lockedScope(user, ip);
+    if (locked) {
       await burnPasswordCheck(password);
-      await this.database.system((tx) => this.auditSignIn(tx, user.id, 'auth.signin_failed', { reason: 'locked' }));
+      await this.database.system((tx) => this.auditSignIn(tx, user.id, 'auth.signin_failed', { reason: 'locked', scope: locked }));
       throw BAD_CREDENTIALS();
     }
     if (!(await verifyPassword(user.passwordHash, password))) {
       await this.database.system(async (tx) => {
-        await tx
-          .update(users)
-          .set({
-            failedLogins: sql`${users.failedLogins} + 1`,
-            lockedUntil: sql`case when ${users.failedLogins} + 1 >= ${this.config.TROUPE_LOCKOUT_THRESHOLD}
-              then now() + make_interval(mins => ${this.config.TROUPE_LOCKOUT_MINUTES}) else null end`,
-          })
-          .where(eq(users.id, user.id));
+        await this.lockout.recordFailure(tx, user.id, ip);
         await this.auditSignIn(tx, user.id, 'auth.signin_failed', { reason: 'wrong_password' });
       });
       throw BAD_CREDENTIALS();
     }
-    if (user.failedLogins > 0 || user.lockedUntil) {
-      await this.database.system((tx) => tx.update(users).set({ failedLogins: 0, lockedUntil: null }).where(eq(users.id, user.id)));
-    }
+    await this.lockout.recordSuccess(user.id, ip);
     return this.database.system(async (tx) => {
       const tokens = await this.sessions.issue(user.id, tx);
       await this.auditSignIn(tx, user.id, 'auth.signin');
@@ -200,12 +242,23 @@ export class AuthService implements Authenticator {
     if (currentPassword === newPassword) {
       throw badRequest('The new password must differ from the current one', [{ path: 'body.newPassword', message: 'same as current' }]);
     }
+    assertPasswordAllowed(newPassword, user.email, 'body.newPassword');
     const passwordHash = await hashPassword(newPassword);
     return this.database.system(async (tx) => {
-      await tx.update(users).set({ passwordHash, updatedAt: new Date(), failedLogins: 0, lockedUntil: null }).where(eq(users.id, userId));
+      await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+      await this.lockout.clear(tx, userId);
       await this.sessions.revokeAllFor(userId, tx);
       return this.sessions.issue(userId, tx);
     });
+  }
+
+  /** Housekeeping: expired and long-revoked sessions, expired sign-up links, stale lockout counts. */
+  async prune(): Promise<{ sessions: number; signupRequests: number; signInFailures: number }> {
+    return {
+      sessions: await this.sessions.prune(),
+      signupRequests: await this.signupRequests.prune(),
+      signInFailures: await this.lockout.prune(),
+    };
   }
 
   async userCount(): Promise<number> {
@@ -214,7 +267,7 @@ export class AuthService implements Authenticator {
   }
 
   /**
-   * First start: with no users yet, either creates the owner and organization from
+   * First start: with no users yet, either creates the owner (an instance operator) and organization from
    * TROUPE_OWNER_EMAIL/TROUPE_OWNER_PASSWORD, or issues a one-time setup token for POST /api/v1/setup.
    * A new token replaces the previous one at every start until setup is done.
    */
@@ -222,9 +275,13 @@ export class AuthService implements Authenticator {
     if ((await this.userCount()) > 0) return { kind: 'ready' };
     const { TROUPE_OWNER_EMAIL: email, TROUPE_OWNER_PASSWORD: password } = this.config;
     if (email && password) {
+      // Named by its setting: a refused password here stops the start, like any bad setting.
+      const problem = passwordProblem(password, email);
+      if (problem) throw new ConfigError(`TROUPE_OWNER_PASSWORD ${problem}`);
       await this.database.system(async (tx) => {
         const user = await this.createUser(email, this.config.TROUPE_OWNER_NAME, password, tx);
         await this.orgs.create(user.id, this.config.TROUPE_ORG_NAME, tx);
+        await markOperator(tx, user.id);
       });
       return { kind: 'owner_created', email };
     }
@@ -244,6 +301,7 @@ export class AuthService implements Authenticator {
 
   /** Creates the first owner and organization with the setup token printed at start-up. */
   async completeSetup(input: { token: string; email: string; password: string; name: string; organizationName: string }) {
+    assertPasswordAllowed(input.password, input.email);
     const passwordHash = await hashPassword(input.password);
     return this.database.system(async (tx) => {
       // Serialises concurrent attempts: only the first can see zero users.
@@ -256,9 +314,11 @@ export class AuthService implements Authenticator {
       }
       const user = await this.insertUser(tx, input.email, input.name, passwordHash);
       const organization = await this.orgs.create(user.id, input.organizationName, tx);
+      // The person who sets the server up runs it (decision 32).
+      await markOperator(tx, user.id);
       await tx.delete(instanceState).where(eq(instanceState.key, SETUP_KEY));
       const tokens = await this.sessions.issue(user.id, tx);
-      return { user: userView(user), organization, tokens };
+      return { user: { ...userView(user), isOperator: true }, organization, tokens };
     });
   }
 }

@@ -111,6 +111,9 @@ describe('troupe CLI against PostgreSQL and a running server', () => {
     const duplicate = await troupe(['user', 'create', '--email', 'ada@example.com', '--name', 'Ada 2', '--password', 'another long one'], dbEnv);
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toMatch(/ada@example\.com already exists/);
+    const weak = await troupe(['user', 'create', '--email', 'w@example.com', '--name', 'W', '--password', 'password123'], dbEnv);
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toMatch(/--password: is one of the most common passwords/);
 
     const org = await troupe(['org', 'create', '--name', 'Acme', '--owner-email', 'ada@example.com'], dbEnv);
     expect(org.code, org.stderr).toBe(0);
@@ -141,6 +144,37 @@ describe('troupe CLI against PostgreSQL and a running server', () => {
     expect(noOrg.code).toBe(1);
     expect(noOrg.stderr).toMatch(/--org: no organization/);
   }, 120_000);
+
+  it('makes a user an instance operator and takes it back, warning when none is left', async () => {
+    const operators = async () => {
+      const check = new pg.Client({ connectionString: dbEnv.DATABASE_URL });
+      await check.connect();
+      const { rows } = await check.query<{ email: string }>('select email from users where is_operator order by email');
+      await check.end();
+      return rows.map((r) => r.email);
+    };
+    const grant = await troupe(['user', 'operator', 'Ada@Example.com', '--json'], dbEnv);
+    expect(grant.code, grant.stderr).toBe(0);
+    expect(JSON.parse(grant.stdout)).toMatchObject({ email: 'ada@example.com', isOperator: true, operators: 1 });
+    const second = await troupe(['user', 'operator', 'bob@example.com'], dbEnv);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.stderr).toContain('bob@example.com is now an instance operator');
+    expect(await operators()).toEqual(['ada@example.com', 'bob@example.com']);
+
+    const revoke = await troupe(['user', 'operator', 'bob@example.com', '--revoke'], dbEnv);
+    expect(revoke.code, revoke.stderr).toBe(0);
+    expect(revoke.stderr).toContain('bob@example.com is no longer an instance operator');
+    expect(revoke.stderr).not.toContain('no instance operator');
+    const last = await troupe(['user', 'operator', 'ada@example.com', '--revoke'], dbEnv);
+    expect(last.code, last.stderr).toBe(0);
+    expect(last.stderr).toMatch(/has no instance operator now/);
+    expect(await operators()).toEqual([]);
+
+    const nobody = await troupe(['user', 'operator', 'nobody@example.com'], dbEnv);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/no user with the email nobody@example\.com/);
+  }, 240_000);
 
   it('manages agents through a running server with the created API key', async () => {
     ctx = await createContext(loadConfig({ ...dbEnv, LOG_LEVEL: 'silent' }));

@@ -1,6 +1,5 @@
-import nodemailer from 'nodemailer';
 import { z } from 'zod';
-import type { Config } from '../../config/load.js';
+import { safeSmtpMessage, sendMail } from '../../shared/mail.js';
 import { defineTool, type ToolContext } from '../define.js';
 import { ToolError } from '../errors.js';
 import { Outbox, type EmailRecord } from '../outbox.js';
@@ -19,27 +18,6 @@ const inputSchema = z.object({
   text: z.string().min(1).max(100_000).describe('Plain-text body'),
   html: z.string().max(200_000).optional().describe('Optional HTML body; text is still sent for clients without HTML'),
 });
-
-/** Error text from the mail library, minus the SMTP password should it ever appear in it. */
-function safeSmtpMessage(err: unknown, smtpUrl: string): string {
-  let message = err instanceof Error ? err.message : String(err);
-  const password = decodeURIComponent(new URL(smtpUrl).password);
-  if (password) message = message.split(password).join('***');
-  return message.slice(0, 500);
-}
-
-// Connection limits below the tool's 30 s, so a dead server ends as a clear SMTP error.
-const SMTP_LIMITS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
-
-async function deliver(config: Config & { SMTP_URL: string }, mail: z.output<typeof inputSchema> & { to: string[] }) {
-  const transport = nodemailer.createTransport({ url: config.SMTP_URL, ...SMTP_LIMITS });
-  try {
-    const info = await transport.sendMail({ from: config.SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}) });
-    return { messageId: typeof info.messageId === 'string' ? info.messageId : null };
-  } finally {
-    transport.close();
-  }
-}
 
 /** Writes the outbox row; after a sent mail a failed write must not make the model send it again. */
 async function record(ctx: ToolContext, mail: EmailRecord): Promise<string | null> {
@@ -84,7 +62,7 @@ export const sendEmail = defineTool({
     }
     let messageId: string | null;
     try {
-      ({ messageId } = await deliver({ ...ctx.config, SMTP_URL: smtpUrl }, mail));
+      ({ messageId } = await sendMail({ SMTP_URL: smtpUrl, SMTP_FROM: ctx.config.SMTP_FROM }, mail));
     } catch (err) {
       const error = safeSmtpMessage(err, smtpUrl);
       await record(ctx, { ...base, status: 'failed', error });

@@ -1,5 +1,6 @@
 import { Outlet, type RouteObject } from 'react-router';
 import { PublicOnly } from '../../auth/session';
+import { ConfirmSignUpPage } from './confirm-sign-up-page';
 import { InvitePage } from './invite-page';
 import { SetupPage } from './setup-page';
 import { SignInPage } from './sign-in-page';
@@ -19,6 +20,7 @@ export const authRoutes: RouteObject[] = [
     children: [
       { path: 'signin', Component: SignInPage },
       { path: 'signup', Component: SignUpPage },
+      { path: 'signup/confirm', Component: ConfirmSignUpPage },
       { path: 'setup', Component: SetupPage },
     ],
   },

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { signUpBody } from '@server/auth/dto';
 import { authApi } from '../../api/auth';
@@ -12,14 +13,28 @@ export function SignUpPage() {
   const next = params.get('next');
   const invitationToken = params.get('invitation') ?? undefined;
   const { startSession } = useAuthActions();
+  // With mail configured the server answers every address alike and mails the next step.
+  const [mailed, setMailed] = useState<string | null>(null);
   const form = useZodForm({
     schema: signUpBody,
     initial: { name: '', email: '', password: '', organizationName: '', invitationToken },
     idPrefix: 'signup',
     submit: authApi.signUp,
-    onSuccess: (session) => startSession(session.tokens, { orgId: session.organization.id, next }),
+    onSuccess: (result) => {
+      if ('tokens' in result) startSession(result.tokens, { orgId: result.organization.id, next });
+      else setMailed(result.detail);
+    },
   });
   const signInLink = next ? `/signin?next=${encodeURIComponent(next)}` : '/signin';
+
+  if (mailed) {
+    return (
+      <AuthLayout title="Check your mail">
+        <p role="status">{mailed}</p>
+        <p className="muted">Nothing arrived within a few minutes? Look in your spam folder, or sign up again.</p>
+      </AuthLayout>
+    );
+  }
 
   return (
     <AuthLayout

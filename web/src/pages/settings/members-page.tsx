@@ -27,18 +27,34 @@ export function MembersPage() {
   );
 }
 
+const keys = (n: number) => (n === 1 ? '1 API key' : `${n} API keys`);
+
 function MembersCard() {
   const { can, user, role: myRole } = useSession();
   const members = useQuery({ queryKey: settingsKeys.members, queryFn: ({ signal }) => settingsApi.members(signal) });
   const [removing, setRemoving] = useState<Member | null>(null);
+  // What a removal or demotion did to the member's API keys (they never outlive their creator).
+  const [notice, setNotice] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const admin = can('admin');
+  // Admins see, before removing someone, how many live keys that person made (they are revoked too).
+  const apiKeys = useQuery({
+    queryKey: settingsKeys.apiKeys(false),
+    queryFn: ({ signal }) => settingsApi.apiKeys(false, signal),
+    enabled: admin && removing !== null,
+  });
+  const removingKeys = removing && apiKeys.data ? apiKeys.data.items.filter((k) => k.createdBy === removing.userId).length : 0;
   return (
     <section className="card" aria-labelledby="members-heading">
       <div className="card-header">
         <h2 id="members-heading">Members</h2>
         {members.data && <span className="muted">{members.data.total} in this organization</span>}
       </div>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
       <QueryView query={members} loadingLabel="Loading members…">
         {(data) => (
           <div className="table-scroll">
@@ -70,7 +86,9 @@ function MembersCard() {
                         </span>
                       </td>
                       <td data-label="Email">{m.email}</td>
-                      <td data-label="Role">{editable ? <RoleSelect member={m} /> : <Badge tone={m.role === 'owner' ? 'info' : 'neutral'}>{m.role}</Badge>}</td>
+                      <td data-label="Role">
+                        {editable ? <RoleSelect member={m} onChanged={setNotice} /> : <Badge tone={m.role === 'owner' ? 'info' : 'neutral'}>{m.role}</Badge>}
+                      </td>
                       <td data-label="Joined">{when(m.joinedAt)}</td>
                       {admin && (
                         <td className="actions">
@@ -95,24 +113,35 @@ function MembersCard() {
         confirmLabel="Remove"
         onClose={() => setRemoving(null)}
         onConfirm={async () => {
-          await settingsApi.removeMember(removing!.userId);
-          await queryClient.invalidateQueries({ queryKey: settingsKeys.members });
+          const who = removing!;
+          const { apiKeysRevoked } = await settingsApi.removeMember(who.userId);
+          setNotice(`Removed ${who.name}.${apiKeysRevoked ? ` ${keys(apiKeysRevoked)} they created ${apiKeysRevoked === 1 ? 'was' : 'were'} revoked.` : ''}`);
+          await queryClient.invalidateQueries({ queryKey: ['settings'] });
         }}
       >
         <p>
           Remove <strong>{removing?.name}</strong> ({removing?.email}) from this organization? They lose access at once.
         </p>
+        {removingKeys > 0 && (
+          <p>
+            The {keys(removingKeys)} they created will be revoked too: scripts using {removingKeys === 1 ? 'it' : 'them'} stop working.
+          </p>
+        )}
       </ConfirmDialog>
     </section>
   );
 }
 
-function RoleSelect({ member }: { member: Member }) {
+function RoleSelect({ member, onChanged }: { member: Member; onChanged: (notice: string | null) => void }) {
   const { role: myRole } = useSession();
   const queryClient = useQueryClient();
   const change = useMutation({
     mutationFn: (role: Role) => settingsApi.changeRole(member.userId, role),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: settingsKeys.members }),
+    onSuccess: (changed) => {
+      const n = changed.apiKeysLowered;
+      onChanged(n ? `${member.name} is now ${changed.role}; ${keys(n)} they created ${n === 1 ? 'was' : 'were'} lowered to ${changed.role}.` : null);
+      return queryClient.invalidateQueries({ queryKey: ['settings'] });
+    },
   });
   const id = `role-${member.userId}`;
   return (
@@ -172,7 +201,10 @@ function InvitationsCard() {
       {form.result && (
         <div className="secret-once" role="status">
           <h3>Invitation for {form.result.invitation.email}</h3>
-          <p>Send this link to them (it is also in the server log). It is shown only now, and works until {when(form.result.invitation.expiresAt)}.</p>
+          <p>
+            {form.result.mailed ? 'We mailed them this link. You can also send it yourself: it' : 'Send this link to them yourself (no mail server is set up, or it refused the mail). It'} is shown
+            only now, and works once, until {when(form.result.invitation.expiresAt)}.
+          </p>
           <div className="secret-row">
             <label htmlFor="invite-link" className="visually-hidden">
               Invitation link
