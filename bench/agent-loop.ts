@@ -101,7 +101,8 @@ interface Engine {
 }
 
 async function engine(label: string, env: Record<string, string>, stubUrl: string, cleanup: () => Promise<void>): Promise<Engine> {
-  const ctx = await createContext(loadConfig({ TROUPE_SECRET_KEY: 'b'.repeat(64), DATABASE_POOL_SIZE: '20', ...env }), { logger: createLogger('error') });
+  // TROUPE_PRIVATE_MODEL_HOSTS: the stub (127.0.0.1) is stored as the organization's base URL (bench/seed.ts).
+  const ctx = await createContext(loadConfig({ TROUPE_SECRET_KEY: 'b'.repeat(64), DATABASE_POOL_SIZE: '20', TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1', ...env }), { logger: createLogger('error') });
   // Runs are driven by the benchmark, not dispatched in the background.
   ctx.services.runs.setDispatcher({ dispatch() {} });
   const { actor, agentId } = await seedBenchAgent(ctx, stubUrl);

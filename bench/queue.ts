@@ -184,7 +184,8 @@ interface Troupe {
 }
 
 async function setUp(databaseUrl: string, queueName: string, stubUrl: string): Promise<Troupe> {
-  const env = { DATABASE_URL: databaseUrl, REDIS_URL, TROUPE_QUEUE_NAME: queueName, TROUPE_SECRET_KEY: 'b'.repeat(64) };
+  // The stub listens on 127.0.0.1, which an organization's stored base URL may reach only when the operator allows it.
+  const env = { DATABASE_URL: databaseUrl, REDIS_URL, TROUPE_QUEUE_NAME: queueName, TROUPE_SECRET_KEY: 'b'.repeat(64), TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1' };
   const ctx = await createContext(loadConfig({ ...env, DATABASE_POOL_SIZE: '20' }), { logger: createLogger('error') });
   const { actor, agentId } = await seedBenchAgent(ctx, stubUrl);
   return { ctx, actor, agentId, env };

@@ -5,7 +5,8 @@ import { memberships, organizations, users } from '../src/auth/schema.js';
 
 /**
  * What the benchmarks run against: an organization with an owner, OpenAI credentials pointing at
- * the local model stub, and one agent with the calculator tool.
+ * the local model stub (the context needs TROUPE_PRIVATE_MODEL_HOSTS=127.0.0.1 to allow it), and
+ * one agent with the calculator tool.
  */
 export async function seedBenchAgent(ctx: AppContext, stubUrl: string): Promise<{ actor: Actor; agentId: string }> {
   const ids = await ctx.database.system(async (tx) => {

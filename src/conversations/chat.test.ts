@@ -29,7 +29,8 @@ describe('chat with an agent over the real OpenAI client', () => {
 
   beforeAll(async () => {
     stub = await startProviderStub();
-    t = await createTestApp('postgres');
+    // The stub listens on 127.0.0.1: the organization may store it as its base URL because the operator allows it.
+    t = await createTestApp('postgres', { TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1' });
     r = await seedRoles(t.ctx);
     await t.app.inject({ method: 'PUT', url: '/api/v1/credentials/openai', headers: r.admin.headers, payload: { apiKey: 'sk-test', baseUrl: `${stub.url}/v1` } });
     const agent = await t.app.inject({
@@ -168,7 +169,7 @@ describe('chat with an agent over the real OpenAI client', () => {
 describe('running summary of cut history', () => {
   it('folds messages cut from the window into the summary, bills the call, and gives the model the summary', { timeout: 60_000 }, async () => {
     const stub = await startProviderStub();
-    const t = await createTestApp('postgres');
+    const t = await createTestApp('postgres', { TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1' });
     try {
       const admin = await seedMember(t.ctx, 'owner');
       await t.app.inject({ method: 'PUT', url: '/api/v1/credentials/openai', headers: admin.headers, payload: { apiKey: 'sk-test', baseUrl: `${stub.url}/v1` } });

@@ -95,11 +95,34 @@ describe('credential routes', () => {
       }
     });
 
-    it('accepts an OpenAI-compatible server with a base URL and no key, and a local Ollama', async () => {
-      const vllm = await call('PUT', '/credentials/openai-compatible', roles.admin.headers, { baseUrl: 'http://10.0.0.5:8000/v1' });
-      expect(json<Credential>(vllm)).toMatchObject({ hasApiKey: false, baseUrl: 'http://10.0.0.5:8000/v1' });
-      const ollama = await call('PUT', '/credentials/ollama', roles.admin.headers, { baseUrl: 'http://127.0.0.1:11434', apiKey: null });
+    it('accepts an OpenAI-compatible server with a base URL and no key, and an Ollama server', async () => {
+      const vllm = await call('PUT', '/credentials/openai-compatible', roles.admin.headers, { baseUrl: 'https://vllm.example.com:8000/v1' });
+      expect(json<Credential>(vllm)).toMatchObject({ hasApiKey: false, baseUrl: 'https://vllm.example.com:8000/v1' });
+      const ollama = await call('PUT', '/credentials/ollama', roles.admin.headers, { baseUrl: 'http://ollama.example.com:11434', apiKey: null });
       expect(ollama.statusCode).toBe(200);
+    });
+
+    it('refuses a base URL on a private, loopback or link-local address (the server would post the key there)', async () => {
+      const urls = [
+        'http://127.0.0.1:11434',
+        'http://127.0.0.2:6379/v1',
+        'http://10.0.0.5:8000/v1',
+        'http://192.168.1.20/v1',
+        'http://169.254.169.254/latest',
+        'http://[::1]:8000/v1',
+        'http://[::ffff:127.0.0.1]/v1',
+        'http://0x7f000001/v1',
+        'http://2130706433/v1',
+        'http://0.0.0.0:5432',
+        'http://localhost:11434',
+        'http://db.localhost/v1',
+      ];
+      for (const baseUrl of urls) {
+        const problem = expectProblem(await call('PUT', '/credentials/openai-compatible', roles.admin.headers, { baseUrl }), 400);
+        expect(problem.errors, baseUrl).toEqual([{ path: 'body.baseUrl', message: expect.stringMatching(/^points at a (loopback|private|link-local|unspecified) address/) }]);
+      }
+      // The stored credential is the public one from before.
+      expect((await storedRows(roles.owner.orgId)).find((r) => r.provider === 'openai-compatible')?.baseUrl).toBe('https://vllm.example.com:8000/v1');
     });
 
     it('needs the admin role', async () => {

@@ -13,8 +13,8 @@ function isPlainHttpUrl(value: string): boolean {
 
 /**
  * Body of PUT /credentials/:provider. Messages never quote the value: it may be a key.
- * Private and loopback base URLs are allowed on purpose — a local Ollama or vLLM is the point —
- * and only admins can set them.
+ * A base URL must reach a public address: the server refuses private and loopback ones (a model
+ * server on its own network is the operator's to set, credential-input.ts).
  */
 export const credentialBody = z.strictObject({
   apiKey: z
@@ -29,6 +29,9 @@ export const credentialBody = z.strictObject({
     .max(2000)
     .refine(isPlainHttpUrl, 'must be an http:// or https:// URL without a user name or password (put secrets in apiKey)')
     .nullish()
-    .describe('Endpoint of an OpenAI-compatible server (Ollama, vLLM, LM Studio) or a proxy; required for openai-compatible'),
+    .describe(
+      'Endpoint of an OpenAI-compatible server (Ollama, vLLM, LM Studio) or a proxy; required for openai-compatible. ' +
+        'Private and loopback addresses are refused unless the server allows them (TROUPE_PRIVATE_MODEL_HOSTS).',
+    ),
 });
 export type CredentialBody = z.infer<typeof credentialBody>;

@@ -143,3 +143,20 @@ export function classifyModelError(err: unknown): ClassifiedError {
   }
   return { retryable: false, code: 'model_call_failed', category: 'system', message: clip(err instanceof Error ? err.message : String(err)) };
 }
+
+/**
+ * How every failed call to a base URL an organization stored is reported, whatever happened: the
+ * egress guard refused the address, the connection was refused or timed out, the answer was an
+ * HTTP error or not a model's answer. One code and one message (naming only the origin the
+ * organization typed itself), retried like a transient failure: distinct codes, messages or retry
+ * behaviour would tell the organization what answers at an address it cannot otherwise reach,
+ * turning the stored URL into a port scanner. The operator's log keeps the real cause.
+ */
+export function endpointFailure(origin: string): ClassifiedError {
+  return {
+    retryable: true,
+    code: 'model_endpoint_failed',
+    category: 'user',
+    message: `No usable answer from ${origin}, the base URL this organization stored for the provider. An administrator can check the URL and the key in the credentials settings.`,
+  };
+}

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpFetch } from './http-fetch.js';
+import { compileAllowlist, EMPTY_ALLOWLIST } from '../tools/net/allowlist.js';
+import { guardedHttpFetch, httpFetch } from './http-fetch.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -163,5 +164,50 @@ describe('httpFetch (the model clients’ fetch over node:http)', () => {
     const res = await httpFetch(`${base}/empty`, { method: 'DELETE' });
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
+  });
+
+  describe('guardedHttpFetch (an organization’s own base URL)', () => {
+    let hits = 0;
+    beforeAll(() => {
+      routes.set('/guarded', (_req, body, res) => {
+        hits++;
+        res.end(`got ${body}`);
+      });
+      routes.set('/guarded-moved', (_req, _body, res) => {
+        hits++;
+        res.writeHead(307, { location: '/guarded' }).end();
+      });
+    });
+    const refusal = (p: Promise<Response>) => p.then(() => null, (e: unknown) => e as TypeError & { cause: Error });
+
+    it('refuses loopback, by address or by a name resolving to it, before connecting', async () => {
+      const guarded = guardedHttpFetch(EMPTY_ALLOWLIST);
+      const port = new URL(base).port;
+      for (const url of [`${base}/guarded`, `http://localhost:${port}/guarded`, `http://[::ffff:127.0.0.1]:${port}/guarded`, `http://2130706433:${port}/guarded`]) {
+        const err = await refusal(guarded(url, { method: 'POST', body: '{}' }));
+        expect(err, url).toBeInstanceOf(TypeError);
+        expect(err!.message).toBe('fetch failed');
+        expect(err!.cause.message).toMatch(/loopback/);
+      }
+      expect(hits).toBe(0);
+    });
+
+    it('reaches a host the operator allows, and does not follow redirects', async () => {
+      const guarded = guardedHttpFetch(compileAllowlist(['127.0.0.1']));
+      expect(await (await guarded(`${base}/guarded`, { method: 'POST', body: 'x' })).text()).toBe('got x');
+      const moved = await guarded(`${base}/guarded-moved`, { method: 'POST', body: 'x' });
+      expect(moved.status).toBe(307);
+      expect(hits).toBe(2);
+    });
+
+    it('hands nothing to the global fetch: other bodies and schemes are refused', async () => {
+      const guarded = guardedHttpFetch(compileAllowlist(['127.0.0.1']));
+      const form = new FormData();
+      form.set('f', 'v');
+      expect(await refusal(guarded(`${base}/guarded`, { method: 'POST', body: form }))).toBeInstanceOf(TypeError);
+      expect(await refusal(guarded(new Request(`${base}/guarded`)))).toBeInstanceOf(TypeError);
+      expect(await refusal(guarded('file:///etc/passwd'))).toBeInstanceOf(TypeError);
+      expect(hits).toBe(2);
+    });
   });
 });

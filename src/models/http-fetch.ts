@@ -2,6 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import type { Allowlist } from '../tools/net/allowlist.js';
+import { checkUrl, resolveTarget, type PinnedTarget } from '../tools/net/guard.js';
+import { pinnedLookup } from '../tools/net/request.js';
 
 /**
  * The `fetch` the model clients use: node:http(s) with keep-alive, instead of Node's global
@@ -16,24 +19,47 @@ import zlib from 'node:zlib';
  * an abort with the signal's reason. JSON answers are read whole; an event stream
  * (`text/event-stream`) is handed over as it arrives.
  */
-export const httpFetch: typeof fetch = async (input, init = {}) => {
+export const httpFetch: typeof fetch = (input, init) => exchange(input, init ?? {}, null);
+
+/**
+ * The same fetch for a base URL an organization stored (not the operator's): every request goes
+ * through the tools' egress guard (tools/net/guard.ts) first. The host is resolved and refused
+ * when any of its addresses is private, loopback, link-local or reserved, unless
+ * TROUPE_PRIVATE_MODEL_HOSTS (`allowlist`) covers it, and the socket connects to the address
+ * that was checked, so a DNS answer that changes after the check (rebinding) cannot redirect it.
+ * Redirects are not followed (the 3xx is the answer), nothing is handed to the global fetch, and
+ * a plain answer larger than MAX_GUARDED_BYTES fails. A refusal rejects like a network failure.
+ */
+export function guardedHttpFetch(allowlist: Allowlist): typeof fetch {
+  return (input, init) => exchange(input, init ?? {}, allowlist);
+}
+
+/** A model's answer is text: far below this. Bounds what a tenant's endpoint can make the server hold. */
+export const MAX_GUARDED_BYTES = 32 * 1024 * 1024;
+
+async function exchange(input: Parameters<typeof fetch>[0], init: RequestInit, guard: Allowlist | null): Promise<Response> {
   const body = init.body;
-  if (input instanceof Request || (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))) return fetch(input, init);
-  const url = typeof input === 'string' ? new URL(input) : input;
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
+  const plain = !(input instanceof Request) && (body == null || typeof body === 'string' || body instanceof Uint8Array);
+  if (!plain) return guard ? refuse('a request form the guard cannot check') : fetch(input, init);
+  const url = typeof input === 'string' ? new URL(input) : (input as URL);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return guard ? refuse(`a ${url.protocol} URL`) : fetch(input, init);
   const signal = init.signal ?? undefined;
+  if (signal?.aborted) throw abortError(signal);
+  const target = guard ? await pin(url, guard) : null;
   if (signal?.aborted) throw abortError(signal);
 
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((value, name) => (headers[name] = value));
   const method = init.method ?? 'GET';
-  let res = await send(url, method, headers, body, signal);
+  let res = await send(url, method, headers, body, signal, target);
   // A kept-alive socket the server closed just as it was reused fails before the request reached
   // the server (Node's documented case for a retry); such a request goes again on a new socket.
-  for (let attempt = 1; res === STALE_SOCKET; attempt++) res = await send(url, method, headers, body, signal, attempt >= 3);
+  for (let attempt = 1; res === STALE_SOCKET; attempt++) res = await send(url, method, headers, body, signal, target, attempt >= 3);
 
   const status = res.statusCode ?? 0;
-  if (REDIRECT.has(status) && res.headers.location) {
+  // Guarded: the 3xx itself is the answer (the client reports it as an error); following it
+  // would leave the checked address.
+  if (!guard && REDIRECT.has(status) && res.headers.location) {
     res.resume();
     return fetch(input, init);
   }
@@ -53,16 +79,41 @@ export const httpFetch: typeof fetch = async (input, init = {}) => {
     stream.once('close', () => signal?.removeEventListener('abort', onAbort));
     return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, { status, statusText: res.statusMessage, headers: responseHeaders });
   }
-  const bytes = await readAll(stream, signal);
+  const bytes = await readAll(stream, signal, guard ? MAX_GUARDED_BYTES : Infinity);
   // A Buffer is a Uint8Array; the DOM typing (web/ type-checks this file too) wants it over an ArrayBuffer.
   return new Response(bytes as Uint8Array<ArrayBuffer>, { status, statusText: res.statusMessage, headers: responseHeaders });
-};
+}
+
+/** The checked address to connect to; a refusal rejects as fetch's network failure does. */
+async function pin(url: URL, allowlist: Allowlist): Promise<PinnedTarget> {
+  try {
+    return await resolveTarget(checkUrl(url), allowlist);
+  } catch (err) {
+    throw new TypeError('fetch failed', { cause: err });
+  }
+}
+
+function refuse(what: string): never {
+  throw new TypeError('fetch failed', { cause: new Error(`Refused ${what} to an organization's model endpoint`) });
+}
 
 const STALE_SOCKET = Symbol('stale socket');
 
-function send(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | null | undefined, signal: AbortSignal | undefined, last = false): Promise<http.IncomingMessage | typeof STALE_SOCKET> {
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | null | undefined,
+  signal: AbortSignal | undefined,
+  target: PinnedTarget | null,
+  last = false,
+): Promise<http.IncomingMessage | typeof STALE_SOCKET> {
   return new Promise((resolve, reject) => {
-    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers, agent: url.protocol === 'https:' ? httpsAgent : httpAgent });
+    const secure = url.protocol === 'https:';
+    const options: http.RequestOptions = target
+      ? { method, headers, agent: secure ? guardedHttpsAgent : guardedHttpAgent, lookup: pinnedLookup(target) }
+      : { method, headers, agent: secure ? httpsAgent : httpAgent };
+    const req = (secure ? https : http).request(url, options);
     const onAbort = () => {
       reject(abortError(signal!));
       req.destroy();
@@ -87,6 +138,11 @@ const REDIRECT = new Set([301, 302, 303, 307, 308]);
 // Idle sockets are kept for the next call (and unref'd by the agent, so they hold no process open).
 const httpAgent = new http.Agent({ keepAlive: true });
 const httpsAgent = new https.Agent({ keepAlive: true });
+// Guarded requests keep their own pools: every socket in them was connected to an address the
+// guard checked for that host name (the allowlist is the operator's, the same for every request),
+// so reusing one is as safe as the check; a socket of the operator's pools never serves a tenant URL.
+const guardedHttpAgent = new http.Agent({ keepAlive: true });
+const guardedHttpsAgent = new https.Agent({ keepAlive: true });
 
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
@@ -105,19 +161,26 @@ function decoded(res: http.IncomingMessage): Readable {
           : null;
   if (!decoder) return res;
   res.on('error', (err) => decoder.destroy(err));
+  // A body that cannot be decoded (or is cut off for its size) frees its socket too.
+  decoder.once('error', () => res.destroy());
   return res.pipe(decoder);
 }
 
-function readAll(stream: Readable, signal: AbortSignal | undefined): Promise<Buffer> {
+function readAll(stream: Readable, signal: AbortSignal | undefined, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let size = 0;
     const onAbort = () => {
       reject(abortError(signal!));
       stream.destroy();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => signal?.removeEventListener('abort', onAbort);
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > maxBytes) stream.destroy(new Error(`The answer is larger than ${maxBytes} bytes`));
+      else chunks.push(c);
+    });
     stream.once('end', () => {
       done();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));

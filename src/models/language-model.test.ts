@@ -16,7 +16,8 @@ describe('ModelService.languageModel', () => {
 
   beforeAll(async () => {
     stub = await startProviderStub();
-    t = await createTestApp('postgres', { OPENAI_API_KEY: 'env-openai-key', OPENAI_BASE_URL: `${stub.url}/v1`, TROUPE_MODEL_MAX_RETRIES: '0' });
+    // The stub listens on 127.0.0.1: organizations may store it as their base URL only because the operator allows it.
+    t = await createTestApp('postgres', { OPENAI_API_KEY: 'env-openai-key', OPENAI_BASE_URL: `${stub.url}/v1`, TROUPE_MODEL_MAX_RETRIES: '0', TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1' });
     models = t.ctx.services.models;
     owner = await seedMember(t.ctx, 'owner');
     actor = { orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null };
@@ -108,10 +109,11 @@ describe('ModelService.languageModel', () => {
     expect(r.text).toBe('billing');
   });
 
-  it('falls back to the rules model through the service when the primary cannot be called', async () => {
-    const r = await models.callWithFallback(owner.orgId, ['google:gemini-2.0-flash'], (m) => generateText({ model: m.model, prompt: 'hi', maxRetries: 0 }));
+  it('fails through the service when the model cannot be called and a provider is configured (no rules fallback)', async () => {
+    const err = await models.callWithFallback(owner.orgId, ['google:gemini-2.0-flash'], (m) => generateText({ model: m.model, prompt: 'hi', maxRetries: 0 })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'all_models_failed', causes: [{ model: 'google:gemini-2.0-flash', code: 'missing_credential', message: expect.stringContaining('GOOGLE_GENERATIVE_AI_API_KEY') }] });
+    const r = await models.callWithFallback(owner.orgId, ['google:gemini-2.0-flash', 'rules:default'], (m) => generateText({ model: m.model, prompt: 'hi', maxRetries: 0 }));
     expect(r.usedRulesModel).toBe(true);
-    expect(r.errors.map((e) => e.code)).toEqual(['missing_credential']);
     expect(r.result.text).toContain('google:gemini-2.0-flash: missing_credential');
   });
 });

@@ -6,8 +6,9 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { AppError, badRequest } from '../shared/errors.js';
+import { EMPTY_ALLOWLIST, type Allowlist } from '../tools/net/allowlist.js';
 import type { ClassificationRule } from './classify.js';
-import { httpFetch } from './http-fetch.js';
+import { guardedHttpFetch, httpFetch } from './http-fetch.js';
 import type { ResolvedCredential } from './provider-status.js';
 import { parseModelRef, PROVIDERS, type ModelRef, type ProviderId } from './providers.js';
 import { RulesModel, type RulesModelOptions } from './rules-model.js';
@@ -19,6 +20,12 @@ export interface ResolvedModel {
   /** The reference as configured, `provider:model`, e.g. `openai:responses/gpt-4o`; record this on the run. */
   id: string;
   model: LanguageModelV3;
+  /**
+   * Set when the calls go to a base URL the organization stored (its origin): they pass the
+   * egress guard, and every failure of theirs is reported as one generic error (errors.ts,
+   * endpointFailure), so the error codes cannot tell what answers at an address.
+   */
+  tenantEndpoint?: string;
 }
 
 /**
@@ -44,7 +51,7 @@ export function missingCredential(provider: ProviderId): AppError {
   const envKey = PROVIDERS[provider].envKey;
   const message = envKey
     ? `No API key for ${provider}: set ${envKey} or store one with PUT /api/v1/credentials/${provider}`
-    : `No base URL for ${provider}: store one with PUT /api/v1/credentials/${provider}, e.g. {"baseUrl": "http://localhost:8000/v1"}`;
+    : `No base URL for ${provider}: store one with PUT /api/v1/credentials/${provider}, e.g. {"baseUrl": "https://vllm.example.com/v1"}`;
   return new AppError(422, 'missing_credential', message);
 }
 
@@ -59,27 +66,30 @@ function ollamaUrl(url: string): string {
 
 type Factory = (modelId: string) => LanguageModelV3;
 
-/** Builds the AI SDK provider for one credential. Cheap (closures, no I/O), but cached anyway. */
-function createFactory(provider: Exclude<ProviderId, 'rules'>, cred: ResolvedCredential): Factory {
+/**
+ * Builds the AI SDK provider for one credential. Cheap (closures, no I/O), but cached anyway.
+ * `fetch` is the guarded one for a base URL the organization stored.
+ */
+function createFactory(provider: Exclude<ProviderId, 'rules'>, cred: ResolvedCredential, fetch: typeof httpFetch): Factory {
   const apiKey = cred.apiKey ?? undefined;
   const baseURL = cred.baseUrl ?? DEFAULT_BASE_URLS[provider];
   switch (provider) {
     case 'openai': {
-      const p = createOpenAI({ apiKey, baseURL, fetch: httpFetch });
+      const p = createOpenAI({ apiKey, baseURL, fetch });
       return (id) => (id.startsWith(RESPONSES_PREFIX) ? p.responses(id.slice(RESPONSES_PREFIX.length)) : p.chat(id));
     }
     case 'anthropic':
-      return createAnthropic({ apiKey, baseURL, fetch: httpFetch });
+      return createAnthropic({ apiKey, baseURL, fetch });
     case 'groq':
-      return createGroq({ apiKey, baseURL, fetch: httpFetch });
+      return createGroq({ apiKey, baseURL, fetch });
     case 'google':
-      return createGoogleGenerativeAI({ apiKey, baseURL, fetch: httpFetch });
+      return createGoogleGenerativeAI({ apiKey, baseURL, fetch });
     case 'openrouter':
     case 'ollama':
     case 'openai-compatible': {
       const url = provider === 'ollama' ? ollamaUrl(baseURL!) : baseURL!;
       // includeUsage: streamed answers carry token counts only when asked for; the ledger needs them.
-      const p = createOpenAICompatible({ name: provider, baseURL: url, apiKey, includeUsage: true, fetch: httpFetch });
+      const p = createOpenAICompatible({ name: provider, baseURL: url, apiKey, includeUsage: true, fetch });
       return (id) => p.chatModel(id);
     }
   }
@@ -88,6 +98,12 @@ function createFactory(provider: Exclude<ProviderId, 'rules'>, cred: ResolvedCre
 export interface LanguageModelSource {
   resolveCredential(orgId: string, provider: ProviderId): Promise<ResolvedCredential>;
   loadRules(orgId: string): Promise<ClassificationRule[]>;
+  /**
+   * Whether any provider is configured for the organization (a stored credential, or a key or
+   * base URL in the server's environment). When none is, the offline rules model answers in place
+   * of models that cannot be called: the zero-config trial.
+   */
+  anyProviderConfigured(orgId: string): Promise<boolean>;
 }
 
 const MAX_CACHED = 500;
@@ -99,8 +115,20 @@ const MAX_CACHED = 500;
  */
 export class LanguageModels {
   private readonly factories = new Map<string, Factory>();
+  private readonly guardedFetch: typeof fetch;
 
-  constructor(private readonly source: LanguageModelSource) {}
+  /** `privateHosts`: TROUPE_PRIVATE_MODEL_HOSTS, the private hosts a stored base URL may reach. */
+  constructor(
+    private readonly source: LanguageModelSource,
+    privateHosts: Allowlist = EMPTY_ALLOWLIST,
+  ) {
+    this.guardedFetch = guardedHttpFetch(privateHosts);
+  }
+
+  /** See LanguageModelSource.anyProviderConfigured. */
+  anyProviderConfigured(orgId: string): Promise<boolean> {
+    return this.source.anyProviderConfigured(orgId);
+  }
 
   /** The offline rules model with this organization's classification rules (read lazily). */
   rules(orgId: string, modelId = 'default', options: Omit<RulesModelOptions, 'modelId' | 'loadRules'> = {}): ResolvedModel {
@@ -121,15 +149,18 @@ export class LanguageModels {
     const cred = await this.source.resolveCredential(orgId, provider);
     if (cred.source === 'none' || (PROVIDERS[provider].needsKey && !cred.apiKey)) throw missingCredential(provider);
 
-    const hash = createHash('sha256').update(`${cred.apiKey ?? ''}\0${cred.baseUrl ?? ''}`).digest('base64url');
+    // Only a URL the organization stored is the tenant's; the environment's and the built-in
+    // defaults are the operator's (a local Ollama or vLLM named in OLLAMA_BASE_URL is allowed).
+    const tenantEndpoint = cred.source === 'organization' && cred.baseUrl ? new URL(cred.baseUrl).origin : undefined;
+    const hash = createHash('sha256').update(`${cred.source}\0${cred.apiKey ?? ''}\0${cred.baseUrl ?? ''}`).digest('base64url');
     const key = `${orgId}\0${provider}\0${hash}`;
     let factory = this.factories.get(key);
     if (!factory) {
       if (this.factories.size >= MAX_CACHED) this.factories.clear();
-      factory = createFactory(provider, cred);
+      factory = createFactory(provider, cred, tenantEndpoint ? this.guardedFetch : httpFetch);
       this.factories.set(key, factory);
     }
     const priced = provider === 'openai' && modelId.startsWith(RESPONSES_PREFIX) ? modelId.slice(RESPONSES_PREFIX.length) : modelId;
-    return { ref: { provider, modelId: priced }, id: `${provider}:${modelId}`, model: factory(modelId) };
+    return { ref: { provider, modelId: priced }, id: `${provider}:${modelId}`, model: factory(modelId), ...(tenantEndpoint ? { tenantEndpoint } : {}) };
   }
 }

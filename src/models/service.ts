@@ -22,6 +22,8 @@ import {
 import { displayUrl, environmentCredential, type CredentialSource, type ResolvedCredential } from './provider-status.js';
 import { PROVIDER_IDS, PROVIDERS, type ProviderId } from './providers.js';
 import { TtlCache } from '../shared/ttl-cache.js';
+import type { Logger } from '../shared/logger.js';
+import { compileAllowlist, type Allowlist } from '../tools/net/allowlist.js';
 
 export interface ProviderStatus {
   id: ProviderId;
@@ -34,9 +36,10 @@ export interface ProviderStatus {
   baseUrl: string | null;
 }
 
-/** Test hooks: retry timing (sleep, jitter, delays) for callWithFallback. */
+/** Test hooks: retry timing (sleep, jitter, delays) for callWithFallback; the logger for failures at organizations' own base URLs. */
 export interface ModelServiceOptions {
   retry?: FallbackDeps['retry'];
+  logger?: Logger;
 }
 
 /**
@@ -53,6 +56,8 @@ export class ModelService {
   private readonly rules: ClassificationRuleStore;
   private readonly models: LanguageModels;
   private readonly credentialCache = new TtlCache<string, ResolvedCredential>(CREDENTIAL_TTL_MS);
+  /** TROUPE_PRIVATE_MODEL_HOSTS: private hosts a stored base URL may point at. */
+  private readonly privateHosts: Allowlist;
 
   constructor(
     private readonly database: Database,
@@ -62,10 +67,15 @@ export class ModelService {
   ) {
     this.credentials = new CredentialStore(database, secrets);
     this.rules = new ClassificationRuleStore(database);
-    this.models = new LanguageModels({
-      resolveCredential: (orgId, provider) => this.resolveCredential(orgId, provider),
-      loadRules: (orgId) => this.rules.list(orgId),
-    });
+    this.privateHosts = compileAllowlist(config.TROUPE_PRIVATE_MODEL_HOSTS);
+    this.models = new LanguageModels(
+      {
+        resolveCredential: (orgId, provider) => this.resolveCredential(orgId, provider),
+        loadRules: (orgId) => this.rules.list(orgId),
+        anyProviderConfigured: (orgId) => this.anyProviderConfigured(orgId),
+      },
+      this.privateHosts,
+    );
   }
 
   /**
@@ -79,8 +89,9 @@ export class ModelService {
 
   /**
    * Runs `call` on `refs[0]`, retrying retryable errors up to TROUPE_MODEL_MAX_RETRIES times
-   * (backoff with jitter, Retry-After honoured), then on each fallback ref, then on the rules
-   * model. `call` must pass `maxRetries: 0` to the AI SDK. See fallback.ts.
+   * (backoff with jitter, Retry-After honoured), then on each fallback ref; when all fail, throws
+   * AllModelsFailedError, unless no provider is configured at all (then the rules model answers).
+   * `call` must pass `maxRetries: 0` to the AI SDK. See fallback.ts.
    */
   callWithFallback<T>(
     orgId: string,
@@ -88,7 +99,7 @@ export class ModelService {
     call: (m: ResolvedModel, attempt: number) => Promise<T>,
     opts: FallbackOptions = {},
   ): Promise<FallbackResult<T>> {
-    const deps = { models: this.models, maxRetries: this.config.TROUPE_MODEL_MAX_RETRIES, retry: this.options.retry };
+    const deps = { models: this.models, maxRetries: this.config.TROUPE_MODEL_MAX_RETRIES, retry: this.options.retry, logger: this.options.logger };
     return callWithFallback(deps, orgId, refs, call, opts);
   }
 
@@ -146,9 +157,13 @@ export class ModelService {
     return this.credentials.list(orgId);
   }
 
-  /** Validates, encrypts and stores (creates or replaces) the organization's credential for `provider`. */
+  /**
+   * Validates, encrypts and stores (creates or replaces) the organization's credential for
+   * `provider`. A base URL naming a private or loopback address (not in TROUPE_PRIVATE_MODEL_HOSTS)
+   * is refused here; one whose name resolves to such an address is refused at each call.
+   */
   putCredential(actor: Actor, provider: ProviderId, body: CredentialBody): Promise<CredentialSummary> {
-    const input = checkCredential(provider, body);
+    const input = checkCredential(provider, body, this.privateHosts);
     return this.credentials.put(actor.orgId, provider, { ...input, createdBy: actor.userId }).finally(() => this.credentialCache.delete(`${actor.orgId}:${provider}`));
   }
 
@@ -175,6 +190,16 @@ export class ModelService {
     const stored = await this.credentials.reveal(orgId, provider);
     if (stored) return { ...stored, source: 'organization' };
     return environmentCredential(this.config, provider);
+  }
+
+  /**
+   * Whether the organization can call any provider: a credential it stored, or a key or base URL
+   * in the server's environment (a provider that needs none, such as Ollama at its default
+   * address, does not count). Read only after every model of a call failed.
+   */
+  async anyProviderConfigured(orgId: string): Promise<boolean> {
+    if (PROVIDER_IDS.some((id) => environmentCredential(this.config, id).source === 'environment')) return true;
+    return (await this.credentials.list(orgId)).length > 0;
   }
 
   /** Every provider with where this organization's credential for it comes from. Reads no secret. */

@@ -49,7 +49,8 @@ describe('crash and resume', () => {
     stub = await startProviderStub();
     const db = await createPgDatabase();
     drop = db.drop;
-    env = { DATABASE_URL: db.url, TROUPE_SECRET_KEY: TEST_SECRET_KEY };
+    // The stub (127.0.0.1) is stored as the organization's base URL: allowed by the operator's setting.
+    env = { DATABASE_URL: db.url, TROUPE_SECRET_KEY: TEST_SECRET_KEY, TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1' };
     ctx = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
     // Runs are executed by the worker processes below, not by this one.
     ctx.services.runs.setDispatcher({ dispatch() {} });

@@ -39,7 +39,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 export const USER_AGENT = 'Troupe-Tools/0.1';
 
 /** Hands the socket the address already checked, whichever way net asks (`all` with happy eyeballs). */
-const pinnedLookup =
+export const pinnedLookup =
   (target: PinnedTarget): LookupFunction =>
   (_hostname, options, callback) => {
     if (options.all) callback(null, [{ address: target.address, family: target.family }]);

@@ -202,4 +202,37 @@ describe('dashboard: chat', () => {
     await dock.getByRole('region', { name: 'Chat with Coach Bot' }).getByText('Coach Bot is paused; enable it on the Agents page to chat.').waitFor();
     expect(web.problems(page)).toEqual([]);
   });
+
+  it('says why a reply failed when the provider refuses the key: what to fix for an admin, whom to ask for a member', async () => {
+    const owner = await web.signUp({ orgName: 'Broken Key Gym' });
+    const agentId = await createAgent(owner, 'Desk Bot');
+    const page = await web.newPage({ as: owner });
+    await page.goto(`/chat?agentId=${agentId}`);
+    web.stub!.enqueue({ status: 401, text: 'Incorrect API key provided' });
+    await page.getByLabel('Message Desk Bot').fill('Hello?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const alert = page.getByRole('log').getByRole('alert');
+    await alert.getByText('Desk Bot could not answer: none of its models worked.').waitFor();
+    await alert.getByText('the provider refused the API key').waitFor();
+    await web.screenshot(page, 'chat-failed-admin');
+    await alert.getByRole('link', { name: 'Credentials page' }).click();
+    await page.waitForURL('**/settings/credentials');
+
+    const res = await web.api<{ inviteUrl: string }>('POST', '/invitations', { token: owner.accessToken, orgId: owner.orgId, body: { email: 'member-chat@example.com', role: 'member' } });
+    expect(res.status).toBe(201);
+    const member = await web.signUp({ email: 'member-chat@example.com' });
+    const token = new URL(res.body.inviteUrl).searchParams.get('token')!;
+    expect((await web.api('POST', '/invitations/accept', { token: member.accessToken, body: { token } })).status).toBe(200);
+    const memberPage = await web.newPage({ as: { ...member, orgId: owner.orgId } });
+    await memberPage.goto(`/chat?agentId=${agentId}`);
+    web.stub!.enqueue({ status: 401, text: 'Incorrect API key provided' });
+    await memberPage.getByLabel('Message Desk Bot').fill('Hello?');
+    await memberPage.getByRole('button', { name: 'Send' }).click();
+    const memberAlert = memberPage.getByRole('log').getByRole('alert');
+    await memberAlert.getByText(/Please ask an administrator of your organization/).waitFor();
+    expect(await memberAlert.getByRole('link', { name: 'Credentials page' }).count()).toBe(0);
+    await web.screenshot(memberPage, 'chat-failed-member');
+    expect(web.problems(page)).toEqual([]);
+    expect(web.problems(memberPage)).toEqual([]);
+  });
 });

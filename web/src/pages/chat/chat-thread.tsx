@@ -9,6 +9,7 @@ import { ErrorState, Loading } from '../../components/states';
 import { AgentAvatar } from './agent-avatar';
 import { chatApi, chatKeys, formatMicros, streamReply, type Agent, type Conversation } from './api';
 import { Markdown } from './markdown';
+import { ReplyFailure, type RunFailure } from './reply-failure';
 import type { SseEvent } from './sse';
 import { toTurns, type ToolCallView, type Turn } from './thread-model';
 import './chat.css';
@@ -48,6 +49,8 @@ export function ChatThread({ agentId, agent, conversationId, onConversation, onM
   const queryClient = useQueryClient();
   const [live, setLive] = useState<Live | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** The last reply's run failed (e.g. none of the agent's models could answer): its error, and the run. */
+  const [failure, setFailure] = useState<{ error: RunFailure; runId: string | null } | null>(null);
   const [draft, setDraft] = useState('');
   const scroller = useRef<HTMLDivElement>(null);
   const abort = useRef<AbortController | null>(null);
@@ -85,6 +88,7 @@ export function ChatThread({ agentId, agent, conversationId, onConversation, onM
 
   const run = async (input: { content: string } | { regenerate: true }) => {
     setError(null);
+    setFailure(null);
     const stored = messages.data?.items ?? [];
     const lastUserSeq = [...stored].reverse().find((m) => m.role === 'user')?.seq ?? 0;
     const hideAfter = 'content' in input ? (stored.at(-1)?.seq ?? 0) : lastUserSeq;
@@ -99,7 +103,19 @@ export function ChatThread({ agentId, agent, conversationId, onConversation, onM
         queryClient.setQueryData(chatKeys.messages(id), { items: [], total: 0 });
         onConversation(created);
       }
-      await streamReply(id, input, (e) => setLive((l) => (l ? apply(l, e) : l)), controller.signal);
+      // Filled in by the stream's callback: the run, and how it ended.
+      const seen: { runId: string | null; end: { status?: unknown; error?: RunFailure | null } | null } = { runId: null, end: null };
+      await streamReply(
+        id,
+        input,
+        (e) => {
+          if (e.event === 'run.started') seen.runId = String((e.data as { runId?: unknown }).runId ?? '') || null;
+          if (e.event === 'run.finished') seen.end = e.data as typeof seen.end;
+          setLive((l) => (l ? apply(l, e) : l));
+        },
+        controller.signal,
+      );
+      if (seen.end?.status === 'failed') setFailure({ error: seen.end.error ?? { code: 'internal_error', category: 'system', message: 'The reply failed.' }, runId: seen.runId });
     } catch (err) {
       if ((err as Error).name === 'AbortError') return;
       setError(errorMessage(err));
@@ -183,6 +199,7 @@ export function ChatThread({ agentId, agent, conversationId, onConversation, onM
             {error}
           </div>
         )}
+        {failure && !live && <ReplyFailure error={failure.error} runId={failure.runId} agentName={agentName} isAdmin={can('admin')} />}
       </div>
 
       {canSend ? (

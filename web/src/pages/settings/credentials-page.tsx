@@ -126,7 +126,16 @@ function CredentialForm({ provider, credential, onSaved, onDelete }: { provider:
         hint="Write-only: it is never shown again."
         {...form.field('apiKey')}
       />
-      {showBaseUrl && <TextField label="Base URL" type="url" placeholder={provider.id === 'ollama' ? 'http://localhost:11434/v1' : 'http://localhost:8000/v1'} autoComplete="off" {...form.field('baseUrl')} />}
+      {showBaseUrl && (
+        <TextField
+          label="Base URL"
+          type="url"
+          placeholder={provider.id === 'ollama' ? 'https://ollama.example.com/v1' : 'https://vllm.example.com/v1'}
+          hint="A public address. A model server on the Troupe server's own network is set up by its operator."
+          autoComplete="off"
+          {...form.field('baseUrl')}
+        />
+      )}
       <div className="form-actions">
         <Button type="submit" variant="primary" busy={form.submitting}>
           {credential ? 'Replace' : 'Save'}
