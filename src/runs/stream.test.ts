@@ -83,3 +83,29 @@ describe('streamRunEvents', () => {
     ]);
   });
 });
+
+describe('streamRunEvents, a run that rests without an event of its own', () => {
+  it('ends the stream of a queued run canceled meanwhile (no run.finished is ever stored for it)', async () => {
+    const bus = new RunBus();
+    let status = 'queued';
+    const ctx = {
+      services: {
+        runBus: bus,
+        runs: { events: async () => [], get: async () => ({ id: RUN_ID, status }) },
+      },
+    } as unknown as AppContext;
+    const app = Fastify();
+    app.get('/stream', (req, reply) => streamRunEvents(ctx, actor, { id: RUN_ID, status: 'queued' } as RunRow, req, reply));
+    const res = app.inject({ url: '/stream' });
+    setTimeout(() => {
+      // What RunService.cancel does for a run that was not running.
+      status = 'canceled';
+      bus.rested(RUN_ID);
+    }, 100);
+    const t0 = Date.now();
+    const body = (await res).body;
+    await app.close();
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(body).not.toContain('event:');
+  });
+});

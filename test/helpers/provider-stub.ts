@@ -35,6 +35,8 @@ export interface StubRequest {
   path: string;
   body: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
+  /** Set when the client went away before the answer was sent (an aborted call); a delay in progress stops. */
+  aborted: boolean;
 }
 
 export interface ProviderStub {
@@ -215,7 +217,16 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
     } catch {
       // recorded as {}; the route check below still answers
     }
-    if (record) requests.push({ path, body, headers: req.headers });
+    const recorded: StubRequest = { path, body, headers: req.headers, aborted: false };
+    let gone!: () => void;
+    const clientGone = new Promise<void>((resolve) => (gone = resolve));
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        recorded.aborted = true;
+        gone();
+      }
+    });
+    if (record) requests.push(recorded);
     const kind = ROUTES[path];
     if (req.method !== 'POST' || !kind) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('chat', 404, `No route ${req.method} ${path}`)));
@@ -223,7 +234,12 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
     }
     const reply = options.respond?.({ path, body }) ?? queue.shift() ?? fallback;
     const n = ++counter;
-    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.delayMs) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((r) => (timer = setTimeout(r, reply.delayMs))), clientGone]);
+      clearTimeout(timer);
+      if (recorded.aborted) return;
+    }
     const headers = { ...reply.headers };
     if (reply.status && reply.status >= 400) {
       const message = reply.text ?? `Stub error ${reply.status}`;
