@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { TaskPriority } from '../tasks/schema.js';
 import { resolveDispatchOptions } from './options.js';
-import { DelayJob, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
+import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
 
 /** What a job holds in Redis: only the run's id (the database has the rest). */
 type JobData = Pick<RunJob, 'orgId' | 'runId'>;
@@ -52,7 +52,11 @@ interface ActiveJob {
  *   the job completes or finally fails (moveToFinished removes it), so a run is queued at most
  *   once while waiting, active, delayed or between retries, and can be dispatched again after.
  *   A `jobId: runId` scheme would not do: a finished job keeps its id until removed, so the run
- *   could not be re-dispatched for `keepCompletedSec`.
+ *   could not be re-dispatched for `keepCompletedSec`. A takeover (the sweep's dispatch of a run
+ *   whose lease expired) is deduplicated by `runId@generation` instead: the dead worker's job
+ *   stays active, holding `runId`, until a stalled check finds its lock gone twice (up to twice
+ *   `lockMs` after the death), and the run must not wait for it (decision 41). That old job,
+ *   when it comes back, finds the run claimed or finished and completes.
  * - DelayJob: `job.moveToDelayed(ts, token)` (it passes skipAttempt, so attemptsMade stays) and
  *   then `throw new DelayedError()`, which tells the worker the job was already moved.
  * - Rate limit: the Worker's `limiter: { max, duration: 60 s }`. BullMQ keeps the counter in
@@ -131,7 +135,7 @@ export class BullMqDispatcher implements Dispatcher {
         job: {
           name: JOB_NAME,
           data: { orgId: job.orgId, runId: job.runId },
-          opts: { priority: PRIORITY[job.priority ?? 'normal'] ?? PRIORITY.normal, deduplication: { id: job.runId } },
+          opts: { priority: PRIORITY[job.priority ?? 'normal'] ?? PRIORITY.normal, deduplication: { id: dedupeKey(job) } },
         },
         resolve,
         reject,

@@ -83,6 +83,30 @@ export function dispatcherConformance(name: string, make: (opts: Partial<Dispatc
       expect(calls.filter((c) => c === 'a')).toHaveLength(2);
     });
 
+    it("takes a takeover of a run over the run's own job still held (a dead worker's), once per generation", async () => {
+      const d = await dispatcher({ concurrency: 3 });
+      const calls: RunJob[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      d.work(async (j) => {
+        calls.push(j);
+        if (calls.length === 1) await held; // the job of the worker that "died" holding the run
+      });
+      await d.dispatch(job('t'));
+      await waitFor('the first job active', () => calls.length === 1);
+      // The recovery sweep's dispatch once the run's lease (generation 1) expired; twice, as two sweeps would.
+      await d.pause();
+      await d.dispatch({ ...job('t'), takeover: 1 });
+      await d.dispatch({ ...job('t'), takeover: 1 });
+      await d.resume();
+      await waitFor('the takeover', () => calls.length === 2);
+      await sleep(100);
+      expect(calls.map((c) => c.runId)).toEqual(['t', 't']);
+      release();
+      await waitFor('both completed', async () => (await d.stats()).completed === 2);
+      expect(calls).toHaveLength(2);
+    });
+
     it('takes urgent first and low last, FIFO within a priority', async () => {
       const d = await dispatcher({ concurrency: 1 });
       await d.pause();

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { TaskPriority } from '../tasks/schema.js';
 import { resolveDispatchOptions } from './options.js';
-import { DelayJob, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
+import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
 
 /** Taken first to last. */
 const PRIORITIES: readonly TaskPriority[] = ['urgent', 'high', 'normal', 'low'];
@@ -14,6 +14,8 @@ export interface InProcessOptions extends Partial<DispatchOptions> {
 
 interface Entry {
   job: RunJob;
+  /** What it is deduplicated by (port.ts dedupeKey). */
+  key: string;
   /** Attempts that ended in an error; a DelayJob does not count. */
   attemptsMade: number;
 }
@@ -40,7 +42,7 @@ export class InProcessDispatcher implements Dispatcher {
   private readonly keepFinished: number;
   /** One FIFO per priority; Array#shift is fine at the few thousand jobs an embedded server holds. */
   private readonly waiting = new Map<TaskPriority, Entry[]>(PRIORITIES.map((p) => [p, []]));
-  /** Runs with a job waiting, active or delayed: dispatching one of them again is a no-op. */
+  /** Dedupe keys of jobs waiting, active or delayed: dispatching one of them again is a no-op. */
   private readonly pending = new Set<string>();
   private readonly active = new Set<Active>();
   private readonly delayed = new Set<NodeJS.Timeout>();
@@ -67,9 +69,10 @@ export class InProcessDispatcher implements Dispatcher {
 
   async dispatch(job: RunJob): Promise<void> {
     if (this.closing) throw new Error('dispatcher is closed');
-    if (this.pending.has(job.runId)) return;
-    this.pending.add(job.runId);
-    this.enqueue({ job: { orgId: job.orgId, runId: job.runId, priority: job.priority ?? 'normal' }, attemptsMade: 0 });
+    const key = dedupeKey(job);
+    if (this.pending.has(key)) return;
+    this.pending.add(key);
+    this.enqueue({ job: { orgId: job.orgId, runId: job.runId, priority: job.priority ?? 'normal' }, key, attemptsMade: 0 });
   }
 
   work(handler: JobHandler): void {
@@ -210,16 +213,16 @@ export class InProcessDispatcher implements Dispatcher {
     if (active.controller.signal.aborted) {
       // Aborted by close(): the handler handed its run back; recovery re-dispatches it.
       this.logger?.info({ runId }, 'job aborted by shutdown');
-      this.pending.delete(runId);
+      this.pending.delete(entry.key);
       return;
     }
     if (err === undefined) {
-      this.pending.delete(runId);
+      this.pending.delete(entry.key);
       this.record(this.completed, { runId, finishedOn: now });
       prune(this.completions, now - MINUTE);
       this.completions.push(now);
     } else if (this.closing) {
-      this.pending.delete(runId);
+      this.pending.delete(entry.key);
     } else if (err instanceof DelayJob) {
       this.later(entry, err.delayMs);
     } else if (entry.attemptsMade + 1 < this.opts.attempts) {
@@ -228,7 +231,7 @@ export class InProcessDispatcher implements Dispatcher {
       this.logger?.warn({ err, runId, attempt: entry.attemptsMade, retryInMs: delay }, 'job failed; will retry');
       this.later(entry, delay);
     } else {
-      this.pending.delete(runId);
+      this.pending.delete(entry.key);
       this.record(this.failed, { runId, finishedOn: now });
       this.logger?.error({ err, runId, attempts: entry.attemptsMade + 1 }, 'job failed');
     }

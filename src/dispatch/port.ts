@@ -10,7 +10,17 @@ export interface RunJob {
   runId: string;
   /** Default normal. Higher priorities are taken first; FIFO within a priority. */
   priority?: TaskPriority;
+  /**
+   * Set by the recovery sweep for a run whose lease expired: the generation that held it. Such a
+   * job is deduplicated by (run, generation), not by run, so the job of the worker that died
+   * holding the run (which BullMQ keeps active until its stalled check) does not stop the
+   * takeover (decision 41). A duplicate is harmless: the claim fences by generation.
+   */
+  takeover?: number;
 }
+
+/** What a dispatcher deduplicates a job by: the run, or the run and generation for a takeover. */
+export const dedupeKey = (job: Pick<RunJob, 'runId' | 'takeover'>): string => (job.takeover === undefined ? job.runId : `${job.runId}@${job.takeover}`);
 
 /**
  * Executes one job. Resolves when the run reached a resting state (or someone else held it).

@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/helpers/databases.js';
 import type { Database } from '../db/client.js';
-import { runs } from '../runs/schema.js';
+import { approvals, runs } from '../runs/schema.js';
 import { seedTask } from '../schedules/test-fixtures.js';
 import { createLogger } from '../shared/logger.js';
 import { tasks } from '../tasks/schema.js';
 import type { RunJob } from './port.js';
-import { RunRecovery } from './recovery.js';
+import { releaseDeadLeases, RunRecovery } from './recovery.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -51,6 +52,9 @@ describe('run recovery sweep', () => {
     return row!.id;
   }
   const ids = () => dispatched.splice(0).map((d) => d.runId);
+  /** An approval of one of the run's tool calls. */
+  const approval = (runId: string, status: 'pending' | 'approved' | 'rejected') =>
+    database.system((tx) => tx.insert(approvals).values({ orgId, runId, stepId: randomUUID(), toolName: 'transfer_money', toolCallId: randomUUID(), reason: 'requires_approval', status }));
 
   it('dispatches queued runs and runs whose lease expired, with their task priority; not live or finished ones', async () => {
     const queued = await run({ status: 'queued', task: true });
@@ -59,12 +63,16 @@ describe('run recovery sweep', () => {
     const live = await run({ status: 'running', leaseMs: 30_000 });
     const done = await run({ status: 'succeeded' });
     const waiting = await run({ status: 'waiting_approval' });
+    await approval(waiting, 'approved');
+    await approval(waiting, 'pending');
 
     // The sweep at start takes every queued run, however fresh.
     expect(await recovery().sweep()).toBe(3);
     const first = dispatched.slice();
     expect(ids().sort()).toEqual([queued, orphaned, leaseless].sort());
     expect(first.find((d) => d.runId === queued)).toEqual({ orgId, runId: queued, priority: 'urgent' });
+    // A run whose lease expired goes as a takeover of the generation that held it (decision 41).
+    expect(first.find((d) => d.runId === orphaned)).toEqual({ orgId, runId: orphaned, takeover: 0 });
     expect([live, done, waiting].some((id) => first.some((d) => d.runId === id))).toBe(false);
     await database.system((tx) => tx.update(runs).set({ status: 'succeeded' }).where(eq(runs.orgId, orgId)));
   });
@@ -78,5 +86,29 @@ describe('run recovery sweep', () => {
     // At most `limit` a sweep, oldest first.
     expect(await recovery().sweep(1)).toBe(1);
     expect(ids()).toEqual([fresh]);
+  });
+
+  it('requeues and dispatches a run left waiting for approvals that were all decided (decision 40)', async () => {
+    await database.system((tx) => tx.update(runs).set({ status: 'succeeded' }).where(eq(runs.orgId, orgId)));
+    // Decided while its worker was parking it, as a version before decision 40 left it.
+    const stranded = await run({ status: 'waiting_approval', ageMs: 120_000 });
+    await approval(stranded, 'approved');
+    await approval(stranded, 'rejected');
+    const waiting = await run({ status: 'waiting_approval', ageMs: 120_000 });
+    await approval(waiting, 'pending');
+    expect(await recovery().sweep(1000, 60_000)).toBe(1);
+    expect(ids()).toEqual([stranded]);
+    const status = async (id: string) => (await database.system((tx) => tx.select({ status: runs.status }).from(runs).where(eq(runs.id, id))))[0]!.status;
+    expect(await status(stranded)).toBe('queued');
+    expect(await status(waiting)).toBe('waiting_approval');
+  });
+
+  it('releaseDeadLeases (an embedded start) frees the leases of every running run, so the sweep at start takes them (decision 41)', async () => {
+    await database.system((tx) => tx.update(runs).set({ status: 'succeeded' }).where(eq(runs.orgId, orgId)));
+    const live = await run({ status: 'running', leaseMs: 30_000 });
+    expect(await recovery().sweep()).toBe(0);
+    expect(await releaseDeadLeases(database)).toBe(1);
+    expect(await recovery().sweep()).toBe(1);
+    expect(dispatched.splice(0)).toEqual([{ orgId, runId: live, takeover: 0 }]);
   });
 });
