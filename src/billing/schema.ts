@@ -1,5 +1,6 @@
 import { bigint, date, index, integer, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { createdAt, id, orgId } from '../db/columns.js';
+import { createdAt, id, orgId, runOrgId } from '../db/columns.js';
+import { runs } from '../runs/schema.js';
 
 /**
  * The cost ledger: exactly one row per model call. Every usage figure, statement, breakdown and
@@ -68,4 +69,28 @@ export const monthlySpend = pgTable(
     billedMicros: bigint('billed_micros', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.month, t.agentId, t.shard] })],
+);
+
+/**
+ * What model calls in flight may still cost (decision 44, migration 0015): each call of a run
+ * under a budget reserves its most before it starts, checked atomically against budget - spend -
+ * the others' reservations. A row counts while its run holds the lease of `generation` and its
+ * step has not finished (then the ledger row stands in for it); rows that no longer count are
+ * deleted by the organization's next reservation.
+ */
+export const budgetReservations = pgTable(
+  'budget_reservations',
+  {
+    orgId: runOrgId(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stepKey: text('step_key').notNull(),
+    agentId: uuid('agent_id').notNull(),
+    generation: integer('generation').notNull(),
+    /** Billed µ$: estimated prompt tokens plus the output limit, at the dearest model the call may use. */
+    amountMicros: bigint('amount_micros', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.stepKey] }), index('budget_reservations_org_idx').on(t.orgId)],
 );

@@ -9,9 +9,10 @@ import { checkBudget, judgeInTx, newlyReached, verdict, type BudgetCheck, type S
 import { ledgerCsv } from './export.js';
 import { priceFigures, recordModelCall, type LedgerFigures, type ModelCallEntry } from './ledger.js';
 import { monthOf, type Month } from './month.js';
+import { budgetExceeded, budgetRefusal, reserve, type ReservationAnswer, type ReservationRequest } from './reservations.js';
 import { usageHistory, usageReport, type UsageReport } from './usage.js';
 
-export type { BudgetCheck, LedgerFigures, ModelCallEntry, SpendStanding, UsageReport };
+export type { BudgetCheck, LedgerFigures, ModelCallEntry, ReservationAnswer, ReservationRequest, SpendStanding, UsageReport };
 
 /**
  * The cost ledger, usage reports and budgets. Money is integer micro-dollars throughout:
@@ -82,6 +83,40 @@ export class BillingService {
     const fresh = newlyReached(standing, agentId, agentMonthlyBudgetMicros);
     if (!fresh.org.length && !fresh.agent.length) return verdict(standing, agentMonthlyBudgetMicros);
     return this.database.withOrg(orgId, (tx) => judgeInTx(tx, this.audit, orgId, agentId, agentMonthlyBudgetMicros, standing));
+  }
+
+  /**
+   * The most one model call can cost, billed (decision 44): `inputTokens` (an estimate of the
+   * prompt) plus `maxOutputTokens` (the call's limit; null: the model's maximum in the catalog),
+   * at the dearest of `models` (`provider:model`: the agent's model and its fallbacks, any of
+   * which may answer). A model without a list price costs 0.
+   */
+  async maxCallCost(orgId: string, models: string[], inputTokens: number, maxOutputTokens: number | null, at: Date): Promise<number> {
+    let most = 0;
+    for (const ref of models) {
+      const i = ref.indexOf(':');
+      if (i <= 0) continue;
+      const price = await this.price(orgId, ref.slice(0, i), ref.slice(i + 1), at);
+      if (!price) continue;
+      const outputTokens = Math.max(0, Math.min(maxOutputTokens ?? price.maxOutputTokens, price.maxOutputTokens));
+      const cost = priceFigures(price, { inputTokens: Math.max(0, Math.ceil(inputTokens)), outputTokens, cachedInputTokens: 0 }, await this.markupBps(orgId));
+      most = Math.max(most, cost.billedCostMicros);
+    }
+    return most;
+  }
+
+  /** Reserves a model call's most against the budgets, atomically in the database (reservations.ts). */
+  reserve(r: ReservationRequest): Promise<ReservationAnswer> {
+    return reserve(this.database, r);
+  }
+
+  /**
+   * Throws 402 `budget_exceeded` when the organization's or the agent's monthly budget is used up:
+   * new work is refused before it is accepted. One key lookup when neither has a budget.
+   */
+  async refuseOverBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null): Promise<void> {
+    const refusal = await budgetRefusal(this.database, orgId, agentId, agentMonthlyBudgetMicros);
+    if (refusal) throw budgetExceeded(refusal);
   }
 
   /** Drops the cached markup of an organization (its owner just changed it). */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
-import { problemResponses } from '../api/problem.js';
+import { problemResponses, problemSchema } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import type { Actor } from '../auth/roles.js';
 import { conflict } from '../shared/errors.js';
@@ -110,6 +110,8 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
     const conv = await conversations.get(actor, id);
     const agent = await ctx.services.agents.get(actor, conv.agentId);
     if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
+    // A budget used up refuses the message (402) before it is stored; the run's create checks again.
+    await ctx.services.billing.refuseOverBudget(actor.orgId, agent.id, agent.limits.monthlyBudgetMicros);
     return { actor, id, agentId: agent.id };
   };
 
@@ -131,7 +133,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
         params: idParams,
         querystring: z.object({ wait: z.stringbool().default(false) }),
         body: sendMessageBody,
-        response: { 200: sendResponse, 202: sendResponse, ...problemResponses },
+        response: { 200: sendResponse, 202: sendResponse, ...problemResponses, 402: problemSchema },
       },
     },
     async (req, reply) => {
@@ -150,7 +152,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
         summary: 'Replace the last reply with a new one (streams like sending a message)',
         params: idParams,
         querystring: z.object({ wait: z.stringbool().default(false) }),
-        response: { 200: sendResponse, 202: sendResponse, ...problemResponses },
+        response: { 200: sendResponse, 202: sendResponse, ...problemResponses, 402: problemSchema },
       },
     },
     async (req, reply) => {

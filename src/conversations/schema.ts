@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, json, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from '../agents/schema.js';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 
@@ -42,7 +42,8 @@ export const messages = pgTable(
       .references(() => conversations.id, { onDelete: 'cascade' }),
     seq: integer('seq').notNull(),
     role: text('role', { enum: MESSAGE_ROLES }).notNull(),
-    content: jsonb('content').$type<unknown>().notNull(),
+    /** json, not jsonb: the next turn replays it to the model as written (key order; decision 45). */
+    content: json('content').$type<unknown>().notNull(),
     text: text('text').notNull().default(''),
     runId: uuid('run_id'),
     inputTokens: integer('input_tokens'),

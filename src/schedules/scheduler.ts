@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, eq, sql } from 'drizzle-orm';
-import type { Database, Tx } from '../db/client.js';
+import { and, eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { claimDue, type Claim, type ScheduleFire } from './claim.js';
 import { DEFAULT_MISFIRE_GRACE_MS, DelayWindow, type DelayFigures } from './fire-plan.js';
-import { NoLeadership, PgLeadership, SoloLeadership, type Leadership } from './leader.js';
-import { scheduleFires, schedulerLeader } from './schema.js';
+import { DEFAULT_LEASE_MS, Leadership } from './leader.js';
+import { scheduleFires } from './schema.js';
 
 export type { ScheduleFire };
 
@@ -16,10 +17,10 @@ export type OnFire = (fire: ScheduleFire) => Promise<string | null>;
 export interface SchedulerOptions {
   /** Who this process is, in scheduler_leader and logs. Default `<hostname>:<pid>:<random>`. */
   holder?: string;
-  /** Longest sleep between passes, and how often a follower tries the lock and the leader writes its heartbeat. Default 500 ms. */
+  /** Longest sleep between passes (the leader renews its lease in every pass), and how often a follower tries the lease. Default 500 ms. */
   tickMs?: number;
-  /** PostgreSQL URL for the dedicated leader-lock connection. Needed to lead on PostgreSQL (without it the process never fires: see cannotLead); unused with PGlite. */
-  url?: string;
+  /** How long the leader's lease lasts without a renewal: a follower takes over this long after the leader stopped renewing (froze, died, lost the database). Default 10 s; at least 4 ticks. */
+  leaseMs?: number;
   /** A due time older than this goes to the misfire policy instead of being caught up. Default 60 s. */
   misfireGraceMs?: number;
   /** Schedules claimed per transaction. Default 100. */
@@ -29,14 +30,15 @@ export interface SchedulerOptions {
 export const DEFAULT_TICK_MS = 500;
 
 /**
- * Fires schedules. One process leads (a PostgreSQL advisory lock; with PGlite the only process);
- * followers retry the lock every tick. The leader sleeps until the earliest next fire (at most a
- * tick, so schedules other processes create are seen), then in one transaction claims every due
- * schedule: it inserts a schedule_fires row (schedule, fire time) and advances next_fire_at.
- * The row's primary key makes each fire happen at most once even if two processes briefly both
- * lead (and FOR UPDATE SKIP LOCKED keeps them off each other's rows). After the commit it calls
- * `onFire` and records the run id; a crash between the two loses that one fire rather than
- * running it twice.
+ * Fires schedules. One process leads: the holder of the lease in `scheduler_leader` (leader.ts;
+ * with PGlite the only process); followers try to take the lease every tick, and do once it has
+ * lapsed. The leader sleeps until the earliest next fire (at most a tick, so schedules other
+ * processes create are seen), then in one transaction renews its lease (or finds it lost, and
+ * claims nothing) and claims every due schedule: it inserts a schedule_fires row (schedule, fire
+ * time) and advances next_fire_at. The row's primary key makes each fire happen at most once even
+ * if two processes both believed they led (and FOR UPDATE SKIP LOCKED keeps them off each other's
+ * rows). After the commit it calls `onFire` and records the run id; a crash between the two loses
+ * that one fire rather than running it twice.
  */
 export class Scheduler {
   readonly holder: string;
@@ -50,9 +52,6 @@ export class Scheduler {
   private loopDone: Promise<void> | null = null;
   private sleeping: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private passChain: Promise<unknown> = Promise.resolve();
-  private leaderSince: Date | null = null;
-  private lastHeartbeat = 0;
-  private lastCheck = 0;
 
   constructor(
     private readonly database: Database,
@@ -64,15 +63,10 @@ export class Scheduler {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.graceMs = options.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS;
     this.batchSize = options.batchSize ?? 100;
-    if (database.kind === 'pglite') this.leadership = new SoloLeadership();
-    else if (options.url) this.leadership = new PgLeadership(options.url, this.holder, logger, Math.max(2_000, 4 * this.tickMs), 2 * this.tickMs);
-    // Not an exception: a context is built before anyone knows whether this process will run the scheduler.
-    else this.leadership = new NoLeadership('no PostgreSQL URL for the leader lock connection (options.url); this process never fires schedules', logger);
-  }
-
-  /** Why this process can never lead (and so never fires), or null. */
-  get cannotLead(): string | null {
-    return this.leadership instanceof NoLeadership ? this.leadership.reason : null;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    // A lease of a few ticks at least: the leader renews once a tick, a follower looks once a tick.
+    if (leaseMs < 4 * this.tickMs) throw new Error(`scheduler: the lease (${leaseMs} ms) must be at least 4 ticks (${4 * this.tickMs} ms)`);
+    this.leadership = new Leadership(database, this.holder, logger, { leaseMs, solo: database.kind === 'pglite' });
   }
 
   get isLeader(): boolean {
@@ -83,30 +77,20 @@ export class Scheduler {
     return this.running;
   }
 
-  /** The backend pid of the leader-lock connection (PostgreSQL), for tests and diagnostics. */
-  get lockBackendPid(): number | null {
-    return this.leadership instanceof PgLeadership ? this.leadership.backendPid : null;
-  }
-
   start(): void {
     if (this.running) return;
     this.running = true;
     this.loopDone = this.loop();
   }
 
-  /** Stops the loop, waits for fires in progress, and gives up leadership (closes the lock connection). */
+  /** Stops the loop, waits for fires in progress, and gives the lease up (a follower takes over on its next tick). */
   async stop(): Promise<void> {
     this.running = false;
     this.wake();
     await this.loopDone;
     this.loopDone = null;
     await Promise.allSettled([...this.inFlight]);
-    if (this.leadership.isLeader) {
-      // Let the status API show nobody leads until the next leader's first heartbeat.
-      await this.database.system((tx) => tx.delete(schedulerLeader).where(eq(schedulerLeader.holder, this.holder))).catch(() => {});
-    }
-    await this.leadership.release();
-    this.leaderSince = null;
+    await this.leadership.release().catch((err: unknown) => this.logger.warn({ err }, 'scheduler: could not give the leader lease up; it lapses on its own'));
   }
 
   /** Ends the current sleep: the loop passes at once (e.g. after this process changed a schedule). */
@@ -140,13 +124,8 @@ export class Scheduler {
     return this.delays.all();
   }
 
-  private async lead(): Promise<boolean> {
-    if (this.leadership.isLeader) return true;
-    this.leaderSince = null;
-    if (!(await this.leadership.acquire())) return false;
-    this.leaderSince = new Date();
-    this.lastHeartbeat = 0;
-    return true;
+  private lead(): Promise<boolean> {
+    return this.leadership.acquire();
   }
 
   private async loop(): Promise<void> {
@@ -164,13 +143,9 @@ export class Scheduler {
   /** One turn of the loop; answers how long to sleep. */
   private async iteration(): Promise<number> {
     if (!(await this.lead())) return this.tickMs;
-    if (Date.now() - this.lastCheck >= this.tickMs) {
-      // Not awaited: a hung lock connection must not hold fires up (its query times out and leadership drops).
-      this.lastCheck = Date.now();
-      void this.leadership.check();
-    }
     const passAt = Date.now();
     const r = await this.pass();
+    if (!r.leading) return this.tickMs;
     if (r.more) return 0;
     if (!r.earliest) return this.tickMs;
     const at = r.earliest.getTime();
@@ -193,7 +168,7 @@ export class Scheduler {
   }
 
   /** Passes never overlap in one process (the loop and checkNow). */
-  private pass(): Promise<{ fired: number; claimed: number; more: boolean; earliest: Date | null }> {
+  private pass(): Promise<{ leading: boolean; fired: number; claimed: number; more: boolean; earliest: Date | null }> {
     const run = this.passChain.then(() => this.passOnce());
     this.passChain = run.catch(() => {});
     return run;
@@ -201,12 +176,13 @@ export class Scheduler {
 
   private async passOnce() {
     const now = new Date();
-    const heartbeat = now.getTime() - this.lastHeartbeat >= this.tickMs;
-    const { claims, more, earliest } = await this.database.system(async (tx) => {
-      if (heartbeat) await this.heartbeat(tx);
+    const result = await this.database.system(async (tx) => {
+      // The fence: the lease is renewed (its row locked) in the transaction that claims, or nothing is claimed.
+      if (!(await this.leadership.renew(tx))) return null;
       return claimDue(tx, now, { graceMs: this.graceMs, batchSize: this.batchSize, logger: this.logger });
     });
-    if (heartbeat) this.lastHeartbeat = now.getTime();
+    if (!result) return { leading: false, fired: 0, claimed: 0, more: false, earliest: null };
+    const { claims, more, earliest } = result;
     let fired = 0;
     for (const c of claims) {
       if (c.plan.outcome !== 'fired') {
@@ -217,15 +193,7 @@ export class Scheduler {
       if (!c.plan.misfired) this.delays.add(c.delayMs);
       this.launch(c);
     }
-    return { fired, claimed: claims.length, more, earliest };
-  }
-
-  private async heartbeat(tx: Tx) {
-    const since = this.leaderSince ?? new Date();
-    await tx
-      .insert(schedulerLeader)
-      .values({ id: 1, holder: this.holder, since, heartbeatAt: sql`now()` })
-      .onConflictDoUpdate({ target: schedulerLeader.id, set: { holder: this.holder, since, heartbeatAt: sql`now()` } });
+    return { leading: true, fired, claimed: claims.length, more, earliest };
   }
 
   private launch(c: Claim) {
@@ -236,13 +204,20 @@ export class Scheduler {
   /** Calls onFire and records its outcome; never throws (a failing run start must not stop the loop). */
   private async fire(c: Claim): Promise<void> {
     let runId: string | null = null;
-    let outcome: 'fired' | 'skipped' | 'failed' = 'fired';
+    let outcome: 'fired' | 'skipped' | 'failed' | 'budget_exceeded' = 'fired';
     try {
       runId = await this.onFire({ orgId: c.orgId, scheduleId: c.scheduleId, taskId: c.taskId, fireAt: c.fireAt });
       if (!runId) outcome = 'skipped';
     } catch (err) {
-      outcome = 'failed';
-      this.logger.error({ err, scheduleId: c.scheduleId, fireAt: c.fireAt }, 'scheduler: starting the run failed');
+      if (err instanceof AppError && err.code === 'budget_exceeded') {
+        // The month's budget is used up: no run is made (the owners had the 100% alert); the fire
+        // is recorded as such and the schedule carries on, so it runs again once there is room.
+        outcome = 'budget_exceeded';
+        this.logger.warn({ orgId: c.orgId, scheduleId: c.scheduleId, fireAt: c.fireAt }, `scheduler: fire skipped: ${err.message}`);
+      } else {
+        outcome = 'failed';
+        this.logger.error({ err, scheduleId: c.scheduleId, fireAt: c.fireAt }, 'scheduler: starting the run failed');
+      }
     }
     this.logger.debug({ scheduleId: c.scheduleId, fireAt: c.fireAt, delayMs: c.delayMs, runId, outcome, misfired: c.plan.misfired }, 'scheduler: fired');
     try {

@@ -51,7 +51,7 @@ export const scheduleFires = pgTable(
     runId: uuid('run_id'),
     /** How late the fire was, in ms (the scheduler's fire delay). */
     delayMs: integer('delay_ms'),
-    /** fired | skipped (a misfire skipped, or the agent was paused) */
+    /** fired | skipped (a misfire skipped, or the agent was paused) | failed | budget_exceeded (no run: a monthly budget was used up) */
     outcome: text('outcome').notNull().default('fired'),
     createdAt: createdAt(),
   },
@@ -66,12 +66,15 @@ export const schedulerStops = pgTable('scheduler_stops', {
 });
 
 /**
- * Which scheduler process leads (holds the advisory lock), for the status API. Written by the
- * leader on every tick; a row whose heartbeat is older than a few ticks means nobody leads.
+ * The scheduler leader's lease (src/schedules/leader.ts, decision 39): one install-wide row (no
+ * org_id, so troupe_app cannot see it; the scheduler reaches it through database.system()). The
+ * leader renews `expiresAt` in every pass, in the transaction that claims fires; a follower takes
+ * the row over once `expiresAt` has passed. The status API shows the holder while it is unexpired.
  */
 export const schedulerLeader = pgTable('scheduler_leader', {
   id: integer('id').primaryKey().default(1),
   holder: text('holder').notNull(),
   since: ts('since').notNull().defaultNow(),
   heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull().defaultNow(),
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
-import { problemResponses } from '../api/problem.js';
+import { problemResponses, problemSchema } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { runListQuery, runSchema } from '../runs/dto.js';
 import { uuidOr404 } from '../shared/ids.js';
@@ -74,10 +74,10 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
       config: { access: 'member' },
       schema: {
         tags,
-        summary: 'Run the task now: 202 with the queued run',
+        summary: 'Run the task now: 202 with the queued run; 402 budget_exceeded when a monthly budget is used up',
         params: idParams,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
-        response: { 202: runSchema, ...problemResponses },
+        response: { 202: runSchema, ...problemResponses, 402: problemSchema },
       },
     },
     async (req, reply) => {

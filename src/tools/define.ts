@@ -7,6 +7,9 @@ import type { ToolCategory } from './enums.js';
 
 export { TOOL_CATEGORIES, type ToolCategory } from './enums.js';
 
+/** The organization tool settings a tool may name as its `retryInterruptedSetting`. */
+export type InterruptedRetrySetting = 'webhookRetryOnCrash';
+
 /** Tool names as models and agent configurations spell them (the agents module uses the same rule). */
 export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -57,6 +60,13 @@ export interface ToolDefinition<I = unknown, O = unknown> {
    * interruption, simply makes it again instead of asking a person.
    */
   keyedByCall?: boolean;
+  /**
+   * An organization tool setting (boolean, off by default) that, when on, makes the engine make an
+   * interrupted call (started, never finished: the worker died) again with the same tool call id
+   * instead of asking a person: for a tool whose receivers drop a repeat of one call
+   * (send_webhook's x-troupe-delivery). Off, the tool is treated as any non-idempotent one.
+   */
+  retryInterruptedSetting?: InterruptedRetrySetting;
   /** Wall-clock limit of one call; past it the call fails with code `timeout`. */
   timeoutMs: number;
   // Method syntax on purpose: a ToolDefinition<{a: string}> must fit where a ToolDefinition is expected.

@@ -39,6 +39,9 @@ export const toolSettingsSchema = z
   .object({
     httpAllowlist: z.array(z.string()),
     webhookSecretSet: z.boolean().describe('send_webhook signs its deliveries (x-troupe-signature); the secret is never shown'),
+    webhookRetryOnCrash: z
+      .boolean()
+      .describe('A send_webhook call interrupted by a worker crash is sent again with the same x-troupe-delivery id instead of asking a person (for receivers that drop repeated ids)'),
     updatedAt: isoDateOrNull,
   })
   .meta({ id: 'ToolSettings' });

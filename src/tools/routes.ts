@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
 import type { AppContext } from '../app.js';
+import { badRequest } from '../shared/errors.js';
 import { errors, toolInfoSchema, toolSettingsSchema, webhookSecretBody } from './dto.js';
 import { allowlistSchema } from './net/allowlist.js';
 import { registerNotificationRoutes } from './notification-routes.js';
@@ -10,7 +11,14 @@ import { registerRecordRoutes } from './record-routes.js';
 import { registerTicketRoutes } from './ticket-routes.js';
 
 // Not in dto.ts (which the dashboard imports): entries are checked with node:net, so this body stays here.
-const toolSettingsBody = z.object({ httpAllowlist: allowlistSchema });
+// A field left out keeps its value; at least one is needed.
+const toolSettingsBody = z.object({
+  httpAllowlist: allowlistSchema.optional(),
+  webhookRetryOnCrash: z
+    .boolean()
+    .optional()
+    .describe('Send an interrupted send_webhook call again, same x-troupe-delivery id, instead of asking a person (receivers must drop repeated ids)'),
+});
 
 const tags = ['tools'];
 
@@ -43,12 +51,17 @@ export function registerToolRoutes(app: FastifyInstance, ctx: AppContext): void 
       config: { access: 'admin', audit: { action: 'tool_settings.updated', targetType: 'tool_settings' } },
       schema: {
         tags,
-        summary: 'Replace the tool settings (the http allowlist: private hosts and ranges http tools may reach)',
+        summary: 'Change the tool settings: the http allowlist (private hosts and ranges http tools may reach), webhookRetryOnCrash; fields left out keep their value',
         body: toolSettingsBody,
         response: { 200: toolSettingsSchema, ...errors },
       },
     },
-    async (req) => tools().settings.update(actorOf(req), req.body),
+    async (req) => {
+      if (req.body.httpAllowlist === undefined && req.body.webhookRetryOnCrash === undefined) {
+        throw badRequest('Nothing to change', [{ path: 'body.httpAllowlist', message: 'give httpAllowlist, webhookRetryOnCrash or both' }]);
+      }
+      return tools().settings.update(actorOf(req), req.body);
+    },
   );
 
   r.put(

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 import { TICKET_STATUSES } from './enums.js';
 
@@ -11,6 +11,8 @@ export const toolSettings = pgTable('tool_settings', {
   httpAllowlist: text('http_allowlist').array().notNull().default([]),
   /** The key `send_webhook` signs bodies with, encrypted (SecretBox); null: deliveries go unsigned. */
   webhookSecret: text('webhook_secret'),
+  /** An interrupted `send_webhook` call is sent again with the same delivery id instead of asking a person (decision 46). */
+  webhookRetryOnCrash: boolean('webhook_retry_on_crash').notNull().default(false),
   updatedAt: updatedAt(),
 });
 

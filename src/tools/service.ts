@@ -110,6 +110,16 @@ export class ToolService {
     return executeTool(def, rawArgs, this.followUpTask ? { ...ctx, followUpTask: this.followUpTask } : ctx);
   }
 
+  /**
+   * Whether an interrupted call of this tool (started, never finished) may be made again without
+   * asking a person, by its `retryInterruptedSetting` in the organization's tool settings
+   * (send_webhook: webhookRetryOnCrash). Idempotent and keyed tools are retried whatever this says.
+   */
+  async retriesInterrupted(orgId: string, name: string): Promise<boolean> {
+    const setting = this.get(name)?.retryInterruptedSetting;
+    return setting ? this.settings.flag(orgId, setting) : false;
+  }
+
   /** Set once the tasks module exists (app.ts): schedule_follow_up then creates real tasks. */
   followUpTask: FollowUpTaskPort | null = null;
 

@@ -3,6 +3,7 @@ import type { Actor } from '../auth/roles.js';
 import type { Database } from '../db/client.js';
 import { AppError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/crypto.js';
+import type { InterruptedRetrySetting } from './define.js';
 import { compileAllowlist, type Allowlist } from './net/allowlist.js';
 import { toolSettings } from './schema.js';
 
@@ -10,6 +11,8 @@ export interface ToolSettingsView {
   httpAllowlist: string[];
   /** Whether send_webhook signs its deliveries (the secret itself is never shown). */
   webhookSecretSet: boolean;
+  /** An interrupted send_webhook call is sent again, same delivery id, instead of asking a person (default false). */
+  webhookRetryOnCrash: boolean;
   /** Null until an administrator first saves the settings. */
   updatedAt: Date | null;
 }
@@ -19,11 +22,14 @@ const webhookAad = (orgId: string) => `tool-settings:webhook-secret:${orgId}`;
 
 type Row = typeof toolSettings.$inferSelect;
 const view = (row: Row | undefined): ToolSettingsView =>
-  row ? { httpAllowlist: row.httpAllowlist, webhookSecretSet: row.webhookSecret !== null, updatedAt: row.updatedAt } : { httpAllowlist: [], webhookSecretSet: false, updatedAt: null };
+  row
+    ? { httpAllowlist: row.httpAllowlist, webhookSecretSet: row.webhookSecret !== null, webhookRetryOnCrash: row.webhookRetryOnCrash, updatedAt: row.updatedAt }
+    : { httpAllowlist: [], webhookSecretSet: false, webhookRetryOnCrash: false, updatedAt: null };
 
 /**
- * Per-organization tool settings: the http allowlist and the key send_webhook signs with. No row
- * means the defaults. The key is stored encrypted and only the tool reads it back.
+ * Per-organization tool settings: the http allowlist, the key send_webhook signs with and whether
+ * an interrupted send_webhook is sent again. No row means the defaults. The key is stored
+ * encrypted and only the tool reads it back.
  */
 export class ToolSettings {
   constructor(
@@ -36,9 +42,17 @@ export class ToolSettings {
     return view(await this.row(orgId));
   }
 
-  /** Replaces the allowlist; entries arrive normalized by `allowlistSchema`. */
-  async update(actor: Actor, input: { httpAllowlist: string[] }): Promise<ToolSettingsView> {
-    return this.upsert(actor.orgId, { httpAllowlist: input.httpAllowlist });
+  /** Replaces the settings given (allowlist entries arrive normalized by `allowlistSchema`); the others keep their value. */
+  async update(actor: Actor, input: { httpAllowlist?: string[]; webhookRetryOnCrash?: boolean }): Promise<ToolSettingsView> {
+    const set: Partial<Pick<Row, 'httpAllowlist' | 'webhookRetryOnCrash'>> = {};
+    if (input.httpAllowlist !== undefined) set.httpAllowlist = input.httpAllowlist;
+    if (input.webhookRetryOnCrash !== undefined) set.webhookRetryOnCrash = input.webhookRetryOnCrash;
+    return this.upsert(actor.orgId, set);
+  }
+
+  /** A boolean setting (a tool's `retryInterruptedSetting`), read fresh: asked only when a run resumes an interrupted call. */
+  async flag(orgId: string, name: InterruptedRetrySetting): Promise<boolean> {
+    return (await this.get(orgId))[name];
   }
 
   /** Sets (or, with null, removes) the key send_webhook signs every delivery with. */
@@ -73,7 +87,7 @@ export class ToolSettings {
     return row;
   }
 
-  private async upsert(orgId: string, set: Partial<Pick<Row, 'httpAllowlist' | 'webhookSecret'>>): Promise<ToolSettingsView> {
+  private async upsert(orgId: string, set: Partial<Pick<Row, 'httpAllowlist' | 'webhookSecret' | 'webhookRetryOnCrash'>>): Promise<ToolSettingsView> {
     const now = new Date();
     const [row] = await this.database.withOrg(orgId, (tx) =>
       tx

@@ -33,7 +33,7 @@ describe('tools routes', () => {
   });
 
   it('tool settings: admins read and replace the allowlist; entries are checked and normalized', async () => {
-    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.admin.headers }))).toEqual({ httpAllowlist: [], webhookSecretSet: false, updatedAt: null });
+    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.admin.headers }))).toEqual({ httpAllowlist: [], webhookSecretSet: false, webhookRetryOnCrash: false, updatedAt: null });
     const put = (headers: Record<string, string>, payload: object) => t.app.inject({ method: 'PUT', url: '/api/v1/tool-settings', headers, payload });
     const saved = await put(r.admin.headers, { httpAllowlist: ['Intranet.Example', '10.1.2.3/16', '127.0.0.1', 'intranet.example'] });
     expect(saved.statusCode).toBe(200);
@@ -57,6 +57,13 @@ describe('tools routes', () => {
     expect(json(await put(r.admin.headers, { httpAllowlist: [] }))).toMatchObject({ httpAllowlist: [], webhookSecretSet: true });
     expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.stranger.headers }))).toMatchObject({ webhookSecretSet: false });
     expect(json(await secret(r.admin.headers, 'DELETE'))).toMatchObject({ httpAllowlist: [], webhookSecretSet: false });
+
+    // webhookRetryOnCrash: off by default, changed alone (the allowlist stays), admins only.
+    expect(json(await put(r.admin.headers, { httpAllowlist: ['10.0.0.0/8'] }))).toMatchObject({ webhookRetryOnCrash: false });
+    expect(json(await put(r.admin.headers, { webhookRetryOnCrash: true }))).toMatchObject({ httpAllowlist: ['10.0.0.0/8'], webhookRetryOnCrash: true });
+    expect(expectProblem(await put(r.admin.headers, { webhookRetryOnCrash: 'yes' }), 400).errors![0]!.path).toBe('body.webhookRetryOnCrash');
+    expectProblem(await put(r.member.headers, { webhookRetryOnCrash: false }), 403);
+    expect(json(await t.app.inject({ url: '/api/v1/tool-settings', headers: r.stranger.headers }))).toMatchObject({ webhookRetryOnCrash: false });
   });
 
   it('GET /outbox shows kept mail to admins only, per organization', async () => {

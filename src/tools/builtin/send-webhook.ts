@@ -19,7 +19,8 @@ export const signBody = (secret: string, body: string) => `sha256=${createHmac('
  * POSTs a JSON payload to a URL (same SSRF rules as http_request). When the organization set a
  * webhook secret (PUT /tool-settings/webhook-secret), the body is signed in `x-troupe-signature`;
  * the key never passes through the model, the run's steps or its events. `x-troupe-delivery`
- * carries the tool call id so a receiver can drop a duplicate delivery.
+ * carries the tool call id so a receiver can drop a duplicate delivery; with the organization's
+ * `webhookRetryOnCrash` on, a call the worker died during is sent again with that same id.
  */
 export const sendWebhook = (config: Config, secrets?: SecretBox) =>
   defineTool({
@@ -36,6 +37,9 @@ export const sendWebhook = (config: Config, secrets?: SecretBox) =>
     grantRoles: ['admin', 'owner'],
     requiresApproval: false,
     idempotent: false,
+    // An organization whose receivers drop a repeated x-troupe-delivery id turns this on: a call
+    // interrupted by a worker's death is then sent again (same id, same body) without a person.
+    retryInterruptedSetting: 'webhookRetryOnCrash',
     timeoutMs: config.TROUPE_HTTP_TOOL_TIMEOUT_MS + 2_000,
     async execute(input, ctx) {
       const body = JSON.stringify(input.payload);

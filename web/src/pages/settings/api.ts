@@ -4,6 +4,7 @@ import type { credentialSchema, providerSchema } from '@server/models/api-schema
 import type { checkResultSchema, schedulerStatusSchema } from '@server/schedules/dto';
 import type { agentSchema } from '@server/agents/dto';
 import type { taskSchema } from '@server/tasks/dto';
+import type { toolSettingsSchema } from '@server/tools/dto';
 import type { createApiKeyBody, inviteBody, updateOrgBody } from '@server/auth/dto';
 import type { CredentialBody } from '@server/models/dto';
 import { api } from '../../api/client';
@@ -16,14 +17,17 @@ export type SchedulerCheck = z.output<typeof checkResultSchema>;
 export type QueueStats = z.output<typeof queueStatsSchema>;
 export type Agent = z.output<typeof agentSchema>;
 export type Task = z.output<typeof taskSchema>;
+export type ToolSettings = z.output<typeof toolSettingsSchema>;
 
 /** The settings area's endpoints. Query keys start with 'settings'. */
 export const settingsApi = {
   members: (signal?: AbortSignal) => api.get<Page<Member>>('/members', { query: { limit: 100, sortOrder: 'asc' }, signal }),
-  changeRole: (userId: string, role: Role) => api.patch<Member>(`/members/${userId}`, { role }),
-  removeMember: (userId: string) => api.delete(`/members/${userId}`),
+  /** A demotion lowers the API keys the member created (`apiKeysLowered`). */
+  changeRole: (userId: string, role: Role) => api.patch<Member & { apiKeysLowered: number }>(`/members/${userId}`, { role }),
+  /** The API keys the member created here are revoked with them (`apiKeysRevoked`). */
+  removeMember: (userId: string) => api.delete<{ apiKeysRevoked: number }>(`/members/${userId}`),
   invitations: (signal?: AbortSignal) => api.get<Page<Invitation>>('/invitations', { query: { limit: 100 }, signal }),
-  invite: (body: z.output<typeof inviteBody>) => api.post<{ invitation: Invitation; inviteUrl: string }>('/invitations', body),
+  invite: (body: z.output<typeof inviteBody>) => api.post<{ invitation: Invitation; inviteUrl: string; mailed: boolean }>('/invitations', body),
   revokeInvitation: (id: string) => api.delete(`/invitations/${id}`),
 
   apiKeys: (includeRevoked: boolean, signal?: AbortSignal) => api.get<Page<ApiKey>>('/api-keys', { query: { limit: 100, includeRevoked }, signal }),
@@ -45,6 +49,10 @@ export const settingsApi = {
   schedulerCheck: () => api.post<SchedulerCheck>('/scheduler/check'),
   queue: (signal?: AbortSignal) => api.get<QueueStats>('/queue', { signal }),
   queueAction: (action: 'pause' | 'resume') => api.post<QueueStats>(`/queue/${action}`),
+
+  toolSettings: (signal?: AbortSignal) => api.get<ToolSettings>('/tool-settings', { signal }),
+  /** Fields left out keep their value. */
+  updateToolSettings: (body: { webhookRetryOnCrash?: boolean }) => api.put<ToolSettings>('/tool-settings', body),
 };
 
 export const settingsKeys = {
@@ -58,6 +66,7 @@ export const settingsKeys = {
   scheduler: ['settings', 'scheduler'] as const,
   tasks: ['settings', 'tasks'] as const,
   queue: ['settings', 'queue'] as const,
+  tools: ['settings', 'tools'] as const,
 };
 
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');

@@ -11,6 +11,7 @@ export const settingsRoutes: RouteObject[] = [
       { path: 'api-keys', lazy: async () => ({ Component: (await import('./api-keys-page')).ApiKeysPage }) },
       { path: 'credentials', lazy: async () => ({ Component: (await import('./credentials-page')).CredentialsPage }) },
       { path: 'billing', lazy: async () => ({ Component: (await import('./billing-page')).BillingPage }) },
+      { path: 'tools', lazy: async () => ({ Component: (await import('./tools-page')).ToolSettingsPage }) },
       { path: 'system', lazy: async () => ({ Component: (await import('./system-page')).SystemPage }) },
     ],
   },
