@@ -13,10 +13,11 @@ import { AccessTokens } from './auth/tokens.js';
 import { ModelService } from './models/service.js';
 import { ConversationService } from './conversations/service.js';
 import { RunBus } from './runs/bus.js';
+import { chooseRelay } from './runs/relay/choose.js';
 import { BullMqDispatcher } from './dispatch/bullmq.js';
 import { InProcessDispatcher } from './dispatch/in-process.js';
 import type { Dispatcher } from './dispatch/port.js';
-import { RunRecovery } from './dispatch/recovery.js';
+import { releaseDeadLeases, RunRecovery } from './dispatch/recovery.js';
 import { TableMaintenance } from './db/maintenance.js';
 import { Scheduler } from './schedules/scheduler.js';
 import { ScheduleService } from './schedules/service.js';
@@ -81,9 +82,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
       ? await openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE)
       : await openPglite(config.dataDir));
   if (database.migrated.length) logger.info({ migrations: database.migrated }, 'applied database migrations');
+  // Embedded: the data folder's lock proves the process that left runs `running` is gone, so they
+  // resume at this start's sweep, not after their lease (decision 41).
+  if (!options.database && database.kind === 'pglite') {
+    const released = await releaseDeadLeases(database);
+    if (released) logger.info({ runs: released }, 'resuming runs the previous process left running');
+  }
   const secrets = new SecretBox(key);
   const tokens = new AccessTokens(key, config.TROUPE_ACCESS_TOKEN_TTL);
-  const models = new ModelService(database, secrets, config);
+  const models = new ModelService(database, secrets, config, { logger });
   await models.syncCatalog();
   const orgs = new OrgService(database, config, logger);
   const auth = new AuthService(database, tokens, config, orgs);
@@ -94,7 +101,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const billing = new BillingService(database, models, audit);
   orgs.onBillingSettingsChanged = (orgId) => billing.forgetMarkup(orgId);
   const conversations = new ConversationService(database);
-  const runBus = new RunBus();
+  // Run events, rests and cancels reach the install's other processes through the relay (decision 38).
+  const runBus = new RunBus({ relay: chooseRelay(config, logger), logger });
+  await runBus.start();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations }, workerId, config.TROUPE_RUN_LEASE_SECONDS * 1000);
   const queue = {
@@ -112,7 +121,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const schedules = new ScheduleService(database);
   const tasks = new TaskService(database, agents, runs, schedules);
   tools.followUpTask = { create: (orgId, f) => tasks.createFollowUp(orgId, f) };
-  const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { url: config.DATABASE_URL });
+  const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000 });
   let cleaner: NodeJS.Timeout | undefined;
   const roles = { worker: false, scheduler: false };
   const redis = config.REDIS_URL
@@ -160,6 +169,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       // the dispatcher aborts them (they are handed back at once).
       executor.drain();
       await dispatcher.close(graceMs);
+      await runBus.close();
       redis?.disconnect();
       await database.close();
     },

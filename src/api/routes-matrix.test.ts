@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, expectProblem, json, seedRoles, type TestApp } from '../../test/helpers/app.js';
+import { createTestApp, expectProblem, json, seedOperator, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import { ROLES, type Role } from '../auth/roles.js';
 import type { Access } from './access.js';
 
 /**
  * The role rules of the product, written out by hand: viewers read; members use agents; admins
  * manage agents, keys, members and credentials; owners manage billing and delete the
- * organization. Any route added without a line here fails the first test, on purpose.
+ * organization; instance operators (a flag on the user, not a role) run the install: the run
+ * queue's switch and a scheduler pass for everyone. Any route added without a line here fails
+ * the first test, on purpose.
  */
 const EXPECTED: Record<string, Access> = {
   'GET /api/v1/openapi.json': 'public',
   'POST /api/v1/auth/signup': 'public',
+  'POST /api/v1/auth/signup/confirm': 'public',
   'POST /api/v1/auth/signin': 'public',
   'POST /api/v1/auth/refresh': 'public',
   'POST /api/v1/auth/signout': 'public',
@@ -103,10 +106,10 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/scheduler': 'viewer',
   'POST /api/v1/scheduler/start': 'admin',
   'POST /api/v1/scheduler/stop': 'admin',
-  'POST /api/v1/scheduler/check': 'admin',
-  'GET /api/v1/queue': 'admin',
-  'POST /api/v1/queue/pause': 'owner',
-  'POST /api/v1/queue/resume': 'owner',
+  'POST /api/v1/scheduler/check': 'operator', // fires every organization's due schedules
+  'GET /api/v1/queue': 'admin', // install-wide figures only for an operator, else the organization's (queue.routes.test.ts)
+  'POST /api/v1/queue/pause': 'operator',
+  'POST /api/v1/queue/resume': 'operator',
   'GET /api/v1/outbox': 'admin',
   'GET /api/v1/follow-ups': 'viewer',
   'GET /api/v1/usage': 'viewer',
@@ -124,9 +127,12 @@ describe('every route', () => {
   let t: TestApp;
   let r: Awaited<ReturnType<typeof seedRoles>>;
   let key: string;
+  let operator: Member;
   beforeAll(async () => {
     t = await createTestApp('postgres');
     r = await seedRoles(t.ctx);
+    // An operator with the weakest role: being an operator does not depend on the role.
+    operator = await seedOperator(t.ctx, 'viewer', r.owner.orgId);
     key = json<{ key: string }>(await t.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: r.owner.headers, payload: { name: 'k', role: 'owner' } })).key;
   });
   afterAll(() => t.close());
@@ -153,6 +159,15 @@ describe('every route', () => {
     for (const route of routes()) {
       if (route.access === 'public' || route.access === 'user') continue;
       const url = fill(route.url, randomUUID());
+      if (route.access === 'operator') {
+        // Every role below an operator is refused: even an owner, who runs only an organization.
+        const res = await t.app.inject({ method: route.method as 'GET', url, headers: r.owner.headers, payload: {} });
+        expect(res.statusCode, `${route.name} as a non-operator owner`).toBe(403);
+        expect(expectProblem(res, 403).code).toBe('operator_required');
+        const at = await t.app.inject({ method: route.method as 'GET', url, headers: operator.headers, payload: {} });
+        expect([401, 403], `${route.name} as an operator: ${at.body}`).not.toContain(at.statusCode);
+        continue;
+      }
       const rank = ROLES.indexOf(route.access);
       if (rank > 0) {
         const below = byRole[ROLES[rank - 1]!];
@@ -166,8 +181,8 @@ describe('every route', () => {
     }
   });
 
-  it("'user' routes refuse API keys; role routes accept them", async () => {
-    for (const route of routes().filter((x) => x.access === 'user')) {
+  it("'user' and 'operator' routes refuse API keys (even an owner's); role routes accept them", async () => {
+    for (const route of routes().filter((x) => x.access === 'user' || x.access === 'operator')) {
       const res = await t.app.inject({ method: route.method as 'GET', url: route.url, headers: { authorization: `Bearer ${key}` }, payload: {} });
       expect(res.statusCode, route.name).toBe(403);
     }

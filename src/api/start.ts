@@ -65,9 +65,9 @@ export async function startServer(config: Config, print: (text: string) => void 
     // scheduler: fires schedules, one leader at a time.
     ctx.startRoles(roles);
 
-    // Housekeeping: expired and long-revoked refresh tokens. Idempotent, so it is harmless when
-    // several API processes each run it.
-    const prune = () => ctx.services.auth.sessions.prune().catch((err: unknown) => ctx.logger.warn({ err }, 'pruning sessions failed'));
+    // Housekeeping: expired and long-revoked refresh tokens, expired sign-up links, stale lockout
+    // counts. Idempotent, so it is harmless when several API processes each run it.
+    const prune = () => ctx.services.auth.prune().catch((err: unknown) => ctx.logger.warn({ err }, 'pruning sessions failed'));
     const housekeeping = setInterval(prune, 3_600_000);
     housekeeping.unref();
     if (roles.api) void prune();

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { trustProxySetting } from './trust-proxy.js';
+import { normalizeAllowlistEntry } from '../tools/net/allowlist.js';
 
 /** Parses "true/false/1/0/yes/no" the way people write them in .env files. */
 const bool = z
@@ -40,8 +42,10 @@ export const configSchema = z.object({
   TROUPE_ACCESS_TOKEN_TTL: int(60, 86_400).default(900),
   TROUPE_REFRESH_TOKEN_TTL: int(3600, 365 * 86_400).default(30 * 86_400),
   TROUPE_AUTH_RATE_LIMIT: int(1, 100_000).default(20),
+  TROUPE_TRUST_PROXY: trustProxySetting,
   TROUPE_LOCKOUT_THRESHOLD: int(1, 1000).default(5),
   TROUPE_LOCKOUT_MINUTES: int(1, 24 * 60).default(15),
+  TROUPE_LOCKOUT_ACCOUNT_THRESHOLD: int(1, 100_000).default(50),
   TROUPE_OWNER_EMAIL: z.email().optional(),
   TROUPE_OWNER_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
   TROUPE_OWNER_NAME: z.string().min(1).default('Owner'),
@@ -59,6 +63,7 @@ export const configSchema = z.object({
   TROUPE_RECOVER_EVERY_SECONDS: int(1, 3600).default(15),
   TROUPE_MAINTENANCE_SECONDS: int(0, 3600).default(10),
   TROUPE_RUN_LEASE_SECONDS: int(2, 3600).default(30),
+  TROUPE_SCHEDULER_LEASE_SECONDS: int(2, 3600).default(10),
   TROUPE_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(30),
   TROUPE_HTTP_TOOL_TIMEOUT_MS: int(100, 300_000).default(15_000),
   TROUPE_HTTP_TOOL_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
@@ -66,6 +71,18 @@ export const configSchema = z.object({
     .string()
     .default('')
     .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)),
+  // Private hosts an organization's stored model base URL may point at (the tools' allowlist syntax).
+  TROUPE_PRIVATE_MODEL_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const result = normalizeAllowlistEntry(entry);
+        if (!result.ok) ctx.addIssue({ code: 'custom', message: `"${entry}" ${result.message}` });
+      }
+    })
+    .transform((entries) => entries.map((e) => (normalizeAllowlistEntry(e) as { value: string }).value)),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),

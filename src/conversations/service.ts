@@ -1,14 +1,15 @@
 import type { ModelMessage } from 'ai';
-import { and, asc, count, desc, eq, gt, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Agent } from '../agents/dto.js';
 import type { Database, Tx } from '../db/client.js';
-import { roleAtLeast, type Actor } from '../auth/roles.js';
+import type { Actor } from '../auth/roles.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { cutIndex } from './memory.js';
 import { conversations, messages } from './schema.js';
+import { conversationVisibleTo } from './visibility.js';
 
 /** Default token budget for history when the agent sets none (room for prompt and reply in an 8k model). */
 export const DEFAULT_CONTEXT_BUDGET = 6000;
@@ -26,15 +27,6 @@ const textOf = (content: unknown): string =>
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 
-/**
- * Who sees a conversation: its own person; admins and owners see every conversation of the
- * organization; API keys see the conversations made with a key (userId null).
- */
-function visibleTo(actor: Actor): SQL | undefined {
-  if (roleAtLeast(actor.role, 'admin')) return undefined;
-  return actor.userId ? eq(conversations.userId, actor.userId) : sql`${conversations.userId} is null`;
-}
-
 /** Conversations and their messages: the chat API's data, and what the run engine reads and writes. */
 export class ConversationService {
   constructor(private readonly database: Database) {}
@@ -49,7 +41,7 @@ export class ConversationService {
   async get(actor: Actor, id: string): Promise<ConversationRow> {
     if (!UUID_RE.test(id)) throw notFound('Conversation');
     const [row] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx.select().from(conversations).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, id), visibleTo(actor))),
+      tx.select().from(conversations).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, id), conversationVisibleTo(actor))),
     );
     if (!row) throw notFound('Conversation');
     return row;
@@ -59,7 +51,7 @@ export class ConversationService {
   async list(actor: Actor, q: PageQuery & { agentId?: string; userId?: string }): Promise<Page<ConversationRow>> {
     const where = and(
       eq(conversations.orgId, actor.orgId),
-      visibleTo(actor),
+      conversationVisibleTo(actor),
       q.agentId ? eq(conversations.agentId, q.agentId) : undefined,
       q.userId ? eq(conversations.userId, q.userId) : undefined,
     );

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../api/access.js';
-import { problemResponses } from '../api/problem.js';
+import { problemResponses, problemSchema } from '../api/problem.js';
 import type { AppContext } from '../app.js';
 import { badRequest } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
@@ -29,7 +29,8 @@ export function registerRunRoutes(app: FastifyInstance, ctx: AppContext) {
         querystring: z.object({ wait: z.stringbool().default(false) }),
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }),
         body: executeBody,
-        response: { 200: runSchema, 202: runSchema, ...problemResponses },
+        // 402 budget_exceeded: the organization's or the agent's monthly budget is used up.
+        response: { 200: runSchema, 202: runSchema, ...problemResponses, 402: problemSchema },
       },
     },
     async (req, reply) => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, json, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from '../agents/schema.js';
 import { createdAt, id, orgId, runOrgId, ts, updatedAt } from '../db/columns.js';
 import { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES } from './enums.js';
@@ -97,8 +97,9 @@ export const runSteps = pgTable(
     model: text('model'),
     toolName: text('tool_name'),
     toolCallId: text('tool_call_id'),
-    input: jsonb('input').$type<unknown>(),
-    output: jsonb('output').$type<unknown>(),
+    // json, not jsonb: replayed into prompts, so kept as written (key order; decision 45).
+    input: json('input').$type<unknown>(),
+    output: json('output').$type<unknown>(),
     error: jsonb('error').$type<RunError>(),
     inputTokens: integer('input_tokens').notNull().default(0),
     outputTokens: integer('output_tokens').notNull().default(0),

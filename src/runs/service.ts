@@ -1,15 +1,17 @@
 import { and, avg, count, eq, gte, inArray, isNull, lte, max, sql, type SQL } from 'drizzle-orm';
 import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
+import { budgetExceeded, type BudgetRefusal } from '../billing/reservations.js';
 import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database } from '../db/client.js';
+import { inVisibleConversation } from '../conversations/visibility.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { rowFromJson } from '../db/json-row.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
-import type { RunBus } from './bus.js';
+import { SAFETY_POLL_MS, type RunBus } from './bus.js';
 import type { RunJob } from '../dispatch/port.js';
 import type { TaskPriority } from '../tasks/schema.js';
 import type { ToolsPort } from './engine/ports.js';
@@ -45,6 +47,18 @@ export interface RunDispatch {
 
 const FINAL: RunStatus[] = ['succeeded', 'failed', 'canceled'];
 
+/**
+ * Runs the actor may see: a chat run (and with it its steps, events, stream and approvals) only
+ * by those who may see its conversation (decision 33). Undefined for admins, who see everything.
+ */
+const runVisible = (actor: Actor): SQL | undefined => inVisibleConversation(actor, runs.conversationId);
+
+/** Approvals of runs the actor may see: their arguments are what the chat said. */
+const approvalVisible = (actor: Actor): SQL | undefined => {
+  const rule = runVisible(actor);
+  return rule && sql`exists (select 1 from ${runs} where ${runs.id} = ${approvals.runId} and ${rule})`;
+};
+
 interface CreateItem {
   org: string;
   /** Null for a task's run: the function reads the task's agent. */
@@ -59,6 +73,8 @@ interface CreateResult {
   agent?: { name: string; status: string } | null;
   /** The task's priority, for a task's run. */
   priority?: TaskPriority | null;
+  /** Present when the organization's or the agent's monthly budget is used up: nothing was created. */
+  budget?: BudgetRefusal;
 }
 
 /** Runs created at the same moment go to the database together (db/call-batcher.ts). */
@@ -102,7 +118,9 @@ export class RunService {
 
   /**
    * Creates a queued run of an active agent and dispatches it. With an idempotency key, a
-   * repeated request returns the run the first one created (`created: false`).
+   * repeated request returns the run the first one created (`created: false`). When the
+   * organization's or the agent's monthly budget is used up, nothing is created: 402
+   * `budget_exceeded` (checked in the same statement, migration 0015).
    */
   async create(
     actor: Actor,
@@ -144,6 +162,7 @@ export class RunService {
       const out = await batcher<CreateItem, CreateResult>(this.database, RUN_CREATE).call(item);
       if (!out.run) {
         if (out.task === null) throw notFound('Task');
+        if (out.budget) throw budgetExceeded(out.budget);
         if (!out.agent) throw notFound('Agent');
         throw conflict(`The agent ${out.agent.name} is paused; enable it to run it`, 'agent_paused');
       }
@@ -166,40 +185,60 @@ export class RunService {
 
   async get(actor: Actor, id: string): Promise<RunRow> {
     if (!UUID_RE.test(id)) throw notFound('Run');
-    const [run] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id))));
+    const [run] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id), runVisible(actor))));
     if (!run) throw notFound('Run');
     return run;
   }
 
-  /** Waits until the run reaches a final or waiting state, or `timeoutMs` passes; returns its latest row. */
+  /**
+   * Waits until the run reaches a final or waiting state, or `timeoutMs` passes; returns its
+   * latest row. It hears of the rest from the bus: at once when the run executes in this process,
+   * through the relay when it executes in another (decision 38); it reads the row only then, and
+   * every SAFETY_POLL_MS in case a notice was lost.
+   */
   async waitForRest(actor: Actor, id: string, timeoutMs: number): Promise<RunRow> {
     const deadline = Date.now() + timeoutMs;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const off = this.bus.subscribe(id, (e) => {
-        if (e.type === 'run.finished' || e.type === 'run.waiting') done();
-      });
-      // A run that ended before we subscribed: check once.
-      void this.get(actor, id).then((r) => {
-        if (r.status !== 'queued' && r.status !== 'running') done();
-      });
-      function done() {
-        clearTimeout(timer);
-        off();
-        resolve();
-      }
+    // Read the row at once: the run may have rested before we watched.
+    let check = true;
+    let wake = () => {};
+    const off = this.bus.watch(id, (news) => {
+      if (news === 'stored') return;
+      check = true;
+      wake();
     });
-    let run = await this.get(actor, id);
-    // In distributed mode the finishing worker may be elsewhere: poll briefly until the deadline.
-    while ((run.status === 'queued' || run.status === 'running') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      run = await this.get(actor, id);
+    let run: RunRow | undefined;
+    try {
+      for (;;) {
+        if (check) {
+          check = false;
+          run = await this.get(actor, id);
+          if (run.status !== 'queued' && run.status !== 'running') return run;
+        }
+        // The last read is fresh here: the timer that reaches the deadline asks for one.
+        const left = deadline - Date.now();
+        if (left <= 0) return run!;
+        if (check) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            check = true;
+            resolve();
+          }, Math.min(left, SAFETY_POLL_MS));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = () => {};
+      }
+    } finally {
+      off();
     }
-    return run;
   }
 
   async list(actor: Actor, q: RunFilter): Promise<Page<RunRow>> {
     const where: SQL[] = [eq(runs.orgId, actor.orgId)];
+    const visible = runVisible(actor);
+    if (visible) where.push(visible);
     if (q.agentId) where.push(eq(runs.agentId, q.agentId));
     if (q.taskId) where.push(eq(runs.taskId, q.taskId));
     if (q.status) where.push(eq(runs.status, q.status));
@@ -222,18 +261,23 @@ export class RunService {
   }
 
   /**
-   * Cancels a run. Queued or waiting runs end at once; a running one is asked to stop (its
-   * executor sees the request at its next write, or at once through the bus in this process).
+   * Cancels a run. Queued or waiting runs end at once; a running one is asked to stop: its
+   * executor hears it at once through the bus (from another process through the relay), and
+   * failing that at its next write or heartbeat.
    */
   async cancel(actor: Actor, id: string): Promise<RunRow> {
     const run = await this.get(actor, id);
     if (FINAL.includes(run.status)) throw conflict(`The run has already ${run.status === 'canceled' ? 'been canceled' : run.status}`, 'run_finished');
+    // Decided on the row as it is now, not as read above: a worker may have claimed it since.
+    const running = sql`${runs.status} = 'running'`;
     const [updated] = await this.database.withOrg(actor.orgId, async (tx) => {
       const rows = await tx
         .update(runs)
         .set({
           cancelRequestedAt: sql`coalesce(${runs.cancelRequestedAt}, now())`,
-          ...(run.status === 'running' ? {} : { status: 'canceled' as const, stopReason: 'canceled', finishedAt: sql`now()` }),
+          status: sql`case when ${running} then ${runs.status} else 'canceled' end`,
+          stopReason: sql`case when ${running} then ${runs.stopReason} else 'canceled' end`,
+          finishedAt: sql`case when ${running} then ${runs.finishedAt} else now() end`,
           updatedAt: sql`now()`,
         })
         .where(and(eq(runs.id, run.id), eq(runs.orgId, actor.orgId), inArray(runs.status, ['queued', 'running', 'waiting_approval'])))
@@ -247,13 +291,16 @@ export class RunService {
       }
       return rows;
     });
-    this.bus.requestCancel(run.id);
+    // A running run is stopped by its executor, in whichever process (the in-flight model call
+    // is aborted; decision 38); one that ended here has rested, which its waiters hear.
+    if (updated?.status === 'canceled') this.bus.rested(run.id);
+    else this.bus.requestCancel(run.id);
     await this.audit.record({ orgId: actor.orgId, actor, action: 'run.canceled', targetType: 'run', targetId: run.id });
     return updated ?? (await this.get(actor, id));
   }
 
   async listApprovals(actor: Actor, q: PageQuery & { status?: 'pending' | 'approved' | 'rejected'; runId?: string }): Promise<Page<ApprovalRow>> {
-    const where = and(eq(approvals.orgId, actor.orgId), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
+    const where = and(eq(approvals.orgId, actor.orgId), approvalVisible(actor), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
     return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: approvals, id: approvals.id, sort: timestampSort(approvals.createdAt), where }, q, (r) => r));
   }
 
@@ -264,7 +311,7 @@ export class RunService {
   async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined): Promise<ApprovalRow> {
     if (!UUID_RE.test(approvalId)) throw notFound('Approval');
     const [current] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId))),
+      tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId), approvalVisible(actor))),
     );
     if (!current) throw notFound('Approval');
     // The lowest role that may give an agent this tool may also decide on its calls.
@@ -274,6 +321,9 @@ export class RunService {
       throw forbidden(`Deciding on ${current.toolName} needs the ${needed} role or higher`, 'insufficient_role');
     }
     const updated = await this.database.withOrg(actor.orgId, async (tx) => {
+      // The run's row first, as the engine's park holds it (troupe_run_park, decision 40): either
+      // the park then sees this decision and requeues the run itself, or this sees the run parked.
+      await tx.select({ id: runs.id }).from(runs).where(and(eq(runs.id, current.runId), eq(runs.orgId, actor.orgId))).for('update');
       const [row] = await tx
         .update(approvals)
         .set({ status: decision, decidedBy: actor.userId, comment: comment ?? null, decidedAt: sql`now()` })

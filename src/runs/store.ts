@@ -141,6 +141,8 @@ interface RawWriteResult {
   fenced?: boolean;
   cancel?: boolean;
   spend?: SpendStanding | null;
+  /** troupe_run_park: every approval was already decided, the run went back to queued. */
+  requeued?: boolean;
 }
 
 /**
@@ -176,6 +178,13 @@ interface Pending {
 }
 
 const concat = <T>(a: T[] | undefined, b: T[] | undefined) => (a && b ? [...a, ...b] : (a ?? b));
+
+/**
+ * A step's input or output as the JSON text it is stored as (a json column, decision 45): it is
+ * replayed into prompts when the run resumes, and a value that went through jsonb comes back with
+ * its object keys reordered, a different prompt that misses the provider's prompt cache.
+ */
+const asJsonText = (value: unknown): string | undefined => (value === undefined ? undefined : JSON.stringify(value));
 
 /** Several writes as one, in order: lists concatenated, later patch fields win, counters summed. */
 function merge(writes: SqlWrite[]): SqlWrite {
@@ -293,6 +302,29 @@ export class RunWriter {
   }
 
   /**
+   * The write that stops the run to wait for a person, after every earlier write: one call
+   * (troupe_run_park, migration 0018) that, holding the run's row, writes `wait` if one of the
+   * run's approvals is still pending, and `requeue` if all were decided while the run was on its
+   * way to the wait (decision 40: a decision is consumed whenever the run reaches its wait).
+   */
+  async park(wait: Write, requeue: Write): Promise<WriteResult & { requeued: boolean }> {
+    await this.flush();
+    // Both numbered from the same seq: one of them is written.
+    const seq = this.nextSeq;
+    const waiting = this.numbered(wait);
+    this.nextSeq = seq;
+    const requeued = this.numbered(requeue);
+    const { orgId, runId, generation, ms } = this.lease;
+    const p = this.database.call<RawWriteResult>('troupe_run_park', [orgId, runId, generation, ms, JSON.stringify(waiting), JSON.stringify(requeued)]);
+    this.last = p.catch(() => {});
+    const r = await p;
+    if (r.fenced) throw new LeaseLostError(runId);
+    const out = { ...result(r.requeued ? requeued : waiting, r), requeued: r.requeued === true };
+    this.onResult(out);
+    return out;
+  }
+
+  /**
    * Extends the lease (and learns of a cancel request) without writing anything else. Outside
    * the chain: a heartbeat that fails for a passing reason must not fail the run's writes.
    */
@@ -300,9 +332,17 @@ export class RunWriter {
     return this.call({}, undefined, true);
   }
 
-  /** The write with its events numbered: consecutive seqs, from a counter only the lease holder advances. */
+  /**
+   * The write with its events numbered (consecutive seqs, from a counter only the lease holder
+   * advances) and its step inputs and outputs as JSON text, taken now.
+   */
   private numbered(w: Write): SqlWrite {
-    return { ...w, events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })) };
+    return {
+      ...w,
+      start: w.start?.map((st) => ({ ...st, input: asJsonText(st.input) })),
+      finish: w.finish?.map((f) => (f.output === undefined ? f : { ...f, output: asJsonText(f.output) })),
+      events: w.events?.map((e) => ({ ...e, seq: this.nextSeq++ })),
+    };
   }
 
   private pump() {
@@ -341,13 +381,18 @@ export class RunWriter {
         ? await this.database.call<RawWriteResult>(RUN_WRITE.one, RUN_WRITE.args(item), tx)
         : await batcher<WriteItem, RawWriteResult>(this.database, RUN_WRITE).call(item);
     if (r.fenced) throw new LeaseLostError(runId);
-    return {
-      events: (w.events ?? []).map((e) => ({ seq: e.seq, type: e.type, data: e.data })),
-      billedMicros: (w.ledger ?? []).reduce((sum, l) => sum + l.billedCostMicros, 0),
-      cancelRequested: r.cancel === true,
-      spend: r.spend ? normalize(r.spend) : null,
-    };
+    return result(w, r);
   }
+}
+
+/** What the engine learns from a write it sent (`w`) and the database's answer (`r`). */
+function result(w: SqlWrite, r: RawWriteResult): WriteResult {
+  return {
+    events: (w.events ?? []).map((e) => ({ seq: e.seq, type: e.type, data: e.data })),
+    billedMicros: (w.ledger ?? []).reduce((sum, l) => sum + l.billedCostMicros, 0),
+    cancelRequested: r.cancel === true,
+    spend: r.spend ? normalize(r.spend) : null,
+  };
 }
 
 /** Events of a run after `afterSeq`, for SSE replay. */
@@ -381,7 +426,7 @@ export async function claimRun(database: Database, orgId: string, runId: string,
     {
       run: Record<string, unknown>;
       lastSeq: number;
-      steps: Record<string, unknown>[];
+      steps: string | Record<string, unknown>[];
       agent: Record<string, unknown> | null;
       spend: SpendStanding;
     } | null
@@ -393,7 +438,8 @@ export async function claimRun(database: Database, orgId: string, runId: string,
     lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs },
     run,
     lastSeq: Number(r.lastSeq),
-    steps: r.steps.map((s) => rowFromJson(runSteps, s)),
+    // JSON text (migration 0017): parsed here, so step inputs and outputs keep their key order.
+    steps: (typeof r.steps === 'string' ? (JSON.parse(r.steps) as Record<string, unknown>[]) : r.steps).map((s) => rowFromJson(runSteps, s)),
     agent: rowFromJson(agents, r.agent),
     spend: normalize(r.spend),
   };

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
 import { createContext, type AppContext } from '../../src/app.js';
@@ -78,6 +79,13 @@ export async function seedMember(ctx: AppContext, role: Role = 'owner', orgId?: 
   });
   const token = await ctx.tokens.sign(ids.userId);
   return { ...ids, email, role, token, headers: { authorization: `Bearer ${token}`, 'x-org-id': ids.orgId } };
+}
+
+/** Like seedMember, and the user is an instance operator (decision 32). */
+export async function seedOperator(ctx: AppContext, role: Role = 'owner', orgId?: string): Promise<Member> {
+  const member = await seedMember(ctx, role, orgId);
+  await ctx.database.system((tx) => tx.update(users).set({ isOperator: true }).where(eq(users.id, member.userId)));
+  return member;
 }
 
 /** One member of each role in one organization, plus an owner of a second organization. */

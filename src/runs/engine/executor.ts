@@ -38,6 +38,8 @@ export class RunExecutor {
     const claim = await claimRun(deps.database, orgId, runId, this.workerId, this.leaseMs);
     if (!claim) return;
     const { run } = claim;
+    // Set when the run stopped to wait for approvals that were all decided meanwhile: it goes on at once.
+    let again = false;
     const controller = new AbortController();
     const budget = { standing: claim.spend, unconfirmedMicros: 0 };
     const writer = new RunWriter(
@@ -58,10 +60,12 @@ export class RunExecutor {
     // The dispatcher's signal: its grace period is over, hand the run back now.
     const onStop = () => controller.abort('shutdown');
     signal?.addEventListener('abort', onStop, { once: true });
+    // A cancel made in any process of the install reaches us here at once (the bus relays it,
+    // decision 38) and aborts the in-flight model or tool call.
     const offCancel = deps.bus.onCancel(runId, () => controller.abort('canceled'));
     let timer: NodeJS.Timeout | undefined;
     // Keeps the lease while a long model or tool call writes nothing, so no other worker takes the
-    // run over (and pays for the call again); also notices a cancel made in another process.
+    // run over (and pays for the call again); also notices a cancel whose notice the relay lost.
     const heartbeat = setInterval(() => {
       writer.heartbeat().then(
         (beat) => beat.cancelRequested && controller.abort('canceled'),
@@ -121,7 +125,7 @@ export class RunExecutor {
       const stop = err instanceof RunStop ? err : controller.signal.aborted ? abortStop(controller.signal) : null;
       const ctx = { deps, run, writer, produced: [], totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 }, lastText: '' } as unknown as RunContext;
       try {
-        if (stop) await this.finish(ctx, stop.status, stop.stopReason, stop.error ?? null);
+        if (stop) again = await this.finish(ctx, stop.status, stop.stopReason, stop.error ?? null);
         else {
           deps.logger.error({ err, runId }, 'run failed');
           await this.finish(ctx, 'failed', 'error', toRunError(err));
@@ -136,6 +140,9 @@ export class RunExecutor {
       signal?.removeEventListener('abort', onStop);
       this.active.delete(runId);
     }
+    // Claimed anew (the park gave the lease up), in this job: the approval's dispatch found the
+    // run still running and did nothing.
+    if (again) await this.execute(orgId, runId, signal);
   }
 
   /**
@@ -171,6 +178,8 @@ export class RunExecutor {
       const results = [];
       for (const call of out.toolCalls) {
         this.stopIfDraining();
+        // A cancel (from any process, decision 38) or the deadline: no tool step starts after it.
+        if (ctx.signal.aborted) throw abortStop(ctx.signal);
         results.push(toResultPart(call, await toolStep(ctx, turn, call)));
       }
       const toolMessage: ModelMessage = { role: 'tool', content: results };
@@ -202,8 +211,12 @@ export class RunExecutor {
     ctx.messages = prepared.messages;
   }
 
-  /** Records where the run stopped, after every write still in flight; a chat run's reply joins its conversation in the same transaction. */
-  private async finish(ctx: RunContext, status: 'succeeded' | 'failed' | 'canceled' | 'waiting_approval', stopReason: string, error: RunError | null) {
+  /**
+   * Records where the run stopped, after every write still in flight; a chat run's reply joins
+   * its conversation in the same transaction. True when the run was to wait for approvals but a
+   * person had already decided them all: it went back to queued instead (decision 40).
+   */
+  private async finish(ctx: RunContext, status: 'succeeded' | 'failed' | 'canceled' | 'waiting_approval', stopReason: string, error: RunError | null): Promise<boolean> {
     const { deps, run } = ctx;
     const final = status !== 'waiting_approval';
     const write: Write = {
@@ -219,11 +232,16 @@ export class RunExecutor {
         release: true,
       },
     };
+    if (!final) {
+      const parked = await ctx.writer.park(write, { events: [{ type: 'run.released', data: { reason: 'approval_decided' } }], patch: { status: 'queued', release: true } });
+      return parked.requeued;
+    }
     if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
       await ctx.writer.write((tx) => deps.conversations.appendRunMessages(tx, run.orgId, run.conversationId!, run.id, ctx.produced, ctx.totals), write);
     } else {
       await ctx.writer.commit(write);
     }
+    return false;
   }
 
   /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */

@@ -1,9 +1,12 @@
 import type { ModelMessage } from 'ai';
+import { AllModelsFailedError } from '../../models/fallback.js';
 import { generateOnce, streamOnce } from '../../models/generate.js';
+import { checkUsage } from '../../models/usage.js';
 import type { Tx } from '../../db/client.js';
 import { RunStop } from '../errors.js';
 import type { Write } from '../store.js';
-import { abortStop, publish, standingNow, type RunContext } from './context.js';
+import { budgetGate } from './budget-gate.js';
+import { abortStop, publish, type RunContext } from './context.js';
 
 export interface ModelStepOutput {
   text: string;
@@ -13,6 +16,8 @@ export interface ModelStepOutput {
   responseMessages: ModelMessage[];
   model: string;
   usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number };
+  /** What was changed in the provider's usage figures to record them (models/usage.ts); absent when nothing was. */
+  usageWarnings?: string[];
 }
 
 /**
@@ -33,8 +38,11 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
   }
 
   const { deps, run, agent } = ctx;
-  const refusal = await budgetRefusal(ctx);
-  if (refusal) throw refusal;
+  await budgetGate(ctx, key, {
+    chars: () => ctx.system.length + JSON.stringify(ctx.messages).length,
+    tools: agent.tools.length,
+    maxOutputTokens: run.input.maxTokens ?? agent.maxOutputTokens ?? null,
+  });
   const seq = ctx.nextSeq++;
   const input = turn === 1 ? { system: ctx.system, messages: ctx.messages } : { turn, newMessages: ctx.messages.length };
   // Sent as the call goes out, with the held records of the steps before it (one round trip),
@@ -71,19 +79,25 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
       signal: ctx.signal,
       onEvent: (e) => publish(ctx, [{ type: `model.${e.type}`, data: { stepKey: key, ...e, error: undefined, message: (e.error as Error | undefined)?.message } }]),
     },
-  ).catch((err: unknown) => {
+  ).catch(async (err: unknown) => {
     if (ctx.signal.aborted) throw abortStop(ctx.signal);
+    if (err instanceof AllModelsFailedError) {
+      await started;
+      throw modelsFailed(ctx, key, err, Math.round(performance.now() - t0));
+    }
     throw err;
   });
   const latencyMs = Math.round(performance.now() - t0);
   await started;
 
   const r = call.result;
-  const usage = {
-    inputTokens: r.usage.inputTokens ?? 0,
-    outputTokens: r.usage.outputTokens ?? 0,
-    cachedInputTokens: r.usage.inputTokenDetails?.cacheReadTokens ?? r.usage.cachedInputTokens ?? 0,
-  };
+  const { usage, warnings } = checkUsage({
+    inputTokens: r.usage.inputTokens,
+    outputTokens: r.usage.outputTokens,
+    cachedInputTokens: r.usage.inputTokenDetails?.cacheReadTokens ?? r.usage.cachedInputTokens,
+  });
+  if (warnings.length) warnUsage(ctx, key, call.used.id, warnings);
+  const usageWarnings = warnings.length ? { usageWarnings: warnings } : {};
   const output: ModelStepOutput = {
     text: r.text,
     toolCalls: r.toolCalls.map((c) => ({ toolCallId: c.toolCallId, toolName: c.toolName, input: c.input })),
@@ -91,10 +105,11 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
     responseMessages: r.responseMessages as ModelMessage[],
     model: call.used.id,
     usage,
+    ...usageWarnings,
   };
   await finishModelStep(ctx, key, call, usage, output, latencyMs, {
     type: 'step.finished',
-    data: { stepKey: key, kind: 'model_call', model: call.used.id, text: output.text, toolCalls: output.toolCalls, usage, latencyMs, usedRulesModel: call.usedRulesModel },
+    data: { stepKey: key, kind: 'model_call', model: call.used.id, text: output.text, toolCalls: output.toolCalls, usage, ...usageWarnings, latencyMs, usedRulesModel: call.usedRulesModel },
   });
   return output;
 }
@@ -115,6 +130,14 @@ export async function finishModelStep(
   extra?: (tx: Tx) => Promise<void>,
 ) {
   const { deps, run, agent } = ctx;
+  // Figures no call can have (cached > input, negative, …) are clamped, not a reason to lose the
+  // ledger row of a call that was made and paid; modelStep passes them checked already.
+  const checked = checkUsage(usage);
+  if (checked.warnings.length) {
+    warnUsage(ctx, key, call.used.id, checked.warnings);
+    usage = checked.usage;
+    event = { ...event, data: { ...event.data, usage, usageWarnings: checked.warnings } };
+  }
   const at = new Date();
   const cost = await deps.billing.priceCall(run.orgId, call.used.ref.provider, call.used.ref.modelId, usage, at);
   const write: Write = {
@@ -151,20 +174,25 @@ export async function finishModelStep(
   if (call.usedRulesModel) ctx.usedRulesModel = true;
 }
 
-/** The budget check before every model call: the stop to throw when a budget is used up, else null. */
-export async function budgetRefusal(ctx: RunContext): Promise<RunStop | null> {
-  const { deps, run, agent } = ctx;
-  const budget = await deps.billing.judge(run.orgId, agent.id, agent.limits.monthlyBudgetMicros, standingNow(ctx));
-  if (!budget.allowed) {
-    return new RunStop('failed', 'budget_exceeded', {
-      code: 'budget_exceeded',
-      category: 'user',
-      message:
-        budget.reason === 'agent_budget_exceeded'
-          ? "The agent's monthly budget is used up; raise it or wait for next month"
-          : "The organization's monthly budget is used up; an owner can raise it",
-      details: { org: budget.org, agent: budget.agent },
-    });
-  }
-  return null;
+/** The operator hears about a provider's impossible usage report; the step keeps the warnings too. */
+function warnUsage(ctx: RunContext, key: string, model: string, warnings: string[]) {
+  ctx.deps.logger.warn({ runId: ctx.run.id, orgId: ctx.run.orgId, stepKey: key, model, warnings }, 'a provider reported token usage no call can have; recorded corrected figures');
 }
+
+/**
+ * Every model of the agent failed (models/fallback.ts): the step is recorded as failed with the
+ * causes, and the stop fails the run with `all_models_failed` (the step's end goes with the run's
+ * final write). An outage or a wrong key is a failed run, not a canned reply.
+ */
+export function modelsFailed(ctx: RunContext, key: string, err: AllModelsFailedError, latencyMs?: number): RunStop {
+  const error = { code: err.code, category: err.category, message: err.message, details: { causes: err.causes } };
+  void ctx.writer.send(
+    {
+      finish: [{ stepKey: key, status: 'failed', error, latencyMs }],
+      events: [{ type: 'step.finished', data: { stepKey: key, kind: 'model_call', status: 'failed', error: error as never, latencyMs } }],
+    },
+    { hold: true },
+  );
+  return new RunStop('failed', 'error', error);
+}
+

@@ -44,6 +44,8 @@ export interface ToolDefinitionPort {
 export interface ToolsPort {
   get(name: string): ToolDefinitionPort | undefined;
   aiSdkTools(names: string[]): Record<string, Tool>;
+  /** Whether an interrupted call of the tool may be made again without a person (an organization's tool setting); absent: never. */
+  retriesInterrupted?(orgId: string, name: string): Promise<boolean>;
   execute(
     name: string,
     args: unknown,
@@ -69,6 +71,18 @@ export interface BillingPort {
   ): Promise<{ baseCostMicros: number; billedCostMicros: number; markupBps: number; priceEffectiveFrom: string | null }>;
   /** Budget verdict for a spend standing (raises newly reached alerts). */
   judge(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, standing: SpendStanding): Promise<BudgetVerdictPort>;
+  /** The most one call can cost, billed: prompt tokens plus its output limit (null: the catalog's maximum) at the dearest of `models`. */
+  maxCallCost(orgId: string, models: string[], inputTokens: number, maxOutputTokens: number | null, at: Date): Promise<number>;
+  /** Reserves a call's most against the budgets, atomically in the database (decision 44). */
+  reserve(r: {
+    orgId: string;
+    agentId: string;
+    runId: string;
+    generation: number;
+    stepKey: string;
+    agentBudgetMicros: number | null;
+    amountMicros: number;
+  }): Promise<{ state: 'granted' | 'exceeded' | 'wait'; standing: SpendStanding }>;
 }
 
 export interface AuditPort {

@@ -1,11 +1,16 @@
 import { generateText, type ModelMessage } from 'ai';
+import { AllModelsFailedError } from '../../models/fallback.js';
 import { abortStop, type RunContext } from './context.js';
-import { budgetRefusal, finishModelStep } from './model-step.js';
+import { budgetGate } from './budget-gate.js';
+import { finishModelStep, modelsFailed } from './model-step.js';
 
 const INSTRUCTIONS =
   'You keep the running summary of a conversation between a user and an assistant. Rewrite the summary so it ' +
   'also covers the new messages: facts, names, numbers, decisions, open questions and what the user wants. ' +
   'Plain prose, at most 200 words, no preamble.';
+
+/** The summary's output limit (200 words fit). */
+const SUMMARY_MAX_TOKENS = 400;
 
 /** The messages as a plain transcript (tool calls and results shown briefly). */
 export function transcript(messages: ModelMessage[]): string {
@@ -37,8 +42,7 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
 
   const { deps, run, agent } = ctx;
   const prompt = `${previous ? `Summary so far:\n${previous}\n\n` : ''}New messages:\n${transcript(cut.messages)}`;
-  const refusal = await budgetRefusal(ctx);
-  if (refusal) throw refusal;
+  await budgetGate(ctx, key, { chars: () => INSTRUCTIONS.length + prompt.length, tools: 0, maxOutputTokens: SUMMARY_MAX_TOKENS });
   const seq = ctx.nextSeq++;
   void ctx.writer.send({
     start: [{ seq, stepKey: key, kind: 'model_call', model: agent.model, input: { system: INSTRUCTIONS, prompt } }],
@@ -50,13 +54,14 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
       run.orgId,
       [agent.model, ...agent.fallbackModels],
       async (m) => {
-        const r = await generateText({ model: m.model, system: INSTRUCTIONS, prompt, maxRetries: 0, abortSignal: ctx.signal, maxOutputTokens: 400 });
+        const r = await generateText({ model: m.model, system: INSTRUCTIONS, prompt, maxRetries: 0, abortSignal: ctx.signal, maxOutputTokens: SUMMARY_MAX_TOKENS });
         return { text: r.text.trim(), usage: r.usage };
       },
       { signal: ctx.signal },
     )
     .catch((err: unknown) => {
       if (ctx.signal.aborted) throw abortStop(ctx.signal);
+      if (err instanceof AllModelsFailedError) throw modelsFailed(ctx, key, err);
       throw err;
     });
   const summary = call.usedRulesModel || !call.result.text ? null : call.result.text;

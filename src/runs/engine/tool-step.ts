@@ -22,8 +22,9 @@ export function toResultPart(call: { toolCallId: string; toolName: string }, out
 /**
  * One tool call of turn `turn`, memoized by `tool:<turn>:<toolCallId>`:
  * - finished before (succeeded, failed, rejected): its stored outcome, nothing runs again;
- * - started but never finished (the process died mid-call): run again if the tool is idempotent
- *   or keyed by its call, else ask a person (approval with reason `interrupted`);
+ * - started but never finished (the process died mid-call): run again if the tool is idempotent,
+ *   keyed by its call, or its organization setting says so (retryInterruptedSetting), else ask a
+ *   person (approval with reason `interrupted`);
  * - waiting for approval: approved → run it; rejected → the model hears so; pending → the run waits;
  * - new: a tool needing approval asks first; anything else runs, step row written before and after.
  * A tool the agent was not given, or that does not exist, is an error result for the model.
@@ -45,7 +46,10 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
   }
 
   const step: StepRow | undefined = memo;
-  const retryable = def.idempotent || def.keyedByCall === true;
+  // Asked only of a call found started (the worker died during it): e.g. send_webhook when the
+  // organization turned webhookRetryOnCrash on (its receivers drop a repeated delivery id).
+  const retryable =
+    def.idempotent || def.keyedByCall === true || (memo?.status === 'started' && (await ctx.deps.tools.retriesInterrupted?.(ctx.run.orgId, call.toolName)) === true);
   if (memo?.status === 'waiting_approval' || (memo?.status === 'started' && !retryable)) {
     const decision = await approvalFor(ctx, memo, call, memo.status === 'started' ? 'interrupted' : 'requires_approval');
     if (decision.status === 'pending') throw new RunStop('waiting_approval', 'waiting_approval');

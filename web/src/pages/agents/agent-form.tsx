@@ -59,7 +59,7 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
         <ModelPicker value={values.model} onChange={(m) => form.setValue('model', m)} error={form.errorFor('model')} />
         <TextField
           label="Fallback models"
-          hint="Comma-separated provider:model ids, tried in order when the model fails."
+          hint="Comma-separated provider:model ids, tried in order when the model fails. When all fail, the run fails; end with rules:default for the offline rules model's fixed reply instead."
           {...form.field('fallbackModels')}
           error={listError('fallbackModels')}
         />
@@ -98,8 +98,8 @@ export function AgentForm({ agent, onSaved, cancelTo }: { agent: Agent | null; o
         <div className="form-grid form-grid-4">
           <TextField label="Max steps" inputMode="numeric" hint="Model calls per run, 1–200." {...form.field('limits.maxSteps')} />
           <TextField label="Timeout (seconds)" inputMode="numeric" hint="Per run, up to 86400." {...form.field('limits.timeoutSeconds')} />
-          <TextField label="Actions per minute" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerMinute')} />
-          <TextField label="Actions per hour" inputMode="numeric" hint="Tool calls; blank: unlimited." {...form.field('limits.actionsPerHour')} />
+          <TextField label="Runs per minute" inputMode="numeric" hint="Runs started (chats, tasks); more wait, queued. Blank: unlimited." {...form.field('limits.actionsPerMinute')} />
+          <TextField label="Runs per hour" inputMode="numeric" hint="Runs started (chats, tasks); more wait, queued. Blank: unlimited." {...form.field('limits.actionsPerHour')} />
         </div>
         <div className="form-grid form-grid-fill">
           <TextField
@@ -229,7 +229,7 @@ function ModelDetails({ model }: { model: CatalogModel }) {
       <span>
         {formatPerMtok(model.pricing.inputPerMtokMicros)} input / {formatPerMtok(model.pricing.outputPerMtokMicros)} output per 1M tokens
       </span>
-      {model.configured ? <Badge tone="success">ready to call</Badge> : <Badge tone="warning">no credential: answers with the offline rules model</Badge>}
+      {model.configured ? <Badge tone="success">ready to call</Badge> : <Badge tone="warning">no credential for this provider</Badge>}
     </span>
   );
 }
