@@ -100,12 +100,16 @@ describe('operations endpoints and HTTP hygiene', () => {
     if (withHeaders) expect(JSON.stringify(withHeaders)).toContain('[redacted]');
   });
 
-  it('logs the invitation link, the way an operator without mail hands it on', async () => {
+  it('logs an invitation by its id only: never the link (a bearer token for 7 days) nor the address', async () => {
     const m = await seedMember(t.ctx);
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: m.headers, payload: { email: 'guest@example.com' } });
-    const { inviteUrl } = json<{ inviteUrl: string }>(res);
+    const { inviteUrl, invitation } = json<{ inviteUrl: string; invitation: { id: string } }>(res);
     const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'invitation created');
-    expect(line).toMatchObject({ email: 'guest@example.com', orgId: m.orgId, inviteUrl });
+    expect(line).toMatchObject({ orgId: m.orgId, invitationId: invitation.id, mailed: false });
+    const all = lines.join('\n');
+    expect(all).not.toContain(inviteUrl);
+    expect(all).not.toContain(new URL(inviteUrl).searchParams.get('token')!);
+    expect(all).not.toContain('guest@example.com');
   });
 });
 

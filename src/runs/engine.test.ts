@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { inProcessWorker, scriptedExecutor } from '../../test/helpers/worker.js';
 import { createTestApp, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
@@ -137,6 +137,43 @@ describe('run engine', () => {
     const events = await t.ctx.database.system((tx) => tx.select().from(runEvents).where(eq(runEvents.runId, run.id)).orderBy(runEvents.seq));
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.map((e) => e.type)).toEqual(['run.started', 'step.started', 'step.finished', 'step.started', 'step.finished', 'step.started', 'step.finished', 'run.finished']);
+  });
+
+  it('a database connection lost mid-run hands the run back, and the retried job resumes it to success instead of failing it', async () => {
+    const { script } = engine([{ toolCalls: [{ name: 'calculator', args: { expression: '6 * 7' }, id: 'c1' }] }, { text: 'It is 42.' }]);
+    const id = await agent();
+    // The write that records the tool step's end dies with its connection (pg_terminate_backend).
+    const db = t.ctx.database;
+    const real = db.call.bind(db);
+    let failed = false;
+    const spy = vi.spyOn(db, 'call').mockImplementation(async (fn, args, tx) => {
+      if (!failed && /^troupe_runs?_write$/.test(fn) && JSON.stringify(args).includes('finish') && JSON.stringify(args).includes('tool:1:c1')) {
+        failed = true;
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
+      }
+      return real(fn, args, tx);
+    });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/agents/${id}/execute`, headers: owner.headers, payload: { task: 'Multiply' } });
+      const runId = json<{ id: string }>(res).id;
+      let run = json<{ status: string; output: string | null; error: unknown }>(await t.app.inject({ url: `/api/v1/runs/${runId}`, headers: owner.headers }));
+      for (let i = 0; i < 200 && !['succeeded', 'failed'].includes(run.status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        run = json(await t.app.inject({ url: `/api/v1/runs/${runId}`, headers: owner.headers }));
+      }
+      expect(failed).toBe(true);
+      // Before: failed, with the query's text as its error.
+      expect(run).toMatchObject({ status: 'succeeded', error: null });
+      const [row] = await t.ctx.database.system((tx) => tx.select().from(runs).where(eq(runs.id, runId)));
+      expect(row!.generation).toBe(2);
+      const events = await t.ctx.database.system((tx) => tx.select().from(runEvents).where(eq(runEvents.runId, runId)));
+      expect(events.filter((e) => e.type === 'run.started')).toHaveLength(2);
+      // What the lost write carried is repeatable work (decision 16): the resumed run may repeat
+      // that model call, never a finished side effect.
+      expect(script.prompts.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('returns tool errors and disallowed tools to the model instead of failing the run', async () => {

@@ -25,6 +25,12 @@ export class RunStop extends Error {
 
 /** Any thrown value as the stored `{code, category, message}` shape. */
 export function toRunError(err: unknown, fallbackCode = 'internal_error'): RunError {
+  if (isDatabaseError(err)) {
+    // A failed query's message quotes its SQL and may quote its values (a prompt, a chat line);
+    // the run's error is readable by the organization, so it gets no more than the log's
+    // redacted line says (shared/log-errors.ts).
+    return { code: fallbackCode, category: 'system', message: 'An internal database error stopped the run' };
+  }
   if (err && typeof err === 'object') {
     const e = err as { code?: unknown; category?: unknown; message?: unknown; status?: unknown };
     const category = e.category === 'user' || e.category === 'third_party' || e.category === 'system' ? e.category : 'system';
@@ -35,4 +41,13 @@ export function toRunError(err: unknown, fallbackCode = 'internal_error'): RunEr
     };
   }
   return { code: fallbackCode, category: 'system', message: String(err) };
+}
+
+/** node-postgres' or PGlite's DatabaseError (a SQLSTATE and a severity), or Drizzle's wrapper of a failed query. */
+function isDatabaseError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, severity, query } = e as { code?: unknown; severity?: unknown; query?: unknown };
+    if ((typeof query === 'string' && 'params' in e) || (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string')) return true;
+  }
+  return false;
 }

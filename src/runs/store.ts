@@ -415,6 +415,22 @@ export interface Claim {
 }
 
 /**
+ * Hands a run back to the queue outside its writer, fenced by the lease's generation: after a
+ * lost database connection the writer keeps its failure (and the seq of a write that may or may
+ * not have landed), so this writes no event, only the state. False when the run was not ours.
+ */
+export async function handBack(database: Database, lease: Lease): Promise<boolean> {
+  const rows = await database.withOrg(lease.orgId, (tx) =>
+    tx
+      .update(runs)
+      .set({ status: 'queued', leaseOwner: null, leaseExpiresAt: null, updatedAt: new Date() })
+      .where(and(eq(runs.id, lease.runId), eq(runs.orgId, lease.orgId), eq(runs.generation, lease.generation), eq(runs.status, 'running')))
+      .returning({ id: runs.id }),
+  );
+  return rows.length > 0;
+}
+
+/**
  * Takes the run for this worker: a queued run, or a running one whose lease expired (its worker
  * died). Bumps `generation`, which fences every write of the previous holder. Returns with it
  * what the engine needs to start (steps, last event seq, agent, spend): one round trip

@@ -165,7 +165,14 @@ describe('distributed: one API and two worker processes on PostgreSQL and Redis'
     expect(toolSteps).toHaveLength(TASKS);
     expect(toolSteps.every((s) => s.status === 'succeeded')).toBe(true);
 
-    // The API process's queue view agrees: nothing waiting, active or failed.
+    // The API process's queue view agrees: nothing waiting, active or failed. The dead worker's
+    // own jobs stay active in Redis until BullMQ's stalled check (every lease) moves them back;
+    // their runs were taken over already (a takeover is a job of its own, decision 40), so they
+    // then complete without running anything: wait for that, then check nothing failed.
+    await until('the dead worker\'s jobs to drain from the queue', async () => {
+      const q = (await call('GET', '/queue')) as { waiting: number; active: number; delayed: number };
+      return q.waiting === 0 && q.active === 0 && q.delayed === 0;
+    }, 60_000);
     const queue = await call('GET', '/queue');
     expect(queue).toMatchObject({ adapter: 'bullmq', waiting: 0, active: 0, failed: 0 });
     console.info(`[distributed] ${TASKS} tasks, worker ${pid} killed after ${doneAtKill} tickets holding ${orphans.length} runs; ${allRuns.filter((r) => r.generation > 1).length} runs claimed more than once`);

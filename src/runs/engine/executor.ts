@@ -2,7 +2,8 @@ import type { ModelMessage } from 'ai';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
 import { DelayJob } from '../../dispatch/port.js';
-import { claimRun, LEASE_MS, RunWriter, type Write } from '../store.js';
+import { isConnectionLost } from '../../db/errors.js';
+import { claimRun, handBack, LEASE_MS, RunWriter, type Write } from '../store.js';
 import { rateLimitWait } from './rate-limit.js';
 import { abortReason, abortStop, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
@@ -115,6 +116,15 @@ export class RunExecutor {
       if (err instanceof DrainStop || (controller.signal.aborted && abortReason(controller.signal) === 'shutdown')) {
         await this.release(writer, 'shutdown').catch(() => {});
         return;
+      }
+      if (isConnectionLost(err)) {
+        // The database went away under the run (a restart, a failover, a terminated backend): not
+        // the run's fault. Hand it back if the database answers again, and fail the job so the
+        // dispatcher retries it; if the database is still away, the lease lapses and the recovery
+        // sweep dispatches the run again. Either way it resumes from its last recorded step.
+        deps.logger.warn({ err, runId }, 'lost the database connection during a run; handing it back');
+        await handBack(deps.database, claim.lease).catch(() => {});
+        throw err;
       }
       if (err instanceof DelayJob) {
         // The agent's own rate (limits.actionsPerMinute/Hour): back to queued, and the dispatcher

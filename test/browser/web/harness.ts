@@ -151,7 +151,8 @@ export function useWebHarness(options: HarnessOptions = {}): WebHarness {
       });
       contexts.push(context);
       const page = await context.newPage();
-      page.setDefaultTimeout(10_000);
+      // Generous: CI runs these beside multi-process tests that keep both cores busy.
+      page.setDefaultTimeout(20_000);
       const list: string[] = [];
       problems.set(page, list);
       page.on('pageerror', (err) => list.push(`pageerror: ${err.message}`));
