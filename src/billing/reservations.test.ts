@@ -6,7 +6,8 @@ import { inProcessWorker, scriptedExecutor } from '../../test/helpers/worker.js'
 import type { Actor } from '../auth/roles.js';
 import { messages } from '../conversations/schema.js';
 import { runs } from '../runs/schema.js';
-import { claimRun, RunWriter } from '../runs/store.js';
+import { claimRun } from '../runs/claim.js';
+import { RunWriter } from '../runs/store.js';
 import { budgetReservations, ledgerEntries } from './schema.js';
 
 let t: TestApp;

@@ -11,7 +11,8 @@ import { defineTool } from '../tools/define.js';
 import { RunExecutor } from './engine/executor.js';
 import type { AuditPort } from './engine/ports.js';
 import { approvals, runs } from './schema.js';
-import { claimRun, RunWriter } from './store.js';
+import { claimRun } from './claim.js';
+import { RunWriter } from './store.js';
 
 /**
  * A person's decision and the run's wait for it may reach the database in either order

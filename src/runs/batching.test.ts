@@ -9,7 +9,8 @@ import { LeaseLostError } from './errors.js';
 import { auditLog } from '../audit/schema.js';
 import { ledgerEntries } from '../billing/schema.js';
 import { runEvents, runs, runSteps } from './schema.js';
-import { claimRun, RunWriter, type Claim } from './store.js';
+import { claimRun, type Claim } from './claim.js';
+import { RunWriter } from './store.js';
 
 /**
  * Runs created, claimed and written at the same moment share database calls (db/call-batcher.ts

@@ -9,7 +9,8 @@ import { defineTool } from '../tools/define.js';
 import { notifications } from '../tools/schema.js';
 import type { ToolService } from '../tools/service.js';
 import { approvals, runEvents, runs, runSteps } from './schema.js';
-import { claimRun, RunWriter } from './store.js';
+import { claimRun } from './claim.js';
+import { RunWriter } from './store.js';
 import { LeaseLostError } from './errors.js';
 
 /** Test tools registered beside the built-ins: one needing approval, two with visible side effects. */
