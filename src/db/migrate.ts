@@ -69,9 +69,14 @@ export async function migrate(session: SqlSession, migrations = readMigrations()
     await session.exec('select troupe_enforce_tenancy()');
     // PostgreSQL 17+ (PGlite always): troupe_app may VACUUM and ANALYZE (src/db/maintenance.ts),
     // so PGlite, one session, never has to leave troupe_app for it.
-    await session.exec(`do $$ begin
+    // Only where missing: a grant locks its table, and a start beside running processes must not
+    // queue behind (or deadlock with) their transactions (migration 0019).
+    await session.exec(`do $$ declare t record; begin
       if current_setting('server_version_num')::int >= 170000 then
-        execute 'grant maintain on all tables in schema public to troupe_app';
+        for t in select c.oid, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
+                 where c.relkind in ('r', 'p') and not has_table_privilege('troupe_app', c.oid, 'MAINTAIN') loop
+          execute format('grant maintain on %I to troupe_app', t.relname);
+        end loop;
       end if; end $$`);
   } finally {
     await session.rows('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
