@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { errorMessage } from '../../api/errors';
 import { CheckboxField, FormError } from '../../components/fields';
 import { QueryView } from '../../components/states';
@@ -28,9 +29,13 @@ function ToolSettingsCard() {
 
 function ToolSettingsForm({ settings }: { settings: ToolSettings }) {
   const queryClient = useQueryClient();
+  // The value the person just chose, set in the change event itself: the mutation's own pending
+  // state arrives a render later, and a controlled checkbox snaps back to its old value meanwhile.
+  const [chosen, setChosen] = useState<boolean | null>(null);
   const save = useMutation({
     mutationFn: (on: boolean) => settingsApi.updateToolSettings({ webhookRetryOnCrash: on }),
     onSuccess: (saved) => queryClient.setQueryData(settingsKeys.tools, saved),
+    onSettled: () => setChosen(null),
   });
   return (
     <div className="stack">
@@ -53,9 +58,12 @@ function ToolSettingsForm({ settings }: { settings: ToolSettings }) {
         label="Resend a webhook interrupted by a crash"
         hint="When a worker dies while send_webhook is sending, send it again with the same x-troupe-delivery id instead of asking a person. Only if your receivers drop a delivery id they have already seen."
         // The new value at once (the save follows); back to the stored one if it fails.
-        checked={save.isPending ? save.variables : settings.webhookRetryOnCrash}
+        checked={chosen ?? settings.webhookRetryOnCrash}
         disabled={save.isPending}
-        onChange={(e) => save.mutate(e.target.checked)}
+        onChange={(e) => {
+          setChosen(e.target.checked);
+          save.mutate(e.target.checked);
+        }}
       />
       <FormError message={save.error ? errorMessage(save.error) : undefined} />
       {save.isSuccess && (
