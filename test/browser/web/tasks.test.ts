@@ -138,7 +138,9 @@ describe('dashboard: tasks', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const page = await web.newPage({ as: user });
     await page.goto(`/tasks/${created.body.id}/edit`);
-    await mainHeading(page).getByText('Edit task').waitFor();
+    // The loaded form's heading names the task ("Edit task" shows only while it loads, which a
+    // slow goto can miss entirely).
+    await mainHeading(page).getByText('Edit Call back Ada').waitFor();
     expect(await page.getByLabel('Once, at a set time').isChecked()).toBe(true);
     expect(await page.getByLabel('Run at').inputValue()).toBe(await page.evaluate((iso) => {
       const d = new Date(iso);
