@@ -49,7 +49,8 @@ describe('dashboard: agents', () => {
     await page.getByLabel('Role').fill('the receptionist of Agents Gym');
     // The model picker shows the catalog with context size and prices.
     const model = page.getByLabel('Model', { exact: true });
-    expect(await model.locator('option', { hasText: 'GPT-4o mini — 128K context, $0.15 / $0.6 per 1M tokens' }).count()).toBe(1);
+    // The catalog loads after the form: wait for its option, then count it.
+    await expect.poll(() => model.locator('option', { hasText: 'GPT-4o mini — 128K context, $0.15 / $0.6 per 1M tokens' }).count()).toBe(1);
     await model.selectOption('openai:gpt-4o-mini');
     await page.locator('#agent-model-hint').getByText('128K tokens context').waitFor();
     await page.getByLabel('Instructions').fill('Greet members warmly. Answer questions about opening hours.');
