@@ -27,6 +27,13 @@ import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
 import { SecretBox } from './shared/crypto.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import type { Registry } from 'prom-client';
+import { EngineEvents } from './observability/events.js';
+import { logEngineEvents } from './observability/log-events.js';
+import { createMetrics } from './observability/metrics.js';
+import { startTracing, type ProcessRole, type Tracing } from './observability/tracing.js';
+import { pendingApprovalCounts } from './runs/approval-counts.js';
+import { ApprovalNotices } from './runs/approval-notices.js';
 
 /** Everything a process holds: settings, the database, the logger and the services. */
 export interface AppContext {
@@ -37,6 +44,12 @@ export interface AppContext {
   tokens: AccessTokens;
   /** Present when REDIS_URL is set. */
   redis: Redis | null;
+  /** The engine's event port: runs, steps, model and tool calls, approvals, fires, failed dispatches (metrics, traces and logs subscribe). */
+  events: EngineEvents;
+  /** The process's Prometheus registry (Node, engine and, with the API, HTTP series). */
+  metrics: Registry;
+  /** OpenTelemetry traces; null (nothing subscribed, no hooks) unless an OTLP endpoint is set. */
+  tracing: Tracing | null;
   services: {
     auth: AuthService;
     orgs: OrgService;
@@ -69,6 +82,8 @@ export interface ContextOptions {
   /** Use this database instead of opening one from the config (tests). */
   database?: Database;
   logger?: Logger;
+  /** What this process does (the traces' `troupe.process.role`); default serve. */
+  role?: ProcessRole;
 }
 
 /** Opens the database (applying migrations) and wires the services. */
@@ -88,6 +103,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const released = await releaseDeadLeases(database);
     if (released) logger.info({ runs: released }, 'resuming runs the previous process left running');
   }
+  const events = new EngineEvents(logger);
+  logEngineEvents(events, logger);
+  const tracing = startTracing(config, events, { role: options.role, logger });
   const secrets = new SecretBox(key);
   const tokens = new AccessTokens(key, config.TROUPE_ACCESS_TOKEN_TTL);
   const models = new ModelService(database, secrets, config, { logger });
@@ -105,7 +123,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const runBus = new RunBus({ relay: chooseRelay(config, logger), logger });
   await runBus.start();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations }, workerId, config.TROUPE_RUN_LEASE_SECONDS * 1000);
+  const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events }, workerId, config.TROUPE_RUN_LEASE_SECONDS * 1000);
   const queue = {
     concurrency: config.TROUPE_WORKER_CONCURRENCY,
     attempts: config.TROUPE_QUEUE_ATTEMPTS,
@@ -117,11 +135,22 @@ export async function createContext(config: Config, options: ContextOptions = {}
     : new InProcessDispatcher(queue, logger);
   const recovery = new RunRecovery(database, dispatcher, logger, config.TROUPE_RECOVER_EVERY_SECONDS * 1000);
   const maintenance = new TableMaintenance(database, logger, config.TROUPE_MAINTENANCE_SECONDS * 1000);
-  const runs = new RunService(database, agents, tools, audit, runBus, dispatcher);
+  const runs = new RunService(database, agents, tools, audit, runBus, dispatcher, events);
   const schedules = new ScheduleService(database);
   const tasks = new TaskService(database, agents, runs, schedules);
   tools.followUpTask = { create: (orgId, f) => tasks.createFollowUp(orgId, f) };
-  const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000 });
+  // The people who may decide a waiting tool call hear of it (notification; mail with SMTP_URL), in the process that asked.
+  const approvalNotices = new ApprovalNotices({ database, config, logger, tools, notifications: tools.notifications });
+  events.on('approval:requested', (e) => void approvalNotices.requested(e));
+  const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
+  const metrics = createMetrics({
+    events,
+    logger,
+    pendingApprovals: () => pendingApprovalCounts(database),
+    queue: () => dispatcher.stats(),
+    executing: () => executor.activeCount,
+    schedulerLeader: () => scheduler.started && scheduler.isLeader,
+  });
   let cleaner: NodeJS.Timeout | undefined;
   const roles = { worker: false, scheduler: false };
   const redis = config.REDIS_URL
@@ -138,6 +167,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     secrets,
     tokens,
     redis,
+    events,
+    metrics,
+    tracing,
     services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler },
     startRoles(want) {
       if (want.worker && !roles.worker) {
@@ -169,6 +201,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
       // the dispatcher aborts them (they are handed back at once).
       executor.drain();
       await dispatcher.close(graceMs);
+      // After the runs stopped, so their last spans go out with the final flush.
+      await tracing?.close().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
       await runBus.close();
       redis?.disconnect();
       await database.close();

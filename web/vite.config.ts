@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { recordBuildInputs, serverImportGuard, SERVER_SRC_DIR, WEB_DIR, WEB_OUT_DIR } from './tools/build-inputs.js';
+import { precompress } from './tools/precompress.js';
 
 /** Where `npm run dev:web` sends API calls: a Troupe started with `npm run dev`. */
 const API = process.env.TROUPE_DEV_API ?? 'http://127.0.0.1:3000';
@@ -11,7 +12,8 @@ const API = process.env.TROUPE_DEV_API ?? 'http://127.0.0.1:3000';
  */
 export default defineConfig({
   root: WEB_DIR,
-  plugins: [react(), serverImportGuard(), recordBuildInputs()],
+  // precompress: .br and .gz beside each text file, served to browsers that accept them.
+  plugins: [react(), serverImportGuard(), recordBuildInputs(), precompress(WEB_OUT_DIR)],
   resolve: {
     // `@server/auth/dto` is src/auth/dto.ts: Zod schemas shared with the server (pure files only).
     alias: [{ find: /^@server\//, replacement: `${SERVER_SRC_DIR}/` }],

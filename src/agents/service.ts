@@ -100,14 +100,17 @@ export class AgentService {
     const filters = listConditions(actor.orgId, q);
     const keyset = q.cursor ? [afterCursor(q.sortBy, q.sortOrder, q.cursor)] : [];
     return this.database.withOrg(actor.orgId, async (tx) => {
-      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(agents).where(and(...filters));
-      const rows = await tx
-        .select({ agent: agents, id: agents.id, sortKey: sortKeyOf(q.sortBy) })
-        .from(agents)
-        .where(and(...filters, ...keyset))
-        .orderBy(...orderOf(q.sortBy, q.sortOrder))
-        .limit(q.limit + 1)
-        .offset(q.offset ?? 0);
+      // Together: on PostgreSQL both go out in one round trip (pipelined, decision 54).
+      const [[{ total } = { total: 0 }], rows] = await Promise.all([
+        tx.select({ total: count() }).from(agents).where(and(...filters)),
+        tx
+          .select({ agent: agents, id: agents.id, sortKey: sortKeyOf(q.sortBy) })
+          .from(agents)
+          .where(and(...filters, ...keyset))
+          .orderBy(...orderOf(q.sortBy, q.sortOrder))
+          .limit(q.limit + 1)
+          .offset(q.offset ?? 0),
+      ]);
       return toPage(rows, q, total, (r) => toAgent(r.agent));
     });
   }

@@ -1,8 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, type TestApp } from '../../test/helpers/app.js';
+import { precompressDir } from '../../web/tools/precompress.js';
+import { chooseEncoding } from './dashboard.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>';
@@ -126,5 +129,77 @@ describe('without a built dashboard', () => {
     expectProblem(await t.app.inject({ url: '/api/v1/nope', headers: HTML }), 404);
     expectProblem(await t.app.inject({ url: '/assets/index.js' }), 404);
     expect((await t.app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('precompressed files (decision 49)', () => {
+  let t: TestApp;
+  let dir: string;
+  // Big enough to be compressed (precompress skips files under 1 KB).
+  const script = `console.log(${JSON.stringify('the dashboard '.repeat(400))});\n`;
+  const page = INDEX.replace('<div id="root"></div>', `<div id="root"></div>${'<!-- padding -->'.repeat(100)}`);
+  beforeAll(async () => {
+    dir = fakeBuild();
+    writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), script);
+    writeFileSync(path.join(dir, 'index.html'), page);
+    // The build's own step, as `npm run build:web` runs it.
+    expect(precompressDir(dir).sort()).toEqual(['assets/index-abc123.js', 'index.html']);
+    t = await createTestApp('postgres', { TROUPE_WEB_DIR: dir });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends an asset brotli- or gzip-compressed to clients that accept it, the plain file to others, with the same cache headers', async () => {
+    const br = await t.app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(br.statusCode).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['content-type']).toMatch(/javascript/);
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(br.headers.vary).toMatch(/accept-encoding/i);
+    expect(br.rawPayload.length).toBeLessThan(script.length / 5);
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(script);
+
+    const gz = await t.app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(script);
+
+    for (const headers of [{}, { 'accept-encoding': 'identity' }, { 'accept-encoding': 'br;q=0, gzip;q=0' }]) {
+      const plain = await t.app.inject({ url: '/assets/index-abc123.js', headers });
+      expect(plain.headers['content-encoding'], JSON.stringify(headers)).toBeUndefined();
+      expect(plain.body).toBe(script);
+      expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
+    // A file too small to compress is sent plain, whatever the client accepts; the copies have no URL of their own.
+    const css = await t.app.inject({ url: '/assets/index-abc123.css', headers: { 'accept-encoding': 'br' } });
+    expect(css.headers['content-encoding']).toBeUndefined();
+    expect(css.body).toBe('body{}');
+    expect((await t.app.inject({ url: '/assets/index-abc123.js.br' })).statusCode).toBe(404);
+  });
+
+  it('sends the index page compressed too, at / and at client routes', async () => {
+    for (const url of ['/', '/agents/123']) {
+      const res = await t.app.inject({ url, headers: { ...HTML, 'accept-encoding': 'gzip, br' } });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['content-encoding'], url).toBe('br');
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers.vary).toMatch(/accept-encoding/i);
+      expect(brotliDecompressSync(res.rawPayload).toString()).toBe(page);
+    }
+    const gz = await t.app.inject({ url: '/', headers: { ...HTML, 'accept-encoding': 'gzip' } });
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(page);
+    const plain = await t.app.inject({ url: '/', headers: HTML });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toBe(page);
+  });
+
+  it('reads Accept-Encoding as RFC 9110 says', () => {
+    expect(chooseEncoding('gzip, br', ['br', 'gzip'])).toBe('br');
+    expect(chooseEncoding('br;q=0, gzip', ['br', 'gzip'])).toBe('gzip');
+    expect(chooseEncoding('*', ['br', 'gzip'])).toBe('br');
+    expect(chooseEncoding('*;q=0, identity', ['br', 'gzip'])).toBeUndefined();
+    expect(chooseEncoding('GZIP;Q=0.5', ['br', 'gzip'])).toBe('gzip');
+    expect(chooseEncoding(undefined, ['br', 'gzip'])).toBeUndefined();
   });
 });

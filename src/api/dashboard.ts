@@ -27,12 +27,19 @@ export interface Dashboard {
  * Serves the built dashboard (`npm run build:web` → `dist/web`) at `/`: hashed assets with a
  * one-year immutable cache, the index page with `no-cache` at `/` and at every client-side route
  * (`/agents/123`), so a reload or a shared link opens the right page. Files are listed once at
- * start (no catch-all route), so a rebuild needs a restart. Without a build, `/` and page
+ * start (no catch-all route), so a rebuild needs a restart. Text files are sent as the build
+ * precompressed them (brotli or gzip, by Accept-Encoding; decision 49). Without a build, `/` and page
  * navigations answer 503 with a page telling how to build it; the API works either way.
  */
 export async function registerDashboard(app: FastifyInstance, webDir: string): Promise<Dashboard> {
   const indexFile = path.join(webDir, 'index.html');
   const index = existsSync(indexFile) ? readFileSync(indexFile) : null;
+  // Written by the build beside it (web/tools/precompress.ts); the page holds no secret, so
+  // compressing it is safe (no BREACH-style guessing of a token in the same response).
+  const compressedIndex = new Map<Encoding, Buffer>();
+  for (const [encoding, ext] of [['br', '.br'], ['gzip', '.gz']] as const) {
+    if (index && existsSync(indexFile + ext)) compressedIndex.set(encoding, readFileSync(indexFile + ext));
+  }
 
   if (index) {
     // Encapsulated, so reply.sendFile (also decorated by Swagger UI's copy) does not clash.
@@ -45,7 +52,10 @@ export async function registerDashboard(app: FastifyInstance, webDir: string): P
         decorateReply: false,
         dotfiles: 'ignore',
         // The index page is answered below, with the same headers at / and at client routes.
-        globIgnore: ['index.html'],
+        // The .br/.gz copies are no routes of their own: preCompressed sends them in place of
+        // the file to clients that accept them (with `vary: accept-encoding`).
+        globIgnore: ['index.html', '**/*.br', '**/*.gz'],
+        preCompressed: true,
         cacheControl: false,
         setHeaders: (reply, file) => {
           const relative = path.relative(webDir, file).split(path.sep).join('/');
@@ -55,21 +65,45 @@ export async function registerDashboard(app: FastifyInstance, webDir: string): P
     });
   }
 
-  const sendIndex = (reply: FastifyReply) => {
+  const sendIndex = (request: FastifyRequest, reply: FastifyReply) => {
     if (!index) return sendNotBuilt(reply);
-    return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+    reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache');
+    if (compressedIndex.size === 0) return reply.send(index);
+    reply.header('vary', 'accept-encoding');
+    const encoding = chooseEncoding(request.headers['accept-encoding'], [...compressedIndex.keys()]);
+    if (!encoding) return reply.send(index);
+    return reply.header('content-encoding', encoding).send(compressedIndex.get(encoding));
   };
 
-  for (const url of ['/', '/index.html']) app.get(url, { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
+  for (const url of ['/', '/index.html']) app.get(url, { schema: { hide: true } }, async (request, reply) => sendIndex(request, reply));
 
   return {
     built: index !== null,
     fallback(request, reply) {
       if (!isPageNavigation(request)) return false;
-      void sendIndex(reply);
+      void sendIndex(request, reply);
       return true;
     },
   };
+}
+
+type Encoding = 'br' | 'gzip';
+
+/**
+ * The first of `available` (in the server's order of preference) that an Accept-Encoding header
+ * accepts with a quality above zero; `*` accepts any not named. Undefined: send the plain file.
+ */
+export function chooseEncoding(header: string | string[] | undefined, available: Encoding[]): Encoding | undefined {
+  if (!header) return undefined;
+  const q = new Map<string, number>();
+  for (const item of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+    const [name, ...params] = item.trim().toLowerCase().split(';');
+    if (!name) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = qParam ? Number(qParam.slice(2)) : 1;
+    q.set(name, Number.isFinite(value) ? value : 0);
+  }
+  return available.find((e) => (q.get(e) ?? q.get('*') ?? 0) > 0);
 }
 
 function isPageNavigation(request: FastifyRequest): boolean {

@@ -1,5 +1,4 @@
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -29,7 +28,11 @@ import { registerAccessControl } from './access.js';
 import { registerDashboard } from './dashboard.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
+import { registerDbMetrics } from '../db/metrics.js';
 import { registerInputGuard } from './input-guard.js';
+import { securityHeaders } from './security-headers.js';
+import { RequestLogController } from './request-log.js';
+import { registerTracing } from '../observability/tracing-http.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendProblem } from './problem.js';
 
 export const API_PREFIX = '/api/v1';
@@ -41,6 +44,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   // The cast drops pino's richer Logger type, which Fastify's FastifyInstance default does not carry.
   const app = Fastify({
     loggerInstance: ctx.logger,
+    // Dashboard files and health/metrics probes log at debug; API requests at info.
+    logController: new RequestLogController(),
     bodyLimit: config.TROUPE_BODY_LIMIT,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -62,8 +67,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  const metrics = registerMetrics(app);
-  await app.register(fastifyHelmet, {
+  // First, so a request's span covers its access check too.
+  registerTracing(app, ctx.tracing);
+  const metrics = registerMetrics(app, ctx.metrics);
+  registerDbMetrics(metrics, ctx.database);
+  // Helmet's headers, computed once: the plugin rebuilt them (parsing the CSP) on every request.
+  const helmetHeaders = await securityHeaders({
     // Swagger UI's bundle needs inline styles; everything else stays on 'self'.
     contentSecurityPolicy: {
       directives: {
@@ -76,6 +85,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
         upgradeInsecureRequests: null,
       },
     },
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(helmetHeaders);
   });
   await app.register(fastifyCors, {
     origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,

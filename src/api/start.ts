@@ -29,7 +29,8 @@ export const ALL_ROLES: Roles = { api: true, worker: true, scheduler: true };
  * setup, listens, and prints where to go. `worker` and `scheduler` alone listen on nothing.
  */
 export async function startServer(config: Config, print: (text: string) => void = console.log, roles: Roles = ALL_ROLES): Promise<RunningServer> {
-  const ctx = await createContext(config);
+  const role = roles.api && roles.worker && roles.scheduler ? 'serve' : roles.api ? 'api' : roles.worker ? 'worker' : 'scheduler';
+  const ctx = await createContext(config, { role });
   let app: FastifyInstance | null = null;
   try {
     let url = '';
@@ -46,9 +47,11 @@ export async function startServer(config: Config, print: (text: string) => void 
       out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
       out(`Database: ${config.databaseKind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL'}`);
       if (boot.kind === 'setup_token') {
+        // The token goes to the person at the terminal only: log collectors keep JSON lines.
+        ctx.logger.info('first start: a one-time setup token was issued (printed in the start-up banner, never logged)');
         out('');
-        out('First start: no account exists yet. Create the owner with this one-time setup token:');
-        out(`  ${boot.token}`);
+        for (const line of setupTokenBox(url, boot.token)) out(line);
+        out('Or with the API:');
         out(`  curl -X POST ${url}/api/v1/setup -H 'content-type: application/json' \\`);
         out(`    -d '{"token":"${boot.token}","email":"you@example.com","password":"a long password","name":"You","organizationName":"My organization"}'`);
         if (config.TROUPE_ALLOW_SIGNUP) out(`Or simply sign up: POST ${url}/api/v1/auth/signup`);
@@ -88,6 +91,26 @@ export async function startServer(config: Config, print: (text: string) => void 
     await ctx.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * The first-start notice as a box a person notices among log lines: where to open the setup page
+ * and the one-time token to enter there.
+ */
+export function setupTokenBox(url: string, token: string): string[] {
+  const body = [
+    'First start: no account exists yet.',
+    'Create the owner and the first organization:',
+    '',
+    `  1. Open ${url}/setup`,
+    '  2. Enter this one-time setup token:',
+    '',
+    `       ${token}`,
+    '',
+    'A new token replaces this one at every start until setup is done.',
+  ];
+  const width = Math.max(...body.map((l) => l.length));
+  return [`┌${'─'.repeat(width + 2)}┐`, ...body.map((l) => `│ ${l.padEnd(width)} │`), `└${'─'.repeat(width + 2)}┘`];
 }
 
 /**

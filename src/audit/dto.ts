@@ -30,8 +30,20 @@ export const auditListQuery = pageQuery.extend({
     .optional(),
   actorId: z.uuid().optional().describe('The user or API key that acted'),
   actorType: z.enum(['user', 'api_key', 'system']).optional(),
+  actor: z
+    .string()
+    .regex(/^(system|(user|api_key):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, 'must be user:<id>, api_key:<id> or system')
+    .optional()
+    .describe('Who acted, as the dashboard names them: user:<id>, api_key:<id> or system (the same as actorType with actorId)'),
   targetType: z.string().trim().min(1).max(50).optional(),
   targetId: z.string().trim().min(1).max(200).optional(),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined)
+    .describe('Text: the target id starts with it, the target is an agent whose name contains it, or the action starts with it'),
   from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
   to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
 });

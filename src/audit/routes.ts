@@ -27,6 +27,17 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: AppContext): void
         response: { 200: pageOf(auditEntrySchema), ...problemResponses },
       },
     },
-    async (req) => ctx.services.audit.list(actorOf(req), req.query),
+    async (req) => {
+      const actor = actorOf(req);
+      // `q` also finds entries about agents whose name holds it (deleted ones too): the agents
+      // service names them; the audit log keeps ids, not names.
+      let named: string[] = [];
+      if (req.query.q) {
+        const needle = req.query.q.toLowerCase();
+        const agents = await ctx.services.agents.list(actor, { search: req.query.q, includeDeleted: true, limit: 100, sortBy: 'name', sortOrder: 'asc' });
+        named = agents.items.filter((a) => a.name.toLowerCase().includes(needle)).map((a) => a.id);
+      }
+      return ctx.services.audit.list(actor, req.query, named);
+    },
   );
 }

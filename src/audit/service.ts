@@ -58,8 +58,8 @@ export class AuditService {
 
   /**
    * Appends one entry. Inside `tx` when given (the entry commits or rolls back with the change it
-   * records; the transaction must be scoped to entry.orgId, or be a system one), else in its own
-   * `withOrg(entry.orgId)` transaction.
+   * records; the transaction must be scoped to entry.orgId, or be a system one), else on its own,
+   * as one statement (troupe_audit_record).
    */
   async record(entry: AuditEntry, tx?: Tx): Promise<void> {
     const row = {
@@ -72,12 +72,16 @@ export class AuditService {
       requestId: entry.requestId ?? null,
     };
     if (tx) await tx.insert(auditLog).values(row);
-    else await this.database.withOrg(entry.orgId, (t) => t.insert(auditLog).values(row));
+    // One statement (src/audit/sql/troupe_audit_record.sql), not a transaction of BEGIN, set_config, INSERT and COMMIT.
+    else await this.database.call('troupe_audit_record', [entry.orgId, JSON.stringify(row)]);
   }
 
-  /** Entries of the actor's organization, newest first by default, filtered (see list-query.ts). */
-  async list(actor: Actor, q: AuditListQuery): Promise<Page<AuditView>> {
-    const where = and(...auditConditions(actor.orgId, q));
+  /**
+   * Entries of the actor's organization, newest first by default, filtered (see list-query.ts).
+   * `namedTargets`: ids of objects whose name matches `q` (the route asks their modules).
+   */
+  async list(actor: Actor, q: AuditListQuery, namedTargets: string[] = []): Promise<Page<AuditView>> {
+    const where = and(...auditConditions(actor.orgId, q, namedTargets));
     return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: auditLog, id: auditLog.id, sort: timestampSort(auditLog.createdAt), where }, q, view));
   }
 }

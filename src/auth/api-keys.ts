@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
-import type { Database, Tx } from '../db/client.js';
+import { afterCommit, type Database, type Tx } from '../db/client.js';
 import { randomToken, sha256 } from '../shared/crypto.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
@@ -38,12 +38,39 @@ const view = (k: typeof apiKeys.$inferSelect): ApiKeyView => ({
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
+ * How long a process trusts what it read of a key (decision 54): a key revoked, lowered or
+ * expired in another process (or by `troupe apikey revoke`) stops working here within this;
+ * in this process at once. One lookup per key per second, where there was one per request.
+ */
+export const API_KEY_CACHE_MS = 1000;
+/** Entries kept at most (unknown keys included, so a flood of made-up keys costs one lookup each per second); beyond it the cache starts over. */
+const CACHE_MAX = 10_000;
+
+interface CachedKey {
+  /** When its lookup started (ms). */
+  at: number;
+  /** The invalidation generation it was read in. */
+  gen: number;
+  key: { id: string; orgId: string; role: Role; name: string; revoked: boolean; expiresAt: number | null; lastUsedAt: number | null } | null;
+}
+
+/**
+ * Bumped whenever keys change in this process (revoke, a creator demoted or removed), before and
+ * after the change commits: every cache entry read before the bump is read again.
+ */
+let generation = 0;
+const forgetKeys = () => void generation++;
+
+/**
  * Organization API keys for service-to-service calls. The key is shown once; only its SHA-256 is
  * stored (the key has 256 bits of entropy, so a fast hash is enough, unlike passwords).
  */
 export class ApiKeys {
   /** Records `api_key.used`; set by setAudit (the audit module attaches itself when the API starts). */
   private audit: Pick<AuditService, 'record'> | null = null;
+
+  /** What this process read of keys, by SHA-256 of the key (null: no such key). */
+  private readonly cache = new Map<string, CachedKey>();
 
   constructor(private readonly database: Database) {}
 
@@ -102,38 +129,67 @@ export class ApiKeys {
   }
 
   async revoke(actor: Actor, id: string): Promise<void> {
-    const done = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
+    forgetKeys();
+    const done = await this.database.withOrg(actor.orgId, (tx) => {
+      afterCommit(tx, forgetKeys);
+      return tx
         .update(apiKeys)
         .set({ revokedAt: new Date() })
         .where(and(eq(apiKeys.id, id), eq(apiKeys.orgId, actor.orgId), isNull(apiKeys.revokedAt)))
-        .returning({ id: apiKeys.id }),
-    );
+        .returning({ id: apiKeys.id });
+    });
     if (done.length === 0) throw notFound('API key');
   }
 
-  /** Resolves a presented key; null when unknown, revoked or expired. */
+  /**
+   * Resolves a presented key; null when unknown, revoked or expired. What was read of the key is
+   * trusted for API_KEY_CACHE_MS (decision 54), so a busy key costs no database round trip.
+   */
   async authenticate(key: string): Promise<{ apiKeyId: string; orgId: string; role: Role } | null> {
-    const [row] = await this.database.system((tx) => tx.select().from(apiKeys).where(eq(apiKeys.keyHash, sha256(key))));
-    const now = new Date();
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
-    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.database.system(async (tx) => {
-        // Conditional, so of concurrent requests only the one that moves last_used_at audits the use.
-        const touched = await tx
-          .update(apiKeys)
-          .set({ lastUsedAt: now })
-          .where(and(eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - TOUCH_INTERVAL_MS)))))
-          .returning({ id: apiKeys.id });
-        if (touched.length && this.audit) {
-          await this.audit.record(
-            { orgId: row.orgId, actor: { type: 'api_key', apiKeyId: row.id }, action: 'api_key.used', targetType: 'api_key', targetId: row.id, details: { name: row.name } },
-            tx,
-          );
-        }
-      });
+    const hash = sha256(key);
+    const now = Date.now();
+    let hit = this.cache.get(hash);
+    if (!hit || now - hit.at >= API_KEY_CACHE_MS || hit.gen !== generation) {
+      const gen = generation;
+      const [row] = await this.database.system((tx) =>
+        tx
+          .select({ id: apiKeys.id, orgId: apiKeys.orgId, role: apiKeys.role, name: apiKeys.name, revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, lastUsedAt: apiKeys.lastUsedAt })
+          .from(apiKeys)
+          .where(eq(apiKeys.keyHash, hash)),
+      );
+      const k = row && { id: row.id, orgId: row.orgId, role: row.role, name: row.name, revoked: row.revokedAt !== null, expiresAt: row.expiresAt?.getTime() ?? null, lastUsedAt: row.lastUsedAt?.getTime() ?? null };
+      hit = { at: now, gen, key: k ?? null };
+      // Keys changed while it was read: not kept (the next request reads again).
+      if (gen === generation) {
+        if (this.cache.size >= CACHE_MAX) this.cache.clear();
+        this.cache.set(hash, hit);
+      }
     }
-    return { apiKeyId: row.id, orgId: row.orgId, role: row.role };
+    const k = hit.key;
+    if (!k || k.revoked || (k.expiresAt !== null && k.expiresAt <= now)) return null;
+    if (k.lastUsedAt === null || now - k.lastUsedAt > TOUCH_INTERVAL_MS) {
+      k.lastUsedAt = now;
+      await this.touch(k, new Date(now));
+    }
+    return { apiKeyId: k.id, orgId: k.orgId, role: k.role };
+  }
+
+  /** Writes last_used_at and audits `api_key.used`, at most once per TOUCH_INTERVAL_MS across processes. */
+  private async touch(k: { id: string; orgId: string; name: string }, now: Date): Promise<void> {
+    await this.database.system(async (tx) => {
+      // Conditional, so of concurrent requests only the one that moves last_used_at audits the use.
+      const touched = await tx
+        .update(apiKeys)
+        .set({ lastUsedAt: now })
+        .where(and(eq(apiKeys.id, k.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - TOUCH_INTERVAL_MS)))))
+        .returning({ id: apiKeys.id });
+      if (touched.length && this.audit) {
+        await this.audit.record(
+          { orgId: k.orgId, actor: { type: 'api_key', apiKeyId: k.id }, action: 'api_key.used', targetType: 'api_key', targetId: k.id, details: { name: k.name } },
+          tx,
+        );
+      }
+    });
   }
 }
 
@@ -150,6 +206,8 @@ export interface KeyChange {
  * member: their keys must not outlive their membership). Returns the keys revoked.
  */
 export async function revokeKeysCreatedBy(tx: Tx, orgId: string, userId: string): Promise<KeyChange[]> {
+  forgetKeys();
+  afterCommit(tx, forgetKeys);
   return tx
     .update(apiKeys)
     .set({ revokedAt: new Date() })
@@ -165,6 +223,8 @@ export async function revokeKeysCreatedBy(tx: Tx, orgId: string, userId: string)
 export async function lowerKeysCreatedBy(tx: Tx, orgId: string, userId: string, role: Role): Promise<KeyChange[]> {
   const above = ROLES.filter((r) => roleRank(r) > roleRank(role));
   if (!above.length) return [];
+  forgetKeys();
+  afterCommit(tx, forgetKeys);
   const where = and(eq(apiKeys.orgId, orgId), eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt), inArray(apiKeys.role, above));
   const keys = await tx.select({ id: apiKeys.id, name: apiKeys.name, role: apiKeys.role }).from(apiKeys).where(where).for('update');
   if (keys.length) await tx.update(apiKeys).set({ role }).where(where);

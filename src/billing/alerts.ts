@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/service.js';
 import type { Tx } from '../db/client.js';
-import { notifications } from '../tools/schema.js';
+import { insertNotifications } from '../tools/notifications.js';
 import { formatUsd } from './money.js';
 import type { Month } from './month.js';
 import { budgetAlerts } from './schema.js';
@@ -44,7 +44,7 @@ export async function raiseAlerts(tx: Tx, audit: AuditService, orgId: string, mo
     ? `${spent} Runs ${s.targetType === 'agent' ? 'of this agent ' : ''}stop with budget_exceeded until next month or until the budget is raised.`
     : spent;
   const data = { kind: 'budget_alert', scope: s.scope, targetType: s.targetType, targetId: s.targetId, month, thresholdPercent: percent, spentMicros: s.spentMicros, budgetMicros: s.budgetMicros };
-  await tx.insert(notifications).values({ orgId, userId: null, title, body, level: stopped ? 'urgent' : 'warning', data });
+  await insertNotifications(tx, orgId, [{ userId: null, title, body, level: stopped ? 'urgent' : 'warning', data }]);
   await audit.record(
     {
       orgId,

@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/service.js';
 import type { Database, Tx } from '../db/client.js';
-import { agentNames } from './agent-info.js';
+import { agentNames } from '../agents/lookups.js';
 import { ALERT_THRESHOLDS, raiseAlerts } from './alerts.js';
 import { reached, sumOf } from './money.js';
 import { monthOf, type Month } from './month.js';

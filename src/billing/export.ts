@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { agentNames } from './agent-info.js';
+import { agentNames } from '../agents/lookups.js';
 import { csvRecord, type CsvValue } from './csv.js';
 import { formatUsd } from './money.js';
 import { monthRange, type Month } from './month.js';

@@ -43,6 +43,61 @@ export function formatUsd(micros: number | bigint, decimals = 6): string {
   return `${negative && scaled !== 0n ? '-' : ''}${whole}${fraction}`;
 }
 
+const grouped = (whole: string) => whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** "1234.5600" → "$1,234.56": thousands grouped, trailing zeros dropped down to cents, the sign before the "$". */
+function dollars(text: string): string {
+  const negative = text.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  return `${negative ? '-' : ''}$${grouped(whole)}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
+}
+
+/**
+ * The one rule for showing money to a person (dashboard and server messages alike): from $1 up,
+ * dollars and cents ("$12.50", "$1,234.57"); under $1, up to 4 significant digits ("$0.00425",
+ * "$0.1235", "$0.50"), so a cheap model call is never "$0.00"; no trailing zeros past the cents.
+ * Rounded half up, from integers only. `null`/`undefined` → "—".
+ */
+export function displayUsd(micros: number | bigint | null | undefined): string {
+  if (micros === null || micros === undefined) return '—';
+  const value = BigInt(micros);
+  const abs = value < 0n ? -value : value;
+  if (abs === 0n) return '$0.00';
+  // Micro-dollars under $1 have at most 6 digits; keeping 4 of them needs 10 − digits decimals.
+  let decimals = abs >= 1_000_000n ? 2 : Math.min(6, Math.max(2, 10 - abs.toString().length));
+  // $0.999995 rounds up to $1.0000: from $1 up, cents.
+  if (decimals > 2 && formatUsd(abs, decimals).startsWith('1.')) decimals = 2;
+  return dollars(formatUsd(value, decimals));
+}
+
+/**
+ * Money exactly, to the micro-dollar (usage totals and budgets, which must add up with the CSV
+ * export): "$1.234567", "$1.50", "$0.000252", "$12,345.00". `null`/`undefined` → "—".
+ */
+export function exactUsd(micros: number | bigint | null | undefined): string {
+  if (micros === null || micros === undefined) return '—';
+  return dollars(formatUsd(micros));
+}
+
+/** Micro-dollars as the plain decimal a dollar field shows: 12 500 000 → "12.5", 1 → "0.000001". */
+export function plainUsd(micros: number | bigint): string {
+  const [whole = '0', fraction = ''] = formatUsd(micros).split('.');
+  const f = fraction.replace(/0+$/, '');
+  return f ? `${whole}.${f}` : whole;
+}
+
+/**
+ * Dollars typed by a person as micro-dollars, exactly: "12.50", "$1,000", "-0.5", "0.000001".
+ * NaN for anything else (letters, more than six decimals, blank), which a number schema refuses.
+ */
+export function parseUsd(text: string): number {
+  const m = /^(-?)\$?(\d[\d,]*|)(?:\.(\d{0,6}))?$/.exec(text.trim());
+  if (!m || (m[2] === '' && !m[3])) return Number.NaN;
+  const micros = Number(m[2]!.replace(/,/g, '') || '0') * 1_000_000 + Number((m[3] ?? '').padEnd(6, '0'));
+  if (!Number.isSafeInteger(micros)) return Number.NaN;
+  return m[1] && micros ? -micros : micros;
+}
+
 /**
  * How much of a budget is spent, in percent with two decimals, rounded down (so 79.999% shows as
  * 79.99, never as a misleading 80). A budget of 0 allows nothing, so it reads as 100% used.

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { organizations } from '../db/tenancy.js';
-import { agentBudgets, agentNames } from './agent-info.js';
+import { agentBudgets, agentNames } from '../agents/lookups.js';
 import { percentUsed } from './money.js';
 import { monthRange, monthsEndingWith, type Month } from './month.js';
 import { inRange, sumBy, sumRows, sumTopBy, ZERO_TOTALS, type UsageTotals } from './totals.js';

@@ -57,7 +57,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
-      const shown = name in merged && !/KEY|PASSWORD|SECRET/.test(name) ? ` (got "${String(merged[name])}")` : '';
+      const shown = name in merged && !/KEY|PASSWORD|SECRET|TOKEN/.test(name) ? ` (got "${String(merged[name])}")` : '';
       return `${name}: ${issue.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -54,7 +54,9 @@ export const configSchema = z.object({
   SMTP_FROM: z.string().min(3).default('Troupe <troupe@localhost>'),
   TROUPE_MODEL_MAX_RETRIES: int(0, 10).default(3),
   TROUPE_RUN_WAIT_SECONDS: int(1, 600).default(60),
-  TROUPE_WORKER_CONCURRENCY: int(1, 1000).default(5),
+  // Agent runs wait on models, not on the CPU: 200 runs waiting 0.6 s each take ~0.7 s at 200
+  // at once, 25 s at 5 (bench/api-loop). A waiting run holds ~0.4 MiB of heap and no connection.
+  TROUPE_WORKER_CONCURRENCY: int(1, 1000).default(200),
   TROUPE_QUEUE_ATTEMPTS: int(1, 100).default(3),
   TROUPE_QUEUE_BACKOFF_MS: int(10, 3_600_000).default(1000),
   TROUPE_QUEUE_RATE_PER_MINUTE: int(1, 10_000_000).optional(),
@@ -83,6 +85,16 @@ export const configSchema = z.object({
       }
     })
     .transform((entries) => entries.map((e) => (normalizeAllowlistEntry(e) as { value: string }).value)),
+  // Metrics (decision 47): a worker's or scheduler's own /health, /ready and /metrics port (off
+  // unless set; the API serves them on its own port), and an optional bearer token for /metrics.
+  TROUPE_METRICS_PORT: int(0, 65535).optional(),
+  TROUPE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // OpenTelemetry traces (decision 48): exported over OTLP/HTTP when an endpoint is set, off otherwise.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http:', 'https:']).optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('troupe'),
+  OTEL_SDK_DISABLED: bool.default(false),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),

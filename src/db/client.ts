@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { migrate, type SqlSession } from './migrate.js';
@@ -26,6 +26,8 @@ export type Tx = PgTransaction<RowsResultHKT, Schema, ExtractTablesWithRelations
  */
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
+  /** What this process asked of the database so far (the `troupe_db_round_trips_total` metric; bench/api-loop). */
+  readonly stats: DbStats;
   /** Tags of the migrations applied while opening (empty when it was up to date or not asked to migrate). */
   readonly migrated: string[];
   /** Drizzle handle with no scope: sees global price rows, no tenant rows. */
@@ -53,6 +55,56 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Counters of the database client. A round trip is a wait for the server: statements written
+ * while others are still in flight on the same connection (pipelined) share one. On PGlite,
+ * which has no network, every statement counts as one (each is a call into the engine).
+ */
+export interface DbStats {
+  roundTrips: number;
+  statements: number;
+}
+
+/**
+ * The statement that opens a scoped transaction. The organization id is checked against UUID_RE
+ * first, so it can be written into the text: a simple query of two statements, one message, where
+ * a parameter would need a statement of its own (and PGlite 5 protocol calls more).
+ */
+const orgScope = (orgId: string) => {
+  if (!UUID_RE.test(orgId)) throw new Error(`withOrg: not an organization id: ${orgId}`);
+  return `select set_config('app.org_id', '${orgId}', true)`;
+};
+const SYSTEM_SCOPE = `select set_config('role', 'none', true)`;
+
+/** Work to do once a scoped transaction committed (withOrg, system), by transaction. */
+const commitHooks = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `fn` once `tx` has committed, or at once when tx is not a transaction withOrg or system
+ * opened (a savepoint's). Nothing runs if it rolls back. For caches of what the transaction
+ * changed: forgetting only before the commit would let a read in between cache the old row.
+ */
+export function afterCommit(tx: Tx, fn: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.push(fn);
+  else fn();
+}
+
+async function withHooks<T>(tx: Tx, run: () => Promise<T>): Promise<{ result: T; hooks: (() => void)[] }> {
+  const hooks: (() => void)[] = [];
+  commitHooks.set(tx, hooks);
+  try {
+    return { result: await run(), hooks };
+  } finally {
+    // Registered by fn only (the transaction object may be reused for the connection's next one).
+    commitHooks.delete(tx);
+  }
+}
+
+function runHooks(hooks: (() => void)[]): void {
+  for (const h of hooks) h();
+}
+
 const SQL_FUNCTION = /^troupe_[a-z_]+$/;
 const callText = (fn: string, n: number) => {
   if (!SQL_FUNCTION.test(fn)) throw new Error(`call: not a Troupe SQL function: ${fn}`);
@@ -66,22 +118,128 @@ async function callInTx<T>(tx: Tx, fn: string, args: unknown[]): Promise<T> {
   return rows[0]!.r as T;
 }
 
-function makeScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
+/** Scoped transactions on PGlite: its own BEGIN, then the scope as one simple statement. */
+function pgliteScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
   return {
     withOrg(orgId, fn) {
-      if (!UUID_RE.test(orgId)) throw new Error(`withOrg: not an organization id: ${orgId}`);
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select set_config('app.org_id', ${orgId}, true)`);
-        return fn(tx);
-      });
+      return scoped(orgScope(orgId), fn);
     },
     system(fn) {
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select set_config('role', 'none', true)`);
-        return fn(tx);
-      });
+      return scoped(SYSTEM_SCOPE, fn);
     },
   };
+  async function scoped<T>(opening: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const { result, hooks } = await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(opening));
+      return withHooks(tx, () => fn(tx));
+    });
+    runHooks(hooks);
+    return result;
+  }
+}
+
+/**
+ * Scoped transactions on PostgreSQL with fewer waits (decision 54): the pool's connections
+ * pipeline (node-postgres `pipeline: true`), so `begin; set_config(…)` is written together with
+ * the transaction's first statement and the three cost one round trip where Drizzle's own
+ * transaction() waits for each. A read is then two round trips (that, and COMMIT).
+ */
+function pgScopes(db: Db, pool: pg.Pool): Pick<Database, 'withOrg' | 'system'> {
+  // Drizzle's session of the pool, for its dialect, relational schema and options.
+  const base = (db as unknown as { session: { dialect: never; schema: never; options: never } }).session;
+  // One transaction object per connection, reused: Drizzle's constructor builds a query helper
+  // for every table of the schema (about 0.2 ms), and the object holds no state of its own.
+  const txOf = new WeakMap<pg.PoolClient, Tx>();
+  async function scoped<T>(opening: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let tx = txOf.get(client);
+    if (!tx) {
+      const session = new NodePgSession(client, base.dialect, base.schema, base.options);
+      txOf.set(client, (tx = new NodePgTransaction(base.dialect, session, base.schema) as unknown as Tx));
+    }
+    // Not awaited here: the first statements of fn go out behind it, without waiting, and in
+    // one write: the socket is corked until this turn of the event loop is over (a write to a
+    // loopback socket is a system call that wakes the server, costlier here than the statement).
+    const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    if (stream?.cork && stream.uncork) {
+      stream.cork();
+      setImmediate(() => stream.uncork!());
+    }
+    const begun = client.query(`begin; ${opening}`);
+    begun.catch(() => {});
+    let broken: Error | undefined;
+    try {
+      const { result, hooks } = await withHooks(tx, () => fn(tx));
+      await begun;
+      await client.query('commit');
+      runHooks(hooks);
+      return result;
+    } catch (err) {
+      await client.query('rollback').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+  return {
+    withOrg(orgId, fn) {
+      return scoped(orgScope(orgId), fn);
+    },
+    system(fn) {
+      return scoped(SYSTEM_SCOPE, fn);
+    },
+  };
+}
+
+/**
+ * Counts round trips on a node-postgres client: a statement sent while nothing is in flight on
+ * the connection starts one; statements pipelined behind it share it.
+ */
+function countRoundTrips(client: pg.PoolClient | pg.Client, stats: DbStats) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  let inFlight = 0;
+  const done = () => void inFlight--;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    if (inFlight === 0) stats.roundTrips++;
+    stats.statements++;
+    inFlight++;
+    const last = args.length - 1;
+    const cb = args[last];
+    if (typeof cb === 'function') {
+      args[last] = (...r: unknown[]) => {
+        done();
+        return (cb as (...a: unknown[]) => unknown)(...r);
+      };
+      return query(...args);
+    }
+    const out = query(...args);
+    if (out && typeof (out as Promise<unknown>).then === 'function') (out as Promise<unknown>).then(done, done);
+    else done();
+    return out;
+  };
+}
+
+/** Counts PGlite's statements (each a call into the engine); a transaction adds its BEGIN and COMMIT. */
+function countPgliteCalls(client: PGlite, stats: DbStats) {
+  const count = (n = 1) => {
+    stats.roundTrips += n;
+    stats.statements += n;
+  };
+  const query = client.query.bind(client);
+  const exec = client.exec.bind(client);
+  const transaction = client.transaction.bind(client);
+  client.query = ((...args: Parameters<PGlite['query']>) => (count(), query(...args))) as PGlite['query'];
+  client.exec = ((...args: Parameters<PGlite['exec']>) => (count(), exec(...args))) as PGlite['exec'];
+  client.transaction = (<T>(fn: (tx: Parameters<Parameters<PGlite['transaction']>[0]>[0]) => Promise<T>) => {
+    count(2);
+    return transaction((tx) => {
+      const txQuery = tx.query.bind(tx);
+      const txExec = tx.exec.bind(tx);
+      tx.query = ((...a: Parameters<typeof tx.query>) => (count(), txQuery(...a))) as typeof tx.query;
+      tx.exec = ((...a: Parameters<typeof tx.exec>) => (count(), txExec(...a))) as typeof tx.exec;
+      return fn(tx);
+    });
+  }) as PGlite['transaction'];
 }
 
 export interface OpenOptions {
@@ -102,20 +260,26 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
       await client.end();
     }
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c role=troupe_app' });
+  const stats: DbStats = { roundTrips: 0, statements: 0 };
+  // pipeline: statements written back to back without waiting for each answer (pgScopes).
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c role=troupe_app', pipeline: true } as pg.PoolConfig);
   // A connection that loses its server (restart, failover, pg_terminate_backend) must not crash
   // the process. pg-pool listens for errors only on idle clients (its listener comes off while a
   // client is checked out, e.g. inside a transaction), and an 'error' event nobody listens to is
   // thrown; so every client also gets its own listener for life. A query in flight fails with the
   // error (its caller retries or reports it) and the pool discards the dead client on release.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    countRoundTrips(client, stats);
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',
+    stats,
     migrated,
     db,
-    ...makeScopes(db),
+    ...pgScopes(db, pool),
     async call<T>(fn: string, args: unknown[], tx?: Tx) {
       if (tx) return callInTx<T>(tx, fn, args);
       const { rows } = await pool.query({ name: `${fn}/${args.length}`, text: callText(fn, args.length), values: args });
@@ -182,12 +346,15 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
     release();
     throw err;
   }
+  const stats: DbStats = { roundTrips: 0, statements: 0 };
+  countPgliteCalls(client, stats);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: 'pglite',
+    stats,
     migrated,
     db,
-    ...makeScopes(db),
+    ...pgliteScopes(db),
     async call<T>(fn: string, args: unknown[], tx?: Tx) {
       if (tx) return callInTx<T>(tx, fn, args);
       const { rows } = await client.query<{ r: T }>(callText(fn, args.length), args);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { applySqlFunctions, readSqlFunctions, type SqlFunction } from './sql-functions.js';
 
 /** The migrations folder shipped with the package (drizzle-kit output plus custom SQL). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
@@ -33,11 +34,18 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 const MIGRATION_LOCK = 7_267_261_001;
 
 /**
- * Applies the migrations not yet recorded in troupe_migrations, each in its own transaction,
- * then re-asserts tenancy (RLS + grants) on every org_id table. Several processes starting at
- * once wait on one advisory lock, so each migration runs exactly once. Returns the tags applied.
+ * Applies the migrations not yet recorded in troupe_migrations, each in its own transaction, then
+ * brings the SQL functions to their source files (`src/<module>/sql/*.sql`, decision 50), then
+ * re-asserts tenancy (RLS + grants) on every org_id table. Several processes starting at once wait
+ * on one advisory lock, so each migration runs exactly once. Returns the tags applied.
+ *
+ * The function files describe the schema of the newest migration, so they are applied only when
+ * the database holds exactly this code's migrations: not after a partial list (`functions`
+ * defaults to none unless `migrations` is the whole journal), and not by older code, which finds a
+ * migration it does not know and leaves the newer functions alone.
  */
-export async function migrate(session: SqlSession, migrations = readMigrations()): Promise<string[]> {
+export async function migrate(session: SqlSession, migrations = readMigrations(), functions?: SqlFunction[]): Promise<string[]> {
+  const sources = functions ?? (sameTags(migrations, readMigrations()) ? readSqlFunctions() : []);
   await session.exec(`select set_config('role', 'none', false)`);
   await session.rows('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
   const applied: string[] = [];
@@ -66,6 +74,8 @@ export async function migrate(session: SqlSession, migrations = readMigrations()
       }
       applied.push(m.tag);
     }
+    const known = new Set(migrations.map((m) => m.tag));
+    if (sources.length > 0 && [...done.keys()].every((tag) => known.has(tag))) await applySqlFunctions(session, sources);
     await session.exec('select troupe_enforce_tenancy()');
     // PostgreSQL 17+ (PGlite always): troupe_app may VACUUM and ANALYZE (src/db/maintenance.ts),
     // so PGlite, one session, never has to leave troupe_app for it.
@@ -82,4 +92,8 @@ export async function migrate(session: SqlSession, migrations = readMigrations()
     await session.rows('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
   }
   return applied;
+}
+
+function sameTags(a: Migration[], b: Migration[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.tag === b[i]!.tag);
 }

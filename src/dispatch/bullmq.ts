@@ -1,7 +1,7 @@
 import { DelayedError, type Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
-import type { TaskPriority } from '../tasks/schema.js';
+import type { TaskPriority } from '../tasks/enums.js';
 import { resolveDispatchOptions } from './options.js';
 import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
 

@@ -1,4 +1,4 @@
-import type { TaskPriority } from '../tasks/schema.js';
+import type { TaskPriority } from '../tasks/enums.js';
 
 /**
  * A unit of background work: one run to execute. The database is the source of truth (the run

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/helpers/databases.js';
 import type { Database } from '../db/client.js';
 import { approvals, runs } from '../runs/schema.js';
-import { seedTask } from '../schedules/test-fixtures.js';
+import { seedTask } from '../../test/helpers/schedule-fixtures.js';
 import { createLogger } from '../shared/logger.js';
 import { tasks } from '../tasks/schema.js';
 import type { RunJob } from './port.js';

@@ -60,6 +60,24 @@ export const credentialSchema = z
   })
   .meta({ id: 'Credential' });
 
+export const connectionTestSchema = z
+  .union([
+    z.object({
+      ok: z.literal(true),
+      latencyMs: z.number().int().describe('Time to the provider’s answer'),
+      models: z.array(z.string()).describe('Model ids the provider lists (the first 50; none for OpenRouter, whose key endpoint is asked)'),
+      modelCount: z.number().int(),
+    }),
+    z.object({
+      ok: z.literal(false),
+      latencyMs: z.number().int(),
+      status: z.number().int().nullable().describe('HTTP status of the provider’s answer; null when there was none'),
+      code: z.string().describe('provider_auth_failed, provider_unreachable, provider_timeout, model_endpoint_failed, …'),
+      message: z.string().describe('The provider’s own error text, trimmed, keys cut out'),
+    }),
+  ])
+  .meta({ id: 'ConnectionTest' });
+
 export const providerParam = z.object({
   provider: z.enum(PROVIDER_IDS).describe('Provider id; an unknown one is a 400 on params.provider'),
 });

@@ -4,8 +4,11 @@ import { z } from 'zod';
 import { actorOf } from '../api/access.js';
 import { problemResponses } from '../api/problem.js';
 import type { AppContext } from '../app.js';
-import { credentialSchema, credentialView, providerParam } from './api-schemas.js';
+import { connectionTestSchema, credentialSchema, credentialView, providerParam } from './api-schemas.js';
 import { credentialBody } from './credential-input.js';
+
+/** Connection tests an organization may run per minute (each is one outbound call). */
+export const CREDENTIAL_TESTS_PER_MINUTE = 20;
 
 /**
  * Organization-level provider credentials, admin only. Keys are write-only: no response and no
@@ -50,6 +53,34 @@ export function registerCredentialRoutes(app: FastifyInstance, ctx: AppContext):
     async (request) => {
       const saved = await models.putCredential(actorOf(request), request.params.provider, request.body);
       return credentialView(saved);
+    },
+  );
+
+  r.post(
+    '/credentials/:provider/test',
+    {
+      config: {
+        access: 'admin',
+        // Each test is an outbound call: a few a minute per organization is all a person needs.
+        rateLimit: { max: CREDENTIAL_TESTS_PER_MINUTE, timeWindow: '1 minute', keyGenerator: (req) => `credential-test:${String(req.headers['x-org-id'] ?? req.ip)}` },
+      },
+      schema: {
+        tags: ['credentials'],
+        summary: 'Test a credential with one minimal real call (listing models): the stored one, or the one in the body (not saved)',
+        description:
+          'Answers 200 whenever the test ran: `{ok: true, latencyMs, models, modelCount}`, or `{ok: false, status, code, message}` ' +
+          "with the provider's own error text (trimmed; no key echoed). Without a body (or with neither field) the stored credential " +
+          'is tested (404 when there is none). A body is checked as PUT checks it (400). Calls to an organization\'s base URL pass ' +
+          'the egress guard; there, an answer that is not a provider\'s error is reported as one generic `model_endpoint_failed`.',
+        params: providerParam,
+        body: credentialBody.nullish(),
+        response: { 200: connectionTestSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const candidate = body && (body.apiKey || body.baseUrl) ? body : undefined;
+      return models.testCredential(actorOf(request).orgId, request.params.provider, candidate);
     },
   );
 

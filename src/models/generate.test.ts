@@ -4,8 +4,9 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { generateText, jsonSchema, tool, type ModelMessage } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startProviderStub, type ProviderStub, type StubReply } from '../../test/helpers/provider-stub.js';
-import { generateOnce, toPrompt, type GenerateSettings } from './generate.js';
+import { generateOnce, streamOnce, toPrompt, type GenerateSettings } from './generate.js';
 import { httpFetch } from './http-fetch.js';
+import { troupeModel } from '../../test/helpers/troupe-models.js';
 
 /**
  * generateOnce against generateText, both through the real AI SDK clients and the local stub:
@@ -27,10 +28,17 @@ const tools = {
   calculator: tool({ description: 'Evaluates arithmetic', inputSchema: jsonSchema({ type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] }) }),
 };
 
-const clients: { name: string; rawArgs: boolean; model: () => LanguageModelV3 }[] = [
-  { name: 'OpenAI Chat Completions', rawArgs: true, model: () => createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch }).chat('gpt-4o-mini') },
-  { name: 'OpenAI Responses', rawArgs: true, model: () => createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch }).responses('gpt-4o-mini') },
-  { name: 'Anthropic Messages', rawArgs: false, model: () => createAnthropic({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch })('claude-sonnet-4-0') },
+const clients: { name: string; path: string; rawArgs: boolean; model: () => LanguageModelV3 | Promise<LanguageModelV3> }[] = [
+  { name: 'OpenAI Chat Completions', path: '/v1/chat/completions', rawArgs: true, model: () => createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch }).chat('gpt-4o-mini') },
+  { name: 'OpenAI Responses', path: '/v1/responses', rawArgs: true, model: () => createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch }).responses('gpt-4o-mini') },
+  { name: 'Anthropic Messages', path: '/v1/messages', rawArgs: false, model: () => createAnthropic({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch })('claude-sonnet-4-0') },
+  // The other providers as Troupe configures them (language-model.ts). Gemini sends arguments as
+  // an object, so they are always JSON.
+  { name: 'Google Gemini', path: '/v1beta/models/gemini-2.5-flash:generateContent', rawArgs: false, model: () => troupeModel(stub.url, 'google', 'gemini-2.5-flash') },
+  { name: 'Groq', path: '/v1/chat/completions', rawArgs: true, model: () => troupeModel(stub.url, 'groq', 'llama-3.3-70b-versatile') },
+  { name: 'OpenRouter', path: '/v1/chat/completions', rawArgs: true, model: () => troupeModel(stub.url, 'openrouter', 'anthropic/claude-sonnet-4') },
+  { name: 'Ollama', path: '/v1/chat/completions', rawArgs: true, model: () => troupeModel(stub.url, 'ollama', 'llama3.2:3b') },
+  { name: 'OpenAI-compatible', path: '/v1/chat/completions', rawArgs: true, model: () => troupeModel(stub.url, 'openai-compatible', 'qwen2.5-72b') },
 ];
 
 /** A history the engine builds: a task, a turn with two tool calls, their results, a follow-up. */
@@ -53,19 +61,20 @@ const history: ModelMessage[] = [
 /** Provider-made ids differ per request (msg_1, msg_2): the comparison is of everything else. */
 const normalized = (value: unknown) => JSON.parse(JSON.stringify(value ?? null).replace(/"(msg|fc|resp|chatcmpl)_\d+(_\d+)?"/g, '"$1_n"')) as unknown;
 
-async function both(model: () => LanguageModelV3, settings: Omit<GenerateSettings, 'model'>, reply: StubReply) {
+async function both(model: () => LanguageModelV3 | Promise<LanguageModelV3>, settings: Omit<GenerateSettings, 'model'>, reply: StubReply) {
   stub.enqueue(reply, reply);
-  const sdk = await generateText({ ...settings, model: model(), maxRetries: 0 });
-  const ours = await generateOnce({ ...settings, model: model() });
+  const sdk = await generateText({ ...settings, model: await model(), maxRetries: 0 });
+  const ours = await generateOnce({ ...settings, model: await model() });
   const [sdkRequest, ourRequest] = stub.requests.slice(-2).map((r) => r.body);
   return { sdk, ours, sdkRequest, ourRequest };
 }
 
-describe.each(clients)('generateOnce matches generateText: $name', ({ model, rawArgs }) => {
+describe.each(clients)('generateOnce matches generateText: $name', ({ model, path, rawArgs }) => {
   const settings = { system: 'You are a careful assistant.', messages: history, tools, temperature: 0.2, maxOutputTokens: 300 };
 
   it('sends the same request and reads a text answer the same', async () => {
     const { sdk, ours, sdkRequest, ourRequest } = await both(model, settings, { text: 'Tomorrow: 6 degrees.', usage: { input: 220, output: 7, cached: 200 } });
+    expect(stub.requests.map((r) => r.path)).toEqual([path, path]);
     expect(ourRequest).toEqual(sdkRequest);
     expect(ours.text).toBe(sdk.text);
     expect(ours.toolCalls).toEqual([]);
@@ -119,11 +128,39 @@ describe.each(clients)('generateOnce matches generateText: $name', ({ model, raw
   });
 });
 
+describe.each(clients)('streamOnce (streamText) reads what generateOnce reads: $name', ({ model }) => {
+  it('the same text, tool calls, finish reason, usage and response messages', async () => {
+    const reply: StubReply = { text: 'Checking both.', toolCalls: [{ id: 'call_1', name: 'weather', args: { city: 'Bergen', days: 1 } }], usage: { input: 90, output: 30, cached: 10 } };
+    stub.enqueue(reply, reply);
+    const settings = { system: 'You are a careful assistant.', messages: history, tools, temperature: 0.2 };
+    const deltas: string[] = [];
+    const streamed = await streamOnce({ ...settings, model: await model() }, (t) => deltas.push(t));
+    const once = await generateOnce({ ...settings, model: await model() });
+    // (The request bodies differ by what each client adds for streaming, e.g. Anthropic's eager_input_streaming.)
+    expect(deltas.join('')).toBe('Checking both.');
+    expect(once.text).toBe(streamed.text);
+    expect(once.toolCalls).toEqual(streamed.toolCalls);
+    expect(once.finishReason).toBe(streamed.finishReason);
+    // `raw` is the provider's own usage object, which differs between its two formats.
+    expect({ ...once.usage, raw: undefined }).toEqual({ ...streamed.usage, raw: undefined });
+    expect(normalized(once.responseMessages)).toEqual(normalized(streamed.responseMessages));
+  });
+});
+
 it('refuses tool arguments that reach an object prototype, as the SDK does', async () => {
   const model = createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'k', fetch: httpFetch }).chat('gpt-4o-mini');
   stub.enqueue({ toolCalls: [{ id: 'call_p', name: 'calculator', args: {}, rawArgs: '{"expression":"1","__proto__":{"admin":true}}' }] });
   const r = await generateOnce({ model, system: 's', messages: [{ role: 'user', content: 'hi' }], tools });
   expect(r.toolCalls[0]!.input).toBe('{"expression":"1","__proto__":{"admin":true}}');
+  for (const rawArgs of ['{"constructor":{"prototype":{"admin":true}}}', '{"\\u005f_proto__":{"admin":true}}']) {
+    stub.enqueue({ toolCalls: [{ id: 'call_q', name: 'calculator', args: {}, rawArgs }] });
+    const q = await generateOnce({ model, system: 's', messages: [{ role: 'user', content: 'hi' }], tools });
+    expect(q.toolCalls[0]!.input, rawArgs).toBe(rawArgs);
+  }
+  // A key that only looks like one is fine.
+  stub.enqueue({ toolCalls: [{ id: 'call_r', name: 'calculator', args: { expression: '"__proto__": 1' } }] });
+  const ok = await generateOnce({ model, system: 's', messages: [{ role: 'user', content: 'hi' }], tools });
+  expect(ok.toolCalls[0]!.input).toEqual({ expression: '"__proto__": 1' });
 });
 
 it('hands a history with an image to generateText, which converts it', async () => {

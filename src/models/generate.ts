@@ -1,4 +1,5 @@
 import type { LanguageModelV3, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt } from '@ai-sdk/provider';
+import { secureJsonParse } from '@ai-sdk/provider-utils';
 import { asSchema, generateText, streamText, type AssistantContent, type FinishReason, type LanguageModelUsage, type ModelMessage, type Tool } from 'ai';
 
 export interface GenerateSettings {
@@ -35,8 +36,9 @@ export interface GenerateOutput {
  * itself, so they are valid by construction.
  *
  * What the model receives and what comes back is what generateText would send and return (the
- * equivalence tests in generate.test.ts compare both through the real clients), with one
- * difference: a tool call of an unknown tool or with arguments that are not JSON comes back as
+ * equivalence tests in generate.test.ts compare both through the real clients of every provider:
+ * OpenAI Chat Completions and Responses, Anthropic, Google, Groq, OpenRouter, Ollama and
+ * OpenAI-compatible servers), with one difference: a tool call of an unknown tool or with arguments that are not JSON comes back as
  * a tool call (its input the raw text), and no error result is added to the response messages;
  * the engine answers such calls itself (tool-step.ts). Anything else (images or files in the
  * history, approval parts, an empty history) goes to generateText unchanged.
@@ -159,33 +161,16 @@ function sdkOutput(r: {
 
 const addTokens = (a: number | undefined, b: number | undefined) => (a == null && b == null ? undefined : (a ?? 0) + (b ?? 0));
 
-// As the SDK's secureJsonParse: arguments that could reach an object's prototype are refused.
-const PROTO_KEY = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
-const CONSTRUCTOR_KEY = /"(?:c|\\u0063)(?:o|\\u006[Ff])(?:n|\\u006[Ee])(?:s|\\u0073)(?:t|\\u0074)(?:r|\\u0072)(?:u|\\u0075)(?:c|\\u0063)(?:t|\\u0074)(?:o|\\u006[Ff])(?:r|\\u0072)"\s*:/;
-
+/**
+ * Tool arguments as generateText parses them: the SDK's own secureJsonParse, which refuses JSON
+ * that could reach an object's prototype (`__proto__`, `constructor.prototype`).
+ */
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    const value = JSON.parse(text) as unknown;
-    if (value !== null && typeof value === 'object' && (PROTO_KEY.test(text) || CONSTRUCTOR_KEY.test(text)) && reachesPrototype(value)) return { ok: false };
-    return { ok: true, value };
+    return { ok: true, value: secureJsonParse(text) as unknown };
   } catch {
     return { ok: false };
   }
-}
-
-function reachesPrototype(root: unknown): boolean {
-  const stack = [root];
-  while (stack.length) {
-    const node = stack.pop() as Record<string, unknown>;
-    if (Object.hasOwn(node, '__proto__')) return true;
-    const ctor = node.constructor as unknown;
-    if (Object.hasOwn(node, 'constructor') && ctor !== null && typeof ctor === 'object' && Object.hasOwn(ctor, 'prototype')) return true;
-    for (const key in node) {
-      const value = node[key];
-      if (value && typeof value === 'object') stack.push(value);
-    }
-  }
-  return false;
 }
 
 async function toFunctionTools(tools: Record<string, Tool>): Promise<LanguageModelV3FunctionTool[] | undefined> {

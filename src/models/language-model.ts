@@ -37,7 +37,7 @@ export const RESPONSES_PREFIX = 'responses/';
 // Explicit defaults: left undefined, the OpenAI and Anthropic clients would read OPENAI_BASE_URL /
 // ANTHROPIC_BASE_URL from process.env themselves, sending an organization's own key to a proxy
 // configured for the server's key (see environmentCredential).
-const DEFAULT_BASE_URLS: Partial<Record<ProviderId, string>> = {
+export const DEFAULT_BASE_URLS: Partial<Record<ProviderId, string>> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com/v1',
   groq: 'https://api.groq.com/openai/v1',
@@ -59,7 +59,7 @@ export function missingCredential(provider: ProviderId): AppError {
  * Ollama's OpenAI-compatible API lives under /v1, but OLLAMA_BASE_URL is commonly set to the
  * bare server (http://localhost:11434, as Ollama's own tools use it): add /v1 when there is no path.
  */
-function ollamaUrl(url: string): string {
+export function ollamaUrl(url: string): string {
   const u = new URL(url);
   return u.pathname === '/' || u.pathname === '' ? `${url.replace(/\/+$/, '')}/v1` : url;
 }

@@ -4,7 +4,8 @@ import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { generateText, streamText, tool } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startProviderStub, type ProviderStub } from '../../test/helpers/provider-stub.js';
+import { startProviderStub, type ProviderStub, type StubRequest } from '../../test/helpers/provider-stub.js';
+import { troupeModel } from '../../test/helpers/troupe-models.js';
 
 /**
  * The real AI SDK clients against the local stub: proves the stub speaks each wire format well
@@ -19,16 +20,24 @@ beforeEach(() => stub.reset());
 
 const weather = tool({ description: 'Weather for a city', inputSchema: z.object({ city: z.string(), days: z.number().int() }) });
 
-const clients: { name: string; path: string; model: () => LanguageModelV3 }[] = [
+const clients: { name: string; path: string; model: () => LanguageModelV3 | Promise<LanguageModelV3> }[] = [
   { name: 'OpenAI Chat Completions', path: '/v1/chat/completions', model: () => createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'test-key' }).chat('gpt-4o-mini') },
   { name: 'OpenAI Responses', path: '/v1/responses', model: () => createOpenAI({ baseURL: `${stub.url}/v1`, apiKey: 'test-key' }).responses('gpt-4o-mini') },
   { name: 'Anthropic Messages', path: '/v1/messages', model: () => createAnthropic({ baseURL: `${stub.url}/v1`, apiKey: 'test-key' })('claude-sonnet-4-0') },
+  { name: 'Google Gemini', path: '/v1beta/models/gemini-2.5-flash:generateContent', model: () => troupeModel(stub.url, 'google', 'gemini-2.5-flash') },
+  { name: 'Groq', path: '/v1/chat/completions', model: () => troupeModel(stub.url, 'groq', 'llama-3.3-70b-versatile') },
+  { name: 'OpenRouter', path: '/v1/chat/completions', model: () => troupeModel(stub.url, 'openrouter', 'openai/gpt-4o-mini') },
+  { name: 'Ollama', path: '/v1/chat/completions', model: () => troupeModel(stub.url, 'ollama', 'llama3.2:3b') },
+  { name: 'OpenAI-compatible', path: '/v1/chat/completions', model: () => troupeModel(stub.url, 'openai-compatible', 'qwen2.5') },
 ];
+
+/** Whether the client asked for a stream: a flag in the body, or Gemini's streaming endpoint. */
+const streamed = (request: StubRequest) => request.body.stream === true || request.path.endsWith(':streamGenerateContent');
 
 describe.each(clients)('$name through the stub', ({ path, model }) => {
   it('generates plain text with usage, including cached input tokens', async () => {
     stub.enqueue({ text: 'Paris is the capital of France.', usage: { input: 120, output: 9, cached: 100 } });
-    const r = await generateText({ model: model(), prompt: 'Capital of France?', maxRetries: 0 });
+    const r = await generateText({ model: await model(), prompt: 'Capital of France?', maxRetries: 0 });
     expect(r.text).toBe('Paris is the capital of France.');
     expect(r.finishReason).toBe('stop');
     expect(r.usage.inputTokens).toBe(120);
@@ -36,24 +45,24 @@ describe.each(clients)('$name through the stub', ({ path, model }) => {
     expect(r.usage.inputTokenDetails.cacheReadTokens).toBe(100);
     expect(r.usage.inputTokenDetails.noCacheTokens).toBe(20);
     expect(stub.requests.map((q) => q.path)).toEqual([path]);
-    expect(stub.requests[0]!.body.stream).toBeUndefined();
+    expect(streamed(stub.requests[0]!)).toBe(false);
   });
 
   it('streams text deltas and reports usage at the end', async () => {
     stub.enqueue({ text: 'one two three four', usage: { input: 7, output: 4 } });
-    const r = streamText({ model: model(), prompt: 'Count', maxRetries: 0 });
+    const r = streamText({ model: await model(), prompt: 'Count', maxRetries: 0 });
     const deltas: string[] = [];
     for await (const d of r.textStream) deltas.push(d);
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join('')).toBe('one two three four');
     expect(await r.usage).toMatchObject({ inputTokens: 7, outputTokens: 4 });
     expect(await r.finishReason).toBe('stop');
-    expect(stub.requests[0]!.body.stream).toBe(true);
+    expect(streamed(stub.requests[0]!)).toBe(true);
   });
 
   it('returns a tool call, parsed against the tool schema (plain)', async () => {
     stub.enqueue({ toolCalls: [{ name: 'weather', args: { city: 'Oslo', days: 3 } }], usage: { input: 50, output: 12 } });
-    const r = await generateText({ model: model(), prompt: 'Weather in Oslo', tools: { weather }, maxRetries: 0 });
+    const r = await generateText({ model: await model(), prompt: 'Weather in Oslo', tools: { weather }, maxRetries: 0 });
     expect(r.finishReason).toBe('tool-calls');
     expect(r.toolCalls.map((c) => [c.toolName, c.input])).toEqual([['weather', { city: 'Oslo', days: 3 }]]);
     // The SDK sent the tool's JSON schema.
@@ -62,7 +71,7 @@ describe.each(clients)('$name through the stub', ({ path, model }) => {
 
   it('streams text then a tool call with its arguments in pieces', async () => {
     stub.enqueue({ text: 'Let me check.', toolCalls: [{ name: 'weather', args: { city: 'Bergen', days: 1 } }], usage: { input: 30, output: 15 } });
-    const r = streamText({ model: model(), prompt: 'Weather in Bergen', tools: { weather }, maxRetries: 0 });
+    const r = streamText({ model: await model(), prompt: 'Weather in Bergen', tools: { weather }, maxRetries: 0 });
     const kinds = new Set<string>();
     for await (const part of r.fullStream) kinds.add(part.type);
     expect(kinds).toContain('tool-input-delta');
@@ -74,7 +83,7 @@ describe.each(clients)('$name through the stub', ({ path, model }) => {
 
   it('surfaces a provider error with its status and headers', async () => {
     stub.enqueue({ status: 429, text: 'Slow down', headers: { 'retry-after': '2' } });
-    const err = await generateText({ model: model(), prompt: 'x', maxRetries: 0 }).catch((e: unknown) => e);
+    const err = await generateText({ model: await model(), prompt: 'x', maxRetries: 0 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ statusCode: 429, isRetryable: true, message: 'Slow down' });
     expect((err as { responseHeaders: Record<string, string> }).responseHeaders['retry-after']).toBe('2');
   });
@@ -82,7 +91,7 @@ describe.each(clients)('$name through the stub', ({ path, model }) => {
 
 describe('stub defaults', () => {
   it('answers the default reply when nothing is queued, and sends the key it was given', async () => {
-    const r = await generateText({ model: clients[0]!.model(), prompt: 'hi', maxRetries: 0 });
+    const r = await generateText({ model: await clients[0]!.model(), prompt: 'hi', maxRetries: 0 });
     expect(r.text).toBe('Hello from the stub.');
     expect(stub.requests[0]!.headers.authorization).toBe('Bearer test-key');
   });

@@ -8,6 +8,8 @@ import { ClassificationRuleStore, type ClassificationRuleRow, type RuleInput } f
 import { classifyText, type Classification } from './classify.js';
 import { checkCredential, type CredentialBody } from './credential-input.js';
 import { CredentialStore, type CredentialSummary } from './credentials.js';
+import { testConnection, type ConnectionTest } from './credential-test.js';
+import { guardedHttpFetch, httpFetch } from './http-fetch.js';
 import { callWithFallback, type FallbackDeps, type FallbackOptions, type FallbackResult } from './fallback.js';
 import { LanguageModels, type ResolvedModel } from './language-model.js';
 import {
@@ -58,6 +60,8 @@ export class ModelService {
   private readonly credentialCache = new TtlCache<string, ResolvedCredential>(CREDENTIAL_TTL_MS);
   /** TROUPE_PRIVATE_MODEL_HOSTS: private hosts a stored base URL may point at. */
   private readonly privateHosts: Allowlist;
+  /** The model clients' fetch behind the egress guard, for connection tests of an organization's base URL. */
+  private readonly guardedFetch: typeof fetch;
 
   constructor(
     private readonly database: Database,
@@ -68,6 +72,7 @@ export class ModelService {
     this.credentials = new CredentialStore(database, secrets);
     this.rules = new ClassificationRuleStore(database);
     this.privateHosts = compileAllowlist(config.TROUPE_PRIVATE_MODEL_HOSTS);
+    this.guardedFetch = guardedHttpFetch(this.privateHosts);
     this.models = new LanguageModels(
       {
         resolveCredential: (orgId, provider) => this.resolveCredential(orgId, provider),
@@ -165,6 +170,19 @@ export class ModelService {
   putCredential(actor: Actor, provider: ProviderId, body: CredentialBody): Promise<CredentialSummary> {
     const input = checkCredential(provider, body, this.privateHosts);
     return this.credentials.put(actor.orgId, provider, { ...input, createdBy: actor.userId }).finally(() => this.credentialCache.delete(`${actor.orgId}:${provider}`));
+  }
+
+  /**
+   * Tests a credential with one minimal real call (credential-test.ts): `candidate` as the form
+   * holds it (checked as PUT checks it: 400 on a bad or private base URL; not saved), else the
+   * stored one (404 when there is none; the server's environment key is never tested for a tenant).
+   * Calls to a base URL the organization gave pass the egress guard, as a run's would.
+   */
+  async testCredential(orgId: string, provider: ProviderId, candidate?: CredentialBody): Promise<ConnectionTest> {
+    const cred = candidate ? checkCredential(provider, candidate, this.privateHosts) : await this.credentials.reveal(orgId, provider);
+    if (!cred || provider === 'rules') throw notFound(`Credential for ${provider}`);
+    const tenantOrigin = cred.baseUrl ? new URL(cred.baseUrl).origin : undefined;
+    return testConnection(provider, cred, tenantOrigin ? this.guardedFetch : httpFetch, tenantOrigin);
   }
 
   /** Deletes the organization's credential; 404 when it has none for this provider. */

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { agents } from '../agents/schema.js';
+import { agentFromJson } from '../agents/lookups.js';
 import { normalize, type SpendStanding } from '../billing/budgets.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database } from '../db/client.js';
@@ -78,7 +78,7 @@ export async function claimRun(database: Database, orgId: string, runId: string,
     lastSeq: Number(r.lastSeq),
     // JSON text (migration 0017): parsed here, so step inputs and outputs keep their key order.
     steps: (typeof r.steps === 'string' ? (JSON.parse(r.steps) as Record<string, unknown>[]) : r.steps).map((s) => rowFromJson(runSteps, s)),
-    agent: rowFromJson(agents, r.agent),
+    agent: agentFromJson(r.agent),
     spend: normalize(r.spend),
   };
 }

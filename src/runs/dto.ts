@@ -70,10 +70,18 @@ export const approvalSchema = z
     args: z.unknown(),
     reason: z.string().describe('requires_approval, or interrupted (a call that may have half-run before a crash)'),
     status: z.enum(APPROVAL_STATUSES),
-    decidedBy: z.uuid().nullable(),
+    decidedBy: z.uuid().nullable().describe('The user who decided; null for a decision made with an API key (see decider)'),
+    decidedByApiKeyId: z.uuid().nullable().describe('The API key that decided, when no user did'),
     comment: z.string().nullable(),
     decidedAt: isoOrNull,
-    createdAt: iso,
+    createdAt: iso.describe('When the agent asked'),
+    agent: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('The agent whose run asks'),
+    task: z.object({ id: z.uuid(), title: z.string() }).nullable().describe('The task the run came from; null for other runs'),
+    description: z.string().describe('The call in one readable line, e.g. "Send an email to a@b.c: \'Subject\'"'),
+    decider: z
+      .object({ type: z.enum(['user', 'api_key']), id: z.uuid(), name: z.string() })
+      .nullable()
+      .describe('Who decided (a person or an API key, by name); null while pending or once they were deleted'),
   })
   .meta({ id: 'Approval' });
 
@@ -86,12 +94,34 @@ export const executeBody = z.object({
 /** `POST /approvals/:id/approve|reject`: an optional comment (a rejection's goes to the model). */
 export const decisionBody = z.object({ comment: z.string().trim().max(2000).optional() });
 
+/** `status=failed,canceled` or `status=failed&status=canceled`: any of these statuses. */
+const runStatuses = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v, ctx) => {
+    const list = [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))];
+    const unknown = list.filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
+    if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; one of ${RUN_STATUSES.join(', ')}` });
+    return list as (typeof RUN_STATUSES)[number][];
+  })
+  .describe(`Any of these statuses, comma-separated or repeated: ${RUN_STATUSES.join(', ')}`);
+
+/**
+ * Query of the run lists (`GET /runs`, an agent's and a task's executions): the shared page
+ * parameters plus filters, combined with AND. `from` and `to` are inclusive.
+ */
 export const runListQuery = pageQuery.extend({
   agentId: z.uuid().optional(),
-  status: z.enum(RUN_STATUSES).optional(),
+  status: runStatuses.optional(),
   source: z.enum(RUN_SOURCES).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => v || undefined)
+    .describe('Text: every word starts a word of the task, the answer or the error code; or the agent name contains it; or the run id starts with it'),
 });
 
 /** `GET /agents/:id/metrics`: an agent's execution figures (the last execution as an ISO time). */

@@ -39,11 +39,12 @@ export function registerRunRoutes(app: FastifyInstance, ctx: AppContext) {
         actor,
         uuidOr404(req.params.id, 'Agent'),
         { task: req.body.task, context: req.body.context, maxTokens: req.body.max_tokens },
-        { source: 'api', idempotencyKey: req.headers['idempotency-key'] },
+        // run.created is audited by the statement that creates the run (decision 54).
+        { source: 'api', idempotencyKey: req.headers['idempotency-key'], audit: { requestId: req.id } },
       );
-      if (created) await ctx.services.audit.record({ orgId: actor.orgId, actor, action: 'run.created', targetType: 'run', targetId: run.id, details: { agentId: run.agentId } });
       if (!req.query.wait) return reply.code(202).send(run);
-      const rested = await runsService.waitForRest(actor, run.id, ctx.config.TROUPE_RUN_WAIT_SECONDS * 1000);
+      // No await between create and the wait: a run made here is watched before it can rest.
+      const rested = await runsService.waitForRest(actor, run.id, ctx.config.TROUPE_RUN_WAIT_SECONDS * 1000, created ? run : undefined);
       return reply.code(rested.status === 'queued' || rested.status === 'running' ? 202 : 200).send(rested);
     },
   );
@@ -138,6 +139,15 @@ export function registerRunRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) => runsService.listApprovals(actorOf(req), req.query),
+  );
+
+  r.get(
+    '/approvals/:id',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: ['approvals'], summary: 'One tool call waiting for (or decided by) a person', params: idParams, response: { 200: approvalSchema, ...problemResponses } },
+    },
+    async (req) => runsService.getApproval(actorOf(req), req.params.id),
   );
 
   for (const decision of ['approve', 'reject'] as const) {

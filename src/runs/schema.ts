@@ -147,6 +147,8 @@ export const approvals = pgTable(
     reason: text('reason').notNull(),
     status: text('status', { enum: APPROVAL_STATUSES }).notNull().default('pending'),
     decidedBy: uuid('decided_by'),
+    /** The API key that decided (no user); migration 0020. */
+    decidedByApiKeyId: uuid('decided_by_api_key_id'),
     comment: text('comment'),
     decidedAt: ts('decided_at'),
     createdAt: createdAt(),

@@ -1,5 +1,6 @@
-import { and, avg, count, eq, gte, inArray, isNull, lte, max, sql, type SQL } from 'drizzle-orm';
+import { and, avg, count, eq, inArray, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { AgentService } from '../agents/service.js';
+import { actorColumns } from '../audit/actor.js';
 import type { AuditService } from '../audit/service.js';
 import { budgetExceeded, type BudgetRefusal } from '../billing/reservations.js';
 import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
@@ -13,21 +14,18 @@ import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { SAFETY_POLL_MS, type RunBus } from './bus.js';
 import type { RunJob } from '../dispatch/port.js';
-import type { TaskPriority } from '../tasks/schema.js';
+import type { EngineEvents } from '../observability/events.js';
+import type { TaskPriority } from '../tasks/enums.js';
 import type { ToolsPort } from './engine/ports.js';
 import { approvals, runs, runSteps, type RunInput, type RunSource, type RunStatus } from './schema.js';
 import { eventsAfter, type EventRow, type RunRow, type StepRow } from './store.js';
+import { approvalViews, type ApprovalView } from './approval-view.js';
+import { genericDescription } from '../tools/describe.js';
+import { runConditions, type RunFilter } from './list-query.js';
 
-export type ApprovalRow = typeof approvals.$inferSelect;
+export type { ApprovalRow, ApprovalView } from './approval-view.js';
 
-export interface RunFilter extends PageQuery {
-  agentId?: string;
-  taskId?: string;
-  status?: RunStatus;
-  source?: RunSource;
-  from?: string;
-  to?: string;
-}
+export type { RunFilter };
 
 export interface AgentMetrics {
   executionCount: number;
@@ -77,11 +75,15 @@ interface CreateResult {
   budget?: BudgetRefusal;
 }
 
-/** Runs created at the same moment go to the database together (db/call-batcher.ts). */
+/**
+ * Runs created at the same moment go to the database together (db/call-batcher.ts). The audited
+ * forms (src/runs/sql/troupe_runs_create_audited.sql) also write the `run.created` entry when `v.audit` asks for it, in the
+ * same statement: one round trip for POST /agents/:id/execute (decision 54).
+ */
 const RUN_CREATE: BatchedCall<CreateItem> = {
-  one: 'troupe_run_create',
+  one: 'troupe_run_create_audited',
   args: (i) => [i.org, i.agent, JSON.stringify(i.v)],
-  many: 'troupe_runs_create',
+  many: 'troupe_runs_create_audited',
   // Rows locked: the task's (its trigger updates it), shared locks on the agent.
   lockKey: (i) => `${i.org}/${String(i.v.taskId ?? '')}/${i.agent ?? ''}`,
 };
@@ -99,17 +101,20 @@ export class RunService {
     private readonly audit: AuditService,
     private readonly bus: RunBus,
     private dispatcher: RunDispatch | null = null,
+    /** Told of queued runs, failed dispatches and decided approvals. */
+    private readonly eventPort?: EngineEvents,
   ) {}
 
   /**
    * Hands a run to the dispatcher without waiting. If that fails (Redis unreachable), the run row
-   * is already queued and the recovery sweep (dispatch/recovery.ts) dispatches it again.
+   * is already queued and the recovery sweep (dispatch/recovery.ts) dispatches it again; the
+   * failure goes to the event port (`dispatch:failed`, logged by observability/log-events.ts).
    */
   private dispatch(job: RunJob) {
     if (!this.dispatcher) return;
     void Promise.resolve()
       .then(() => this.dispatcher!.dispatch(job))
-      .catch(() => {});
+      .catch((err: unknown) => this.eventPort?.emit('dispatch:failed', { orgId: job.orgId, runId: job.runId, at: new Date(), error: err instanceof Error ? err.message : String(err) }));
   }
 
   setDispatcher(dispatcher: RunDispatch) {
@@ -126,7 +131,15 @@ export class RunService {
     actor: Actor,
     agentId: string,
     input: RunInput,
-    options: { source: RunSource; conversationId?: string; taskId?: string; idempotencyKey?: string; priority?: TaskPriority },
+    options: {
+      source: RunSource;
+      conversationId?: string;
+      taskId?: string;
+      idempotencyKey?: string;
+      priority?: TaskPriority;
+      /** Audit the creation (`run.created`, by the actor) in the statement that creates the run; with the HTTP request's id. */
+      audit?: { requestId?: string };
+    },
   ): Promise<{ run: RunRow; created: boolean }> {
     if (!UUID_RE.test(agentId)) throw notFound('Agent');
     const values = {
@@ -137,6 +150,7 @@ export class RunService {
       createdBy: actor.userId,
       apiKeyId: actor.apiKeyId,
       idempotencyKey: options.idempotencyKey ?? null,
+      ...(options.audit ? { audit: { ...actorColumns(actor), requestId: options.audit.requestId ?? null } } : {}),
     };
     return this.insert(actor, { org: actor.orgId, agent: agentId, v: values }, options.priority, (existing) => {
       if (existing.agentId !== agentId) throw conflict('This Idempotency-Key was already used for another agent', 'idempotency_key_reused');
@@ -180,6 +194,7 @@ export class RunService {
       throw err;
     }
     this.dispatch({ orgId: actor.orgId, runId: run.id, priority });
+    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: run.agentId, source: run.source, at: run.createdAt });
     return { run, created: true };
   }
 
@@ -195,18 +210,22 @@ export class RunService {
    * latest row. It hears of the rest from the bus: at once when the run executes in this process,
    * through the relay when it executes in another (decision 38); it reads the row only then, and
    * every SAFETY_POLL_MS in case a notice was lost.
+   *
+   * `created`: the row create() just returned, when the caller made the run and calls this with
+   * no await in between. The first read is then skipped (two round trips of every
+   * `?wait=true`): the run cannot have rested yet, as its executor needs the database first.
    */
-  async waitForRest(actor: Actor, id: string, timeoutMs: number): Promise<RunRow> {
+  async waitForRest(actor: Actor, id: string, timeoutMs: number, created?: RunRow): Promise<RunRow> {
     const deadline = Date.now() + timeoutMs;
-    // Read the row at once: the run may have rested before we watched.
-    let check = true;
+    // Read the row at once (unless just created): the run may have rested before we watched.
+    let check = created === undefined;
     let wake = () => {};
     const off = this.bus.watch(id, (news) => {
       if (news === 'stored') return;
       check = true;
       wake();
     });
-    let run: RunRow | undefined;
+    let run: RunRow | undefined = created;
     try {
       for (;;) {
         if (check) {
@@ -235,17 +254,20 @@ export class RunService {
     }
   }
 
+  /** Ids of the organization's agents (deleted ones too) whose name contains `text`, case-insensitive; the first 100. */
+  private async agentIdsNamed(actor: Actor, text: string): Promise<string[]> {
+    const page = await this.agents.list(actor, { search: text, includeDeleted: true, limit: 100, sortBy: 'name', sortOrder: 'asc' });
+    const needle = text.toLowerCase();
+    return page.items.filter((a) => a.name.toLowerCase().includes(needle)).map((a) => a.id);
+  }
+
+  /** Runs the actor may see, newest first, filtered and searched (see list-query.ts). */
   async list(actor: Actor, q: RunFilter): Promise<Page<RunRow>> {
-    const where: SQL[] = [eq(runs.orgId, actor.orgId)];
-    const visible = runVisible(actor);
-    if (visible) where.push(visible);
-    if (q.agentId) where.push(eq(runs.agentId, q.agentId));
-    if (q.taskId) where.push(eq(runs.taskId, q.taskId));
-    if (q.status) where.push(eq(runs.status, q.status));
-    if (q.source) where.push(eq(runs.source, q.source));
-    if (q.from) where.push(gte(runs.createdAt, new Date(q.from)));
-    if (q.to) where.push(lte(runs.createdAt, new Date(q.to)));
-    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: runs, id: runs.id, sort: timestampSort(runs.createdAt), where: and(...where) }, q, (r) => r));
+    // `q` also finds the runs of agents whose name holds it (deleted agents too): the agents
+    // service names them, the runs table is searched by agent id.
+    const named = q.q ? await this.agentIdsNamed(actor, q.q) : [];
+    const where = and(...runConditions(actor.orgId, q, runVisible(actor), named));
+    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: runs, id: runs.id, sort: timestampSort(runs.createdAt), where }, q, (r) => r));
   }
 
   async steps(actor: Actor, id: string): Promise<StepRow[]> {
@@ -286,7 +308,7 @@ export class RunService {
       if (rows[0]?.status === 'canceled') {
         await tx
           .update(approvals)
-          .set({ status: 'rejected', decidedBy: actor.userId, comment: 'The run was canceled', decidedAt: sql`now()` })
+          .set({ status: 'rejected', decidedBy: actor.userId, decidedByApiKeyId: actor.apiKeyId, comment: 'The run was canceled', decidedAt: sql`now()` })
           .where(and(eq(approvals.runId, run.id), eq(approvals.orgId, actor.orgId), eq(approvals.status, 'pending')));
       }
       return rows;
@@ -299,16 +321,34 @@ export class RunService {
     return updated ?? (await this.get(actor, id));
   }
 
-  async listApprovals(actor: Actor, q: PageQuery & { status?: 'pending' | 'approved' | 'rejected'; runId?: string }): Promise<Page<ApprovalRow>> {
+  /** One line describing a call for the person deciding it (the tool's own, else generic). */
+  private readonly describeCall = (toolName: string, args: unknown): string => this.tools.describeCall?.(toolName, args) ?? genericDescription(toolName, args);
+
+  /** Approvals with their agent, task, description and decider (approval-view.ts: a fixed number of queries per page). */
+  async listApprovals(actor: Actor, q: PageQuery & { status?: 'pending' | 'approved' | 'rejected'; runId?: string }): Promise<Page<ApprovalView>> {
     const where = and(eq(approvals.orgId, actor.orgId), approvalVisible(actor), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
-    return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: approvals, id: approvals.id, sort: timestampSort(approvals.createdAt), where }, q, (r) => r));
+    return this.database.withOrg(actor.orgId, async (tx) => {
+      const page = await keysetPage(tx, { table: approvals, id: approvals.id, sort: timestampSort(approvals.createdAt), where }, q, (r) => r);
+      return { ...page, items: await approvalViews(tx, actor.orgId, page.items, this.describeCall) };
+    });
+  }
+
+  /** One approval as the card shows it (the link in an approver's notification); another organization's, or a chat's the actor may not see: 404. */
+  async getApproval(actor: Actor, id: string): Promise<ApprovalView> {
+    if (!UUID_RE.test(id)) throw notFound('Approval');
+    const view = await this.database.withOrg(actor.orgId, async (tx) => {
+      const rows = await tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, id), approvalVisible(actor)));
+      return (await approvalViews(tx, actor.orgId, rows, this.describeCall))[0];
+    });
+    if (!view) throw notFound('Approval');
+    return view;
   }
 
   /**
    * Approves or rejects a pending tool call and puts the run back in the queue to continue. Who
    * may decide: a role that may grant the tool (its grantRoles), else an admin.
    */
-  async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined): Promise<ApprovalRow> {
+  async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined): Promise<ApprovalView> {
     if (!UUID_RE.test(approvalId)) throw notFound('Approval');
     const [current] = await this.database.withOrg(actor.orgId, (tx) =>
       tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId), approvalVisible(actor))),
@@ -326,7 +366,7 @@ export class RunService {
       await tx.select({ id: runs.id }).from(runs).where(and(eq(runs.id, current.runId), eq(runs.orgId, actor.orgId))).for('update');
       const [row] = await tx
         .update(approvals)
-        .set({ status: decision, decidedBy: actor.userId, comment: comment ?? null, decidedAt: sql`now()` })
+        .set({ status: decision, decidedBy: actor.userId, decidedByApiKeyId: actor.apiKeyId, comment: comment ?? null, decidedAt: sql`now()` })
         .where(and(eq(approvals.id, approvalId), eq(approvals.orgId, actor.orgId), eq(approvals.status, 'pending')))
         .returning();
       if (!row) throw new AppError(409, 'approval_decided', 'This approval was already decided');
@@ -345,7 +385,9 @@ export class RunService {
       details: { approvalId, tool: updated.toolName, ...(comment ? { comment } : {}) },
     });
     this.dispatch({ orgId: actor.orgId, runId: updated.runId });
-    return updated;
+    this.eventPort?.emit('approval:decided', { orgId: actor.orgId, runId: updated.runId, approvalId, decision, at: new Date() });
+    const [view] = await this.database.withOrg(actor.orgId, (tx) => approvalViews(tx, actor.orgId, [updated], this.describeCall));
+    return view!;
   }
 
   /** Execution count, success rate, averages (tokens, billed cost, response time) and last run of an agent. */

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
-import type { agents } from '../agents/schema.js';
+import type { AgentRow } from '../agents/lookups.js';
 import { normalize, type SpendStanding } from '../billing/budgets.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database, Tx } from '../db/client.js';
@@ -10,7 +10,7 @@ import { runEvents, type runs, type runSteps, type RunError, type StepStatus } f
 export type RunRow = typeof runs.$inferSelect;
 export type StepRow = typeof runSteps.$inferSelect;
 export type EventRow = typeof runEvents.$inferSelect;
-export type AgentRow = typeof agents.$inferSelect;
+export type { AgentRow };
 
 /** The longest a held write waits for company before it goes alone (see RunWriter.send). */
 export const HOLD_MS = 20;

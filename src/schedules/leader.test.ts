@@ -4,7 +4,7 @@ import { createPgDatabase } from '../../test/helpers/databases.js';
 import { openPglite, openPostgres, type Database } from '../db/client.js';
 import { createLogger } from '../shared/logger.js';
 import { Leadership } from './leader.js';
-import { sleep } from './test-fixtures.js';
+import { sleep } from '../../test/helpers/schedule-fixtures.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 

@@ -10,7 +10,7 @@ import { createLogger } from '../shared/logger.js';
 import { registerScheduleRoutes } from './routes.js';
 import { Scheduler } from './scheduler.js';
 import { ScheduleService } from './service.js';
-import { recorder, seedSchedule, setNextFire } from './test-fixtures.js';
+import { recorder, seedSchedule, setNextFire } from '../../test/helpers/schedule-fixtures.js';
 
 interface Schedule {
   id: string;

@@ -7,7 +7,7 @@ import { createLogger } from '../shared/logger.js';
 import { latestFireAtOrBefore } from './cron.js';
 import { Scheduler } from './scheduler.js';
 import { ScheduleService } from './service.js';
-import { firesOf, parkAll, recorder, scheduleRow, seedSchedule, setNextFire, sleep } from './test-fixtures.js';
+import { firesOf, parkAll, recorder, scheduleRow, seedSchedule, setNextFire, sleep } from '../../test/helpers/schedule-fixtures.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const admin = (orgId: string): Actor => ({ orgId, role: 'admin', userId: null, apiKeyId: null });

@@ -3,7 +3,7 @@ import { createPgDatabase } from '../../test/helpers/databases.js';
 import { openPostgres, type Database, type Tx } from '../db/client.js';
 import { createLogger } from '../shared/logger.js';
 import { Scheduler } from './scheduler.js';
-import { firesOf, parkAll, recorder, seedSchedule, sleep } from './test-fixtures.js';
+import { firesOf, parkAll, recorder, seedSchedule, sleep } from '../../test/helpers/schedule-fixtures.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const LEASE_MS = 2_000;

@@ -4,6 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import type { EngineEvents } from '../observability/events.js';
 import { claimDue, type Claim, type ScheduleFire } from './claim.js';
 import { DEFAULT_MISFIRE_GRACE_MS, DelayWindow, type DelayFigures } from './fire-plan.js';
 import { DEFAULT_LEASE_MS, Leadership } from './leader.js';
@@ -25,6 +26,8 @@ export interface SchedulerOptions {
   misfireGraceMs?: number;
   /** Schedules claimed per transaction. Default 100. */
   batchSize?: number;
+  /** Told of every fire (`scheduler:fire`, with its lag). */
+  events?: EngineEvents;
 }
 
 export const DEFAULT_TICK_MS = 500;
@@ -52,6 +55,7 @@ export class Scheduler {
   private loopDone: Promise<void> | null = null;
   private sleeping: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private passChain: Promise<unknown> = Promise.resolve();
+  private readonly events?: EngineEvents;
 
   constructor(
     private readonly database: Database,
@@ -63,6 +67,7 @@ export class Scheduler {
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.graceMs = options.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS;
     this.batchSize = options.batchSize ?? 100;
+    this.events = options.events;
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     // A lease of a few ticks at least: the leader renews once a tick, a follower looks once a tick.
     if (leaseMs < 4 * this.tickMs) throw new Error(`scheduler: the lease (${leaseMs} ms) must be at least 4 ticks (${4 * this.tickMs} ms)`);
@@ -220,6 +225,7 @@ export class Scheduler {
       }
     }
     this.logger.debug({ scheduleId: c.scheduleId, fireAt: c.fireAt, delayMs: c.delayMs, runId, outcome, misfired: c.plan.misfired }, 'scheduler: fired');
+    this.events?.emit('scheduler:fire', { orgId: c.orgId, scheduleId: c.scheduleId, dueAt: c.fireAt, at: new Date(), lagMs: c.delayMs, outcome, misfired: c.plan.misfired });
     try {
       await this.database.withOrg(c.orgId, (tx) =>
         tx

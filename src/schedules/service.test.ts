@@ -6,7 +6,7 @@ import type { Database } from '../db/client.js';
 import { AppError } from '../shared/errors.js';
 import { scheduleFires } from './schema.js';
 import { ScheduleService, type ScheduleInput } from './service.js';
-import { firesOf, seedSchedule, seedTask } from './test-fixtures.js';
+import { firesOf, seedSchedule, seedTask } from '../../test/helpers/schedule-fixtures.js';
 
 const actor = (orgId: string): Actor => ({ orgId, role: 'owner', userId: null, apiKeyId: null });
 

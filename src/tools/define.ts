@@ -71,6 +71,13 @@ export interface ToolDefinition<I = unknown, O = unknown> {
   timeoutMs: number;
   // Method syntax on purpose: a ToolDefinition<{a: string}> must fit where a ToolDefinition is expected.
   execute(input: I, ctx: ToolContext): Promise<O>;
+  /**
+   * One line a person reads on an approval card (and in its notification mail) before allowing
+   * the call, from arguments already validated: "Send an email to a@b.c: 'Subject'". Must not
+   * reveal secrets the arguments may hold (a webhook URL, headers). Absent: a generic
+   * "Call <tool> with: k=v, …" (tools/describe.ts).
+   */
+  describe?(input: I): string;
 }
 
 /**

@@ -33,15 +33,29 @@ const TIMED_OUT = Symbol('timed out');
  * The tool gets a signal that aborts at `def.timeoutMs` or with the run; a tool that ignores it
  * is left behind (its eventual result is dropped) rather than holding the run.
  */
-export async function executeTool(def: ToolDefinition, rawArgs: unknown, ctx: ToolContext): Promise<ToolOutcome> {
-  ctx.signal.throwIfAborted();
+type ToolFailure = Extract<ToolOutcome, { ok: false }>;
+const failure = (...a: Parameters<typeof toolFailure>) => toolFailure(...a) as ToolFailure;
+
+/**
+ * The arguments checked against the tool's input schema (and defaulted): `{ ok: true, data }`, or
+ * the `invalid_arguments` failure the model gets back. The engine asks this before it asks a
+ * person to approve a call, so a call that cannot work never reaches anyone.
+ */
+export async function checkArguments(def: ToolDefinition, rawArgs: unknown): Promise<{ ok: true; data: unknown } | ToolFailure> {
   const args = argumentsOf(rawArgs);
-  if (!args.ok) return toolFailure('invalid_arguments', 'The arguments are not valid JSON', [{ path: 'input', message: 'not valid JSON' }]);
+  if (!args.ok) return failure('invalid_arguments', 'The arguments are not valid JSON', [{ path: 'input', message: 'not valid JSON' }]);
   const parsed = await def.inputSchema.safeParseAsync(args.value);
   if (!parsed.success) {
     const issues = toToolIssues(parsed.error);
-    return toolFailure('invalid_arguments', `Invalid arguments for ${def.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    return failure('invalid_arguments', `Invalid arguments for ${def.name}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
   }
+  return { ok: true, data: parsed.data };
+}
+
+export async function executeTool(def: ToolDefinition, rawArgs: unknown, ctx: ToolContext): Promise<ToolOutcome> {
+  ctx.signal.throwIfAborted();
+  const parsed = await checkArguments(def, rawArgs);
+  if (!parsed.ok) return parsed;
   // The run may have been canceled while the arguments were checked; an abort event that has
   // already fired would never reach the listener below.
   ctx.signal.throwIfAborted();

@@ -1,6 +1,6 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Actor } from '../auth/roles.js';
-import type { Database } from '../db/client.js';
+import type { Database, Tx } from '../db/client.js';
 import { notFound } from '../shared/errors.js';
 import { timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
@@ -26,6 +26,39 @@ export interface NewNotification {
 }
 
 /**
+ * Writes notifications inside the caller's transaction (a budget alert is written with the spend
+ * that raised it): the one way other modules add them.
+ */
+export async function insertNotifications(tx: Tx, orgId: string, inputs: NewNotification[]): Promise<NotificationRow[]> {
+  if (inputs.length === 0) return [];
+  const rows = await tx
+    .insert(notifications)
+    .values(
+      inputs.map((input) => ({
+        orgId,
+        userId: input.userId ?? null,
+        title: input.title,
+        body: input.body ?? '',
+        level: input.level ?? 'info',
+        data: input.data ?? {},
+        runId: input.runId ?? null,
+      })),
+    )
+    .returning();
+  return rows.map(view);
+}
+
+/** Whether any notification of the organization carries `data[key] = value` (e.g. one approval's notices were written already). */
+export async function notifiedAbout(tx: Tx, orgId: string, key: string, value: string): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: notifications.id })
+    .from(notifications)
+    .where(and(eq(notifications.orgId, orgId), sql`${notifications.data}->>${key} = ${value}`))
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
  * What an actor sees: notifications for everyone, plus their own. API keys act for nobody in
  * particular, so they see only the ones for everyone.
  */
@@ -41,21 +74,14 @@ export class Notifications {
   constructor(private readonly database: Database) {}
 
   async create(orgId: string, input: NewNotification): Promise<NotificationRow> {
-    const [row] = await this.database.withOrg(orgId, (tx) =>
-      tx
-        .insert(notifications)
-        .values({
-          orgId,
-          userId: input.userId ?? null,
-          title: input.title,
-          body: input.body ?? '',
-          level: input.level ?? 'info',
-          data: input.data ?? {},
-          runId: input.runId ?? null,
-        })
-        .returning(),
-    );
-    return view(row!);
+    const [row] = await this.database.withOrg(orgId, (tx) => insertNotifications(tx, orgId, [input]));
+    return row!;
+  }
+
+  /** Several notifications in one statement (one per approver of a tool call, say); none: nothing written. */
+  async createMany(orgId: string, inputs: NewNotification[]): Promise<NotificationRow[]> {
+    if (inputs.length === 0) return [];
+    return this.database.withOrg(orgId, (tx) => insertNotifications(tx, orgId, inputs));
   }
 
   /** Newest first by default; `unread` keeps the unread ones only. */

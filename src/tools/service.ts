@@ -6,7 +6,8 @@ import type { Logger } from '../shared/logger.js';
 import { builtinTools } from './builtin/index.js';
 import type { FollowUpTaskPort, ToolCategory, ToolContext, ToolDefinition } from './define.js';
 import { toolFailure, type ToolIssue, type ToolOutcome } from './errors.js';
-import { executeTool } from './execute.js';
+import { describeCall } from './describe.js';
+import { checkArguments, executeTool } from './execute.js';
 import { FollowUps } from './follow-ups.js';
 import { toolJsonSchemas, type ToolJsonSchemas } from './json-schema.js';
 import { Notifications } from './notifications.js';
@@ -108,6 +109,22 @@ export class ToolService {
     if (!def) return toolFailure('unknown_tool', `There is no tool named "${String(name).slice(0, 100)}"`);
     if (options.allowed && !options.allowed.includes(name)) return toolFailure('not_allowed', `This agent may not use the tool ${name}`);
     return executeTool(def, rawArgs, this.followUpTask ? { ...ctx, followUpTask: this.followUpTask } : ctx);
+  }
+
+  /**
+   * The failure the model gets for arguments the tool's input schema refuses (`invalid_arguments`,
+   * as `execute` would answer), or null when they pass. The engine asks before asking a person.
+   */
+  async validate(name: string, rawArgs: unknown): Promise<ToolOutcome | null> {
+    const def = this.get(name);
+    if (!def) return toolFailure('unknown_tool', `There is no tool named "${String(name).slice(0, 100)}"`);
+    const checked = await checkArguments(def, rawArgs);
+    return checked.ok ? null : checked;
+  }
+
+  /** One line for a person deciding on a call: the tool's `describe`, else "Call <tool> with: k=v, …" (tools/describe.ts). */
+  describeCall(name: string, args: unknown): string {
+    return describeCall(this.get(name), name, args);
   }
 
   /**

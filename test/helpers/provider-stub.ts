@@ -4,14 +4,16 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for model providers, speaking their wire formats closely enough for the real
  * AI SDK clients: OpenAI Chat Completions (`POST /v1/chat/completions`), OpenAI Responses
- * (`POST /v1/responses`) and Anthropic Messages (`POST /v1/messages`), each plain or streamed
- * (SSE) as the request asks. Point a client at `${stub.url}/v1`.
+ * (`POST /v1/responses`), Anthropic Messages (`POST /v1/messages`) and Google's Gemini API
+ * (`POST /v1beta/models/<model>:generateContent`, `:streamGenerateContent?alt=sse`), each plain or
+ * streamed (SSE) as the request asks. Point a client at `${stub.url}/v1` (Google: `/v1beta`).
+ * Groq, OpenRouter, Ollama and other OpenAI-compatible servers speak Chat Completions.
  *
  * Replies are scripted with `enqueue` and served in order, whatever the endpoint; with an empty
  * queue it answers `defaultReply`, with no delay, so load benchmarks can run unscripted.
  */
 export interface StubToolCall {
-  /** Default `call_<n>` (OpenAI) / `toolu_<n>` (Anthropic). */
+  /** Default `call_<n>` (OpenAI, Google) / `toolu_<n>` (Anthropic). */
   id?: string;
   name: string;
   args: Record<string, unknown>;
@@ -62,10 +64,15 @@ export interface StubOptions {
   record?: boolean;
 }
 
+/** What GET /v1/models lists. */
+export const STUB_MODELS = ['gpt-4o-mini', 'gpt-4o', 'stub-model'];
+
 const DEFAULT_REPLY: StubReply = { text: 'Hello from the stub.', usage: { input: 10, output: 5 } };
 
-type Kind = 'chat' | 'responses' | 'anthropic';
+type Kind = 'chat' | 'responses' | 'anthropic' | 'google';
 const ROUTES: Record<string, Kind> = { '/v1/chat/completions': 'chat', '/v1/responses': 'responses', '/v1/messages': 'anthropic' };
+/** Gemini: the model and whether to stream are in the path (`/v1beta/models/gemini-2.5-flash:streamGenerateContent`). */
+const GOOGLE_ROUTE = /^\/v1(?:beta)?\/models\/[^/]+:(generateContent|streamGenerateContent)$/;
 
 /** The text in word-sized pieces (each with its trailing space), as providers stream it. */
 const pieces = (text: string) => text.match(/\S+\s*|\s+/g) ?? [];
@@ -78,6 +85,10 @@ function errorBody(kind: Kind, status: number, message: string): unknown {
     status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : status === 404 ? 'not_found_error'
     : status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status >= 500 ? 'api_error' : 'invalid_request_error';
   if (kind === 'anthropic') return { type: 'error', error: { type, message } };
+  if (kind === 'google') {
+    const googleStatus = status === 429 ? 'RESOURCE_EXHAUSTED' : status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'PERMISSION_DENIED' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
+    return { error: { code: status, message, status: googleStatus } };
+  }
   return { error: { message, type, param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
 }
 
@@ -109,7 +120,9 @@ function chat(c: Ctx, stream: boolean, includeUsage: boolean): string {
     const half = Math.ceil(t.args.length / 2);
     for (const part of [t.args.slice(0, half), t.args.slice(half)]) if (part) events.push(chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
   });
-  events.push(chunk({}, finish));
+  // Groq's API reports a stream's usage in `x_groq` on its last chunk when not asked for it
+  // the OpenAI way (the Groq client does not ask); other clients ignore the field.
+  events.push({ ...chunk({}, finish), ...(includeUsage ? {} : { x_groq: { id: `req_${n}`, usage: u } }) });
   if (includeUsage) events.push({ id: `chatcmpl-${n}`, object: 'chat.completion.chunk', created, model, choices: [], usage: u });
   return `${sse(events)}data: [DONE]\n\n`;
 }
@@ -191,6 +204,26 @@ function anthropic(c: Ctx, stream: boolean): string {
   return namedSse(events);
 }
 
+function google(c: Ctx, stream: boolean): string {
+  const { n, model, reply, usage } = c;
+  // Gemini counts cached tokens inside promptTokenCount, as OpenAI does.
+  const usageMetadata = {
+    promptTokenCount: usage.input, candidatesTokenCount: usage.output, totalTokenCount: usage.input + usage.output,
+    ...(usage.cached ? { cachedContentTokenCount: usage.cached } : {}),
+  };
+  // Gemini answers STOP for tool calls too; the client tells them apart by the parts.
+  const candidate = (parts: unknown[], last: boolean) => ({ content: { parts, role: 'model' }, ...(last ? { finishReason: 'STOP' } : {}), index: 0 });
+  const callParts = c.calls.map((t) => ({ functionCall: { id: t.id, name: t.name, args: JSON.parse(t.args) as unknown } }));
+  const response = (parts: unknown[], last: boolean) => ({
+    candidates: [candidate(parts, last)], ...(last ? { usageMetadata } : {}), modelVersion: model, responseId: `gresp_${n}`,
+  });
+  if (!stream) return JSON.stringify(response([...(reply.text === undefined ? [] : [{ text: reply.text }]), ...callParts], true));
+  const chunks: unknown[][] = pieces(reply.text ?? '').map((text) => [{ text }]);
+  if (callParts.length) chunks.push(callParts);
+  if (chunks.length === 0) chunks.push([]);
+  return sse(chunks.map((parts, i) => response(parts, i === chunks.length - 1)));
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -227,7 +260,19 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
       }
     });
     if (record) requests.push(recorded);
-    const kind = ROUTES[path];
+    // GET /v1/models (a connection test): the model list, or the next queued reply's error (Anthropic's shape when asked with anthropic-version).
+    if (req.method === 'GET' && path === '/v1/models') {
+      const reply = queue.shift() ?? fallback;
+      const kind: Kind = req.headers['anthropic-version'] ? 'anthropic' : 'chat';
+      if (reply.status && reply.status >= 400) {
+        res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(JSON.stringify(errorBody(kind, reply.status, reply.text ?? `Stub error ${reply.status}`)));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: STUB_MODELS.map((id) => ({ id, object: 'model', owned_by: 'stub' })) }));
+      return;
+    }
+    const googleRoute = GOOGLE_ROUTE.exec(path);
+    const kind: Kind | undefined = ROUTES[path] ?? (googleRoute ? 'google' : undefined);
     if (req.method !== 'POST' || !kind) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('chat', 404, `No route ${req.method} ${path}`)));
       return;
@@ -254,9 +299,13 @@ export async function startProviderStub(options: StubOptions = {}): Promise<Prov
       usage: { input: reply.usage?.input ?? 10, output: reply.usage?.output ?? 5, cached: reply.usage?.cached ?? 0 },
       calls: (reply.toolCalls ?? []).map((t, i) => ({ id: t.id ?? `${prefix}_${n}_${i}`, name: t.name, args: t.rawArgs ?? JSON.stringify(t.args) })),
     };
-    const stream = body.stream === true;
+    const stream = kind === 'google' ? googleRoute![1] === 'streamGenerateContent' : body.stream === true;
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const payload = kind === 'chat' ? chat(ctx, stream, includeUsage) : kind === 'responses' ? responses(ctx, stream) : anthropic(ctx, stream);
+    const payload =
+      kind === 'chat' ? chat(ctx, stream, includeUsage)
+      : kind === 'responses' ? responses(ctx, stream)
+      : kind === 'anthropic' ? anthropic(ctx, stream)
+      : google(ctx, stream);
     const type = stream ? 'text/event-stream' : 'application/json';
     res.writeHead(reply.status ?? 200, { 'content-type': type, ...(stream ? { 'cache-control': 'no-cache' } : {}), ...headers }).end(payload);
   }

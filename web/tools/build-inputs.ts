@@ -20,7 +20,7 @@ export const WEB_OUT_DIR = path.join(ROOT, 'dist/web');
 export const MANIFEST_FILE = path.join(WEB_OUT_DIR, '.build-inputs.json');
 
 /** Files that shape every build besides the modules in the bundle (paths from the repository root). */
-const CONFIG_INPUTS = ['web/index.html', 'web/vite.config.ts', 'web/tools/build-inputs.ts', 'web/tsconfig.json', 'package-lock.json'];
+const CONFIG_INPUTS = ['web/index.html', 'web/vite.config.ts', 'web/tools/build-inputs.ts', 'web/tools/precompress.ts', 'web/tsconfig.json', 'package-lock.json'];
 
 interface Manifest {
   version: 1;

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT, staleReason } from './build-inputs.js';
+import { ensureServerBuild } from './server-build.js';
 
 const LOCK_DIR = path.join(ROOT, 'dist', '.web-build.lock');
 const VITE_BIN = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
@@ -69,9 +70,13 @@ export async function ensureWebBuild(log: (line: string) => void = (line) => pro
   });
 }
 
-// `tsx web/tools/ensure-build.ts` (npm start): rebuild a stale dashboard, say nothing otherwise.
+// `node --import tsx web/tools/ensure-build.ts` (npm start, npm install): compile a stale server and
+// rebuild a stale dashboard, say nothing otherwise. Not the tsx CLI, which starts a second node.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  ensureWebBuild().catch((err: unknown) => {
+  (async () => {
+    ensureServerBuild();
+    await ensureWebBuild();
+  })().catch((err: unknown) => {
     console.error((err as Error).message);
     process.exit(1);
   });

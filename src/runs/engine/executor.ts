@@ -84,6 +84,7 @@ export class RunExecutor {
       const startedAt = run.startedAt ?? new Date();
       const deadline = startedAt.getTime() + agent.limits.timeoutSeconds * 1000;
       timer = setTimeout(() => controller.abort('timeout'), Math.max(0, deadline - Date.now()));
+      deps.events?.emit('run:started', { orgId, runId, agentId: agent.id, agentName: agent.name, source: run.source, queuedAt: run.createdAt, at: new Date(), resumed: claim.run.generation > 1 });
       void writer.send({
         events: [{ type: 'run.started', data: { runId, agentId: agent.id, generation: claim.lease.generation, resumed: claim.run.generation > 1 } }],
         audit: claim.run.generation === 1 ? [{ action: 'run.started', details: { agentId: agent.id, source: run.source } }] : undefined,
@@ -112,10 +113,12 @@ export class RunExecutor {
     } catch (err) {
       if (err instanceof LeaseLostError || (controller.signal.aborted && abortReason(controller.signal) === 'lease_lost')) {
         deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
+        deps.events?.emit('run:released', { orgId, runId, reason: 'lease_lost', at: new Date() });
         return;
       }
       if (err instanceof DrainStop || (controller.signal.aborted && abortReason(controller.signal) === 'shutdown')) {
         await this.release(writer, 'shutdown').catch(() => {});
+        deps.events?.emit('run:released', { orgId, runId, reason: 'shutdown', at: new Date() });
         return;
       }
       if (isConnectionLost(err)) {
@@ -125,6 +128,7 @@ export class RunExecutor {
         // sweep dispatches the run again. Either way it resumes from its last recorded step.
         deps.logger.warn({ err, runId }, 'lost the database connection during a run; handing it back');
         await handBack(deps.database, claim.lease).catch(() => {});
+        deps.events?.emit('run:released', { orgId, runId, reason: 'connection_lost', at: new Date() });
         throw err;
       }
       if (err instanceof DelayJob) {
@@ -245,6 +249,7 @@ export class RunExecutor {
     };
     if (!final) {
       const parked = await ctx.writer.park(write, { events: [{ type: 'run.released', data: { reason: 'approval_decided' } }], patch: { status: 'queued', release: true } });
+      this.emitFinished(ctx, status, error);
       return parked.requeued;
     }
     if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
@@ -252,7 +257,14 @@ export class RunExecutor {
     } else {
       await ctx.writer.commit(write);
     }
+    this.emitFinished(ctx, status, error);
     return false;
+  }
+
+  /** Tells the event port where the run stopped, once that is written. */
+  private emitFinished(ctx: RunContext, status: string, error: RunError | null) {
+    const { run } = ctx;
+    this.deps.events?.emit('run:finished', { orgId: run.orgId, runId: run.id, agentId: run.agentId, source: run.source, status, ...(error ? { errorCode: error.code } : {}), startedAt: run.startedAt ?? run.createdAt, at: new Date() });
   }
 
   /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */

@@ -2,11 +2,13 @@ import type { ModelMessage } from 'ai';
 import { AllModelsFailedError } from '../../models/fallback.js';
 import { generateOnce, streamOnce } from '../../models/generate.js';
 import { checkUsage } from '../../models/usage.js';
+import { classifyModelError } from '../../models/errors.js';
 import type { Tx } from '../../db/client.js';
 import { RunStop } from '../errors.js';
 import type { Write } from '../store.js';
 import { budgetGate } from './budget-gate.js';
 import { abortStop, publish, type RunContext } from './context.js';
+import type { ResolvedModelPort } from './ports.js';
 
 export interface ModelStepOutput {
   text: string;
@@ -56,10 +58,11 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
 
   const t0 = performance.now();
   const tools = deps.tools.aiSdkTools(agent.tools);
+  const attempt = { at: new Date() };
   const call = await deps.models.callWithFallback(
     run.orgId,
     [agent.model, ...agent.fallbackModels],
-    async (m) => {
+    observedAttempts(ctx, attempt, async (m) => {
       const settings = {
         model: m.model,
         system: ctx.system,
@@ -74,7 +77,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
       // plain response is cheaper (the step.finished event carries the whole text either way).
       if (run.source !== 'chat' && !deps.bus.listening(run.id)) return generateOnce(settings);
       return streamOnce(settings, (text) => publish(ctx, [{ type: 'text.delta', data: { stepKey: key, text } }]));
-    },
+    }),
     {
       signal: ctx.signal,
       onEvent: (e) => publish(ctx, [{ type: `model.${e.type}`, data: { stepKey: key, ...e, error: undefined, message: (e.error as Error | undefined)?.message } }]),
@@ -107,7 +110,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
     usage,
     ...usageWarnings,
   };
-  await finishModelStep(ctx, key, call, usage, output, latencyMs, {
+  await finishModelStep(ctx, key, { ...call, startedAt: attempt.at, finishReason: r.finishReason }, usage, output, latencyMs, {
     type: 'step.finished',
     data: { stepKey: key, kind: 'model_call', model: call.used.id, text: output.text, toolCalls: output.toolCalls, usage, ...usageWarnings, latencyMs, usedRulesModel: call.usedRulesModel },
   });
@@ -122,7 +125,7 @@ export async function modelStep(ctx: RunContext, turn: number): Promise<ModelSte
 export async function finishModelStep(
   ctx: RunContext,
   key: string,
-  call: { used: { id: string; ref: { provider: string; modelId: string } }; usedRulesModel: boolean },
+  call: { used: { id: string; ref: { provider: string; modelId: string } }; usedRulesModel: boolean; startedAt?: Date; finishReason?: string },
   usage: { inputTokens: number; outputTokens: number; cachedInputTokens: number },
   output: unknown,
   latencyMs: number,
@@ -168,6 +171,10 @@ export async function finishModelStep(
   ctx.budget.unconfirmedMicros += cost.billedCostMicros;
   if (extra) await ctx.writer.write(extra, write);
   else void ctx.writer.send(write, { hold: true });
+  const stepStart = new Date(at.getTime() - latencyMs);
+  const ids = { orgId: run.orgId, runId: run.id, agentId: agent.id, provider: call.used.ref.provider, model: call.used.ref.modelId };
+  deps.events?.emit('model:call', { ...ids, startedAt: call.startedAt ?? stepStart, at, ok: true, ...usage, finishReason: call.finishReason, baseCostMicros: cost.baseCostMicros, billedCostMicros: cost.billedCostMicros });
+  deps.events?.emit('step:finished', { orgId: run.orgId, runId: run.id, kind: 'model_call', startedAt: stepStart, at, ok: true });
   ctx.totals.inputTokens += usage.inputTokens;
   ctx.totals.outputTokens += usage.outputTokens;
   ctx.totals.costMicros += cost.billedCostMicros;
@@ -186,6 +193,8 @@ function warnUsage(ctx: RunContext, key: string, model: string, warnings: string
  */
 export function modelsFailed(ctx: RunContext, key: string, err: AllModelsFailedError, latencyMs?: number): RunStop {
   const error = { code: err.code, category: err.category, message: err.message, details: { causes: err.causes } };
+  const at = new Date();
+  ctx.deps.events?.emit('step:finished', { orgId: ctx.run.orgId, runId: ctx.run.id, kind: 'model_call', startedAt: new Date(at.getTime() - (latencyMs ?? 0)), at, ok: false });
   void ctx.writer.send(
     {
       finish: [{ stepKey: key, status: 'failed', error, latencyMs }],
@@ -196,3 +205,23 @@ export function modelsFailed(ctx: RunContext, key: string, err: AllModelsFailedE
   return new RunStop('failed', 'error', error);
 }
 
+/**
+ * Times each attempt of a model call (`attempt.at`: when the latest began); one that fails is told
+ * to the event port with its error code (provider errors and latency), unless the run was aborted.
+ */
+export function observedAttempts<T>(ctx: RunContext, attempt: { at: Date }, call: (m: ResolvedModelPort) => Promise<T>): (m: ResolvedModelPort) => Promise<T> {
+  return async (m) => {
+    const startedAt = (attempt.at = new Date());
+    try {
+      return await call(m);
+    } catch (err) {
+      const { events } = ctx.deps;
+      if (events && !ctx.signal.aborted) {
+        const { run, agent } = ctx;
+        const zero = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, baseCostMicros: 0, billedCostMicros: 0 };
+        events.emit('model:call', { orgId: run.orgId, runId: run.id, agentId: agent.id, provider: m.ref.provider, model: m.ref.modelId, startedAt, at: new Date(), ok: false, errorCode: classifyModelError(err).code, ...zero });
+      }
+      throw err;
+    }
+  };
+}

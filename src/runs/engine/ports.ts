@@ -5,6 +5,7 @@ import type { Actor } from '../../auth/roles.js';
 import type { Config } from '../../config/load.js';
 import type { Database, Tx } from '../../db/client.js';
 import type { Logger } from '../../shared/logger.js';
+import type { EngineEvents } from '../../observability/events.js';
 import type { RunBus } from '../bus.js';
 import type { SpendStanding } from '../../billing/budgets.js';
 import type { AgentRow } from '../store.js';
@@ -44,6 +45,10 @@ export interface ToolDefinitionPort {
 export interface ToolsPort {
   get(name: string): ToolDefinitionPort | undefined;
   aiSdkTools(names: string[]): Record<string, Tool>;
+  /** The tool's own failure for arguments its input schema refuses, or null when they pass; asked before asking a person. Absent: not checked. */
+  validate?(name: string, args: unknown): Promise<ToolOutcomePort | null>;
+  /** One line describing a call for the person asked to approve it. */
+  describeCall?(name: string, args: unknown): string;
   /** Whether an interrupted call of the tool may be made again without a person (an organization's tool setting); absent: never. */
   retriesInterrupted?(orgId: string, name: string): Promise<boolean>;
   execute(
@@ -123,4 +128,6 @@ export interface EngineDeps {
   billing: BillingPort;
   audit: AuditPort;
   conversations: ConversationsPort;
+  /** Where the engine says what happened (runs, steps, model and tool calls, approvals); absent: nobody listens. */
+  events?: EngineEvents;
 }

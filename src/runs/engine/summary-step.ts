@@ -2,7 +2,7 @@ import { generateText, type ModelMessage } from 'ai';
 import { AllModelsFailedError } from '../../models/fallback.js';
 import { abortStop, type RunContext } from './context.js';
 import { budgetGate } from './budget-gate.js';
-import { finishModelStep, modelsFailed } from './model-step.js';
+import { finishModelStep, modelsFailed, observedAttempts } from './model-step.js';
 
 const INSTRUCTIONS =
   'You keep the running summary of a conversation between a user and an assistant. Rewrite the summary so it ' +
@@ -49,14 +49,15 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
     events: [{ type: 'step.started', data: { stepKey: key, kind: 'model_call', purpose: 'summary' } }],
   });
   const t0 = performance.now();
+  const attempt = { at: new Date() };
   const call = await deps.models
     .callWithFallback(
       run.orgId,
       [agent.model, ...agent.fallbackModels],
-      async (m) => {
+      observedAttempts(ctx, attempt, async (m) => {
         const r = await generateText({ model: m.model, system: INSTRUCTIONS, prompt, maxRetries: 0, abortSignal: ctx.signal, maxOutputTokens: SUMMARY_MAX_TOKENS });
         return { text: r.text.trim(), usage: r.usage };
-      },
+      }),
       { signal: ctx.signal },
     )
     .catch((err: unknown) => {
@@ -74,7 +75,7 @@ export async function summaryStep(ctx: RunContext, cut: { messages: ModelMessage
   await finishModelStep(
     ctx,
     key,
-    call,
+    { ...call, startedAt: attempt.at },
     usage,
     { summary, throughSeq: cut.throughSeq },
     latencyMs,

@@ -26,7 +26,8 @@ export function toResultPart(call: { toolCallId: string; toolName: string }, out
  *   keyed by its call, or its organization setting says so (retryInterruptedSetting), else ask a
  *   person (approval with reason `interrupted`);
  * - waiting for approval: approved → run it; rejected → the model hears so; pending → the run waits;
- * - new: a tool needing approval asks first; anything else runs, step row written before and after.
+ * - new: a tool needing approval asks first (arguments its schema refuses go back to the model
+ *   instead, as the tool's validation error); anything else runs, step row written before and after.
  * A tool the agent was not given, or that does not exist, is an error result for the model.
  */
 export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId: string; toolName: string; input: unknown }): Promise<ToolStepOutput> {
@@ -42,6 +43,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       error: { code: def ? 'not_allowed' : 'unknown_tool', message: def ? `This agent may not use the tool ${call.toolName}` : `There is no tool named ${call.toolName}` },
     };
     record(ctx, key, call, { status: 'failed', outcome });
+    emitToolCall(ctx, call, new Date(), outcome);
     return outcome;
   }
 
@@ -59,6 +61,13 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       return outcome;
     }
   } else if (!memo && (def.requiresApproval || ctx.agent.approvalTools.includes(call.toolName))) {
+    // Arguments the tool would refuse never reach a person: the model gets the tool's own
+    // validation error, as for a call that needs no approval, and can fix its call.
+    const invalid = await ctx.deps.tools.validate?.(call.toolName, call.input);
+    if (invalid) {
+      record(ctx, key, call, { status: 'failed', outcome: invalid });
+      return invalid;
+    }
     const seq = ctx.nextSeq++;
     const written = await ctx.writer.write(
       async (tx) => {
@@ -75,6 +84,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
       },
     );
     await ctx.deps.audit.record({ orgId: ctx.run.orgId, actor: { type: 'system' }, action: 'approval.requested', targetType: 'run', targetId: ctx.run.id, details: { tool: call.toolName, approvalId: written.result } });
+    ctx.deps.events?.emit('approval:requested', { orgId: ctx.run.orgId, runId: ctx.run.id, approvalId: written.result, tool: call.toolName, at: new Date() });
     throw new RunStop('waiting_approval', 'waiting_approval');
   }
 
@@ -93,6 +103,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
   ctx.writer.check();
   if (ctx.signal.aborted) throw abortStop(ctx.signal);
   const t0 = performance.now();
+  const startedAt = new Date();
   const outcome = await ctx.deps.tools
     .execute(call.toolName, call.input, {
       orgId: ctx.run.orgId,
@@ -115,6 +126,7 @@ export async function toolStep(ctx: RunContext, turn: number, call: { toolCallId
   });
   if (once) await ctx.writer.commit({ ...end, durable: true });
   else void ctx.writer.send(end, { hold: true });
+  emitToolCall(ctx, call, startedAt, outcome);
   return outcome;
 }
 
@@ -172,5 +184,16 @@ async function approvalFor(ctx: RunContext, step: StepRow, call: { toolCallId: s
       durable: true,
     },
   );
+  if (written.result) ctx.deps.events?.emit('approval:requested', { orgId: ctx.run.orgId, runId: ctx.run.id, approvalId: written.result.id, tool: call.toolName, at: new Date() });
   return written.result ?? { status: 'pending' as const, comment: null };
+}
+
+/** Tells the event port about a tool call that ended (its step with it). */
+function emitToolCall(ctx: RunContext, call: { toolCallId: string; toolName: string }, startedAt: Date, outcome: ToolStepOutput) {
+  const { events } = ctx.deps;
+  if (!events) return;
+  const at = new Date();
+  const ids = { orgId: ctx.run.orgId, runId: ctx.run.id };
+  events.emit('tool:call', { ...ids, agentId: ctx.agent.id, tool: call.toolName, toolCallId: call.toolCallId, startedAt, at, ok: outcome.ok, ...(outcome.ok ? {} : { errorCode: 'denied' in outcome ? 'rejected' : outcome.error.code }) });
+  events.emit('step:finished', { ...ids, kind: 'tool_call', startedAt, at, ok: outcome.ok });
 }

@@ -4,6 +4,7 @@ import { defineTool } from '../define.js';
 import { requestHeadersSchema } from '../net/headers.js';
 import { guardedRequest, HTTP_METHODS } from '../net/request.js';
 import { ToolSettings } from '../settings.js';
+import { urlForPeople } from '../describe.js';
 
 /** Longest request body the model may send (characters). */
 export const MAX_REQUEST_BODY = 1_000_000;
@@ -48,6 +49,7 @@ export const httpRequest = (config: Config) =>
     requiresApproval: false,
     idempotent: false,
     timeoutMs: config.TROUPE_HTTP_TOOL_TIMEOUT_MS + GRACE_MS,
+    describe: (input) => `${input.method} ${urlForPeople(input.url)}`,
     async execute(input, ctx) {
       const allowlist = await new ToolSettings(ctx.database).allowlist(ctx.orgId);
       return guardedRequest({

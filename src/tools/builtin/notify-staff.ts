@@ -23,6 +23,7 @@ export const notifyStaff = defineTool({
   requiresApproval: false,
   idempotent: false,
   timeoutMs: 10_000,
+  describe: (input) => `Notify ${input.userId ? 'one staff member' : 'all staff'} (${input.level}): '${input.title}'`,
   async execute(input, ctx) {
     const row = await new Notifications(ctx.database).create(ctx.orgId, {
       ...input,

@@ -52,6 +52,7 @@ export const sendEmail = defineTool({
   requiresApproval: false,
   idempotent: false,
   timeoutMs: 30_000,
+  describe: (input) => `Send an email to ${[input.to].flat().join(', ')}: '${input.subject}'`,
   async execute(input, ctx) {
     const mail = { ...input, to: [input.to].flat() };
     const base = { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null, runId: ctx.runId };

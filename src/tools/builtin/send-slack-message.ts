@@ -41,6 +41,8 @@ export const sendSlackMessage = (config: Config) =>
     requiresApproval: false,
     idempotent: false,
     timeoutMs: config.TROUPE_HTTP_TOOL_TIMEOUT_MS + 2_000,
+    // The webhook URL is the channel's secret: not repeated.
+    describe: (input) => `Post a Slack message: '${input.text.length > 80 ? `${input.text.slice(0, 79)}…` : input.text}'`,
     async execute(input, ctx) {
       const allowlist = await new ToolSettings(ctx.database).allowlist(ctx.orgId);
       if (!isSlackTarget(input.webhookUrl, allowlist)) {

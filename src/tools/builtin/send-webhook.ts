@@ -8,6 +8,7 @@ import { ToolError } from '../errors.js';
 import { lowerKeys, requestHeadersSchema } from '../net/headers.js';
 import { ToolSettings } from '../settings.js';
 import { postJson } from './post-json.js';
+import { urlForPeople } from '../describe.js';
 
 /** Largest JSON payload sent, in characters. */
 export const MAX_WEBHOOK_PAYLOAD = 256 * 1024;
@@ -41,6 +42,7 @@ export const sendWebhook = (config: Config, secrets?: SecretBox) =>
     // interrupted by a worker's death is then sent again (same id, same body) without a person.
     retryInterruptedSetting: 'webhookRetryOnCrash',
     timeoutMs: config.TROUPE_HTTP_TOOL_TIMEOUT_MS + 2_000,
+    describe: (input) => `POST a webhook to ${urlForPeople(input.url)} (${Object.keys(input.payload).length} fields)`,
     async execute(input, ctx) {
       const body = JSON.stringify(input.payload);
       if (body.length > MAX_WEBHOOK_PAYLOAD) throw new ToolError(`The payload is larger than ${MAX_WEBHOOK_PAYLOAD} characters`, 'invalid_arguments');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodedMail, startSmtpSink, type Received } from '../../helpers/smtp-sink.js';
+import { expectAccessible } from '../../helpers/browser.js';
 import { useWebHarness, type TestUser } from './harness.js';
 
 /**
@@ -84,6 +85,7 @@ describe('dashboard: API keys of removed members, sign-up by mailed link', () =>
       await page.getByLabel('Password', { exact: true }).fill('mia pass phrase 7');
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByRole('heading', { name: 'Check your mail' }).waitFor();
+      await expectAccessible(page, 'sign-up: check your mail');
       return page.locator('main').textContent();
     };
     const forExisting = await signUpOnPage('already@example.com');

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 const mainHeading = (page: Page) => page.locator('main h1');
@@ -30,6 +31,7 @@ describe('dashboard: agents', () => {
     await mainHeading(page).getByText('Agents').waitFor();
     await page.getByText('No agents yet').waitFor();
     await expect.poll(() => page.getByTestId('stat-Agents').textContent()).toBe('0');
+    await expectAccessible(page, 'the empty agents list');
     expect(await page.getByTestId('stat-Cost this month').textContent()).toBe('$0.00');
 
     // Another agent exists already (its name will be refused for the new one).
@@ -50,7 +52,7 @@ describe('dashboard: agents', () => {
     // The model picker shows the catalog with context size and prices.
     const model = page.getByLabel('Model', { exact: true });
     // The catalog loads after the form: wait for its option, then count it.
-    await expect.poll(() => model.locator('option', { hasText: 'GPT-4o mini — 128K context, $0.15 / $0.6 per 1M tokens' }).count()).toBe(1);
+    await expect.poll(() => model.locator('option', { hasText: 'GPT-4o mini — 128K context, $0.15 / $0.60 per 1M tokens' }).count()).toBe(1);
     await model.selectOption('openai:gpt-4o-mini');
     await page.locator('#agent-model-hint').getByText('128K tokens context').waitFor();
     await page.getByLabel('Instructions').fill('Greet members warmly. Answer questions about opening hours.');
@@ -58,6 +60,7 @@ describe('dashboard: agents', () => {
     await page.getByLabel('Tone').fill('friendly');
     await page.getByRole('checkbox', { name: /calculator/ }).check();
     await page.locator('#agent-tool-current_time-desc').waitFor();
+    await expectAccessible(page, 'the new agent form');
     await page.getByRole('checkbox', { name: /current_time/ }).check();
     // A tool that does not always ask can be made to ask a person, for this agent.
     await page.getByRole('checkbox', { name: 'Ask a person before each calculator call' }).check();
@@ -95,6 +98,7 @@ describe('dashboard: agents', () => {
     await page.waitForURL(/\/agents\/[0-9a-f-]{36}$/);
     await mainHeading(page).getByText('Receptionist').waitFor();
     const id = new URL(page.url()).pathname.split('/').pop()!;
+    await expectAccessible(page, 'an agent’s page');
     const created = await api(user, 'GET', `/agents/${id}`);
     expect(created.body).toMatchObject({
       name: 'Receptionist',
@@ -118,6 +122,7 @@ describe('dashboard: agents', () => {
     await grid.getByRole('link', { name: 'Receptionist' }).waitFor();
     await grid.getByRole('link', { name: 'Front Desk' }).waitFor();
     await expect.poll(() => page.getByTestId('stat-Agents').textContent()).toBe('2');
+    await expectAccessible(page, 'the agents list');
     expect(await page.getByTestId('stat-Runs this month').textContent()).toBe('0');
     const card = grid.locator(':scope > li').filter({ has: page.getByRole('link', { name: 'Receptionist' }) });
     expect(await card.getByText('OpenAI').count()).toBe(1);
@@ -190,6 +195,7 @@ describe('dashboard: agents', () => {
     expect(await page.getByTestId('system-prompt').textContent()).toBe(prompt.body.systemPrompt);
     expect(prompt.body.systemPrompt).toContain('You are Receptionist, the receptionist of Agents Gym.');
     await page.getByText('- Traits: warm, concise').first().waitFor();
+    await expectAccessible(page, 'an agent’s system prompt');
     await web.screenshot(page, 'agents-prompt');
 
     // Disable and enable with the switch.
@@ -225,7 +231,7 @@ describe('dashboard: agents', () => {
     await page.getByText('Deleted Receptionist.').waitFor();
     await expect.poll(() => grid.getByRole('link').allTextContents()).toEqual(['Front Desk']);
     expect(web.problems(page)).toEqual([]);
-  });
+  }, 90_000);
 
   it('on a phone: the grid in one column, no sideways scrolling; viewers see no admin actions', async () => {
     const owner = await web.signUp({ orgName: 'Phone Gym' });

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness } from './harness.js';
 
 const mainHeading = (page: Page) => page.locator('main h1');
@@ -13,11 +14,13 @@ describe('dashboard: setup, sign-up, organizations, profile, sign-out and sign-i
     await page.goto('/');
     await page.waitForURL('**/signin');
     await page.getByText('This server has no account yet').waitFor();
+    await expectAccessible(page, 'sign-in');
     await web.screenshot(page, 'signin');
 
     await page.getByRole('link', { name: 'Set it up' }).click();
     await page.waitForURL('**/setup');
     await mainHeading(page).getByText('Set up Troupe').waitFor();
+    await expectAccessible(page, 'first-start setup');
 
     // Client-side validation with the server's own schema: each message next to its field.
     await page.getByRole('button', { name: 'Create owner account' }).click();
@@ -52,6 +55,7 @@ describe('dashboard: setup, sign-up, organizations, profile, sign-out and sign-i
     const page = await web.newPage();
     await page.goto('/signup');
     await mainHeading(page).getByText('Create your account').waitFor();
+    await expectAccessible(page, 'sign-up');
 
     // The server's refusal that names no field (the email is taken) shows for the whole form.
     await page.getByLabel('Your name').fill('Sam Signup');
@@ -124,6 +128,7 @@ describe('dashboard: setup, sign-up, organizations, profile, sign-out and sign-i
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL('**/profile');
     await mainHeading(page).getByText('Profile').waitFor();
+    await expectAccessible(page, 'the profile');
     expect(web.problems(page)).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 interface Conversation {
@@ -73,8 +74,8 @@ describe('dashboard: chat', () => {
 
     const reply = win.getByRole('article', { name: 'Front Desk', exact: true });
     await reply.locator('strong').getByText('36').waitFor();
-    expect(await reply.locator('code.language-js').textContent()).toBe('const answer = 12 * 3; // 36');
-    expect(await reply.locator('code.language-js .tok-keyword').first().textContent()).toBe('const');
+    expect((await reply.locator('code.language-js').textContent())?.trimEnd()).toBe('const answer = 12 * 3; // 36');
+    expect(await reply.locator('code.language-js .hljs-keyword').first().textContent()).toBe('const');
     expect(await reply.locator('li').textContent()).toBe('checked with the calculator');
     // Raw HTML in a reply is text, never markup.
     await reply.getByText('<img src=x onerror="window.injected=1">').waitFor();
@@ -134,6 +135,7 @@ describe('dashboard: chat', () => {
     await page.getByLabel('Message Front Desk').fill('Thanks');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByRole('log').getByText('You are welcome!').waitFor();
+    await expectAccessible(page, 'the chat page');
     await web.screenshot(page, 'chat-page');
 
     // Rename (validated with the server's schema), then delete with confirmation.
@@ -169,10 +171,22 @@ describe('dashboard: chat', () => {
     const page: Page = await web.newPage({ viewport: PHONE, as: user });
     await page.goto(`/chat?agentId=${agentId}`);
     await page.getByText('Start a conversation with').waitFor();
-    web.stub!.enqueue({ text: 'Try **three sets** of ten.', usage: { input: 30, output: 8 } });
+    const longLine = `curl -s https://gym.example/api/plans?member=${'x'.repeat(120)}`;
+    web.stub!.enqueue({ text: `Try **three sets** of ten.\n\n\`\`\`sh\n${longLine}\n\`\`\`\n\n\`\`\`sh\nsquat\n\`\`\``, usage: { input: 30, output: 8 } });
     await page.getByLabel('Message Coach Bot').fill('How many squats?');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('strong').getByText('three sets').waitFor();
+    // A code block wider than a phone scrolls: the keyboard can reach and scroll it; a short one is no tab stop.
+    const [wide, short] = [page.locator('.md-code pre').nth(0), page.locator('.md-code pre').nth(1)];
+    await expect.poll(() => wide.getAttribute('tabindex')).toBe('0');
+    expect(await wide.getAttribute('aria-label')).toBe('sh code block (scrolls)');
+    expect(await wide.getAttribute('role')).toBe('group');
+    expect(await short.getAttribute('tabindex')).toBeNull();
+    await wide.focus();
+    expect(await page.evaluate('document.activeElement === document.querySelector(".md-code pre")')).toBe(true);
+    await page.keyboard.press('ArrowRight');
+    // Chromium scrolls smoothly: give it time under load.
+    await expect.poll(() => wide.evaluate((el) => el.scrollLeft), { timeout: 10_000 }).toBeGreaterThan(0);
     const [conv] = (await conversations(user)).items;
     await page.waitForURL(`**/chat/${conv!.id}`);
     await page.getByText(/^Cost \$/).waitFor();
@@ -198,7 +212,9 @@ describe('dashboard: chat', () => {
     await win.getByRole('alert').getByText('The agent Coach Bot is paused; enable it to chat with it').waitFor();
     expect(await win.getByLabel('Message Coach Bot').inputValue()).toBe('Still there?');
     expect((await conversations(user)).total).toBe(2);
+    // A reload starts minimized (it was not kept open); its tab reopens it.
     await page.reload();
+    await dock.getByRole('button', { name: 'Chat with Coach Bot' }).click();
     await dock.getByRole('region', { name: 'Chat with Coach Bot' }).getByText('Coach Bot is paused; enable it on the Agents page to chat.').waitFor();
     expect(web.problems(page)).toEqual([]);
   });

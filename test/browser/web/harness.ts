@@ -111,7 +111,7 @@ export function useWebHarness(options: HarnessOptions = {}): WebHarness {
     });
     const [, started] = await server.waitFor(/Troupe is running at (http:\/\/\S+)/, 90_000);
     url = started!;
-    setupToken = /one-time setup token:\s*\n\s*(\S+)/.exec(server.output())?.[1] ?? null;
+    setupToken = /one-time setup token:[\s│]*\n[\s│]*([^\s│]+)/.exec(server.output())?.[1] ?? null;
     browser = await launchBrowser();
   }, 180_000);
 

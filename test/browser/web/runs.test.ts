@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { displayUsd } from '../../../src/billing/money.js';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 const mainHeading = (page: Page) => page.locator('main h1');
@@ -36,7 +38,8 @@ describe('dashboard: runs and approvals', () => {
   async function waitFor(user: TestUser, runId: string, status: string) {
     await expect.poll(async () => (await web.api<Run>('GET', `/runs/${runId}`, as(user))).body.status, { timeout: 15_000 }).toBe(status);
   }
-  const money = (micros: number) => `$${(micros / 1_000_000).toFixed(6)}`;
+  // The dashboard shows money by the one rule of src/billing/money.ts.
+  const money = (micros: number) => displayUsd(micros);
 
   it('approves from the inbox, rejects and cancels from the run page; the timeline shows every step', async () => {
     const user = await web.signUp({ orgName: 'Approval Gym' });
@@ -56,6 +59,7 @@ describe('dashboard: runs and approvals', () => {
     await expect.poll(() => inbox.getByRole('article').count()).toBe(3);
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: /Approvals/ }).getByText('3').waitFor();
+    await expectAccessible(page, 'the approvals inbox');
     await web.screenshot(page, 'approvals');
 
     // Approve one with a comment: it leaves the inbox, the run continues and succeeds.
@@ -72,9 +76,23 @@ describe('dashboard: runs and approvals', () => {
     // The runs list, filtered; the run page's timeline.
     await nav.getByRole('link', { name: 'Runs' }).click();
     await mainHeading(page).getByText('Runs').waitFor();
-    await expect.poll(() => page.getByRole('table', { name: 'Runs' }).locator('tbody tr').count()).toBe(3);
-    await page.getByLabel('Status').selectOption('succeeded');
-    await expect.poll(() => page.getByRole('table', { name: 'Runs' }).locator('tbody tr').count()).toBe(1);
+    const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    // The agent by its name, the run ids shortened with a copy button.
+    await rows.first().getByRole('cell', { name: 'Front desk' }).waitFor();
+    await rows.first().getByRole('button', { name: /^Copy the run id [0-9a-f]{8}$/ }).waitFor();
+    await expectAccessible(page, 'the runs list');
+    const statuses = page.getByRole('group', { name: 'Status' });
+    await statuses.getByLabel('Succeeded').check();
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.waitForURL(/status=succeeded/);
+    await statuses.getByLabel('waiting approval').check();
+    await expect.poll(() => rows.count()).toBe(3);
+    await statuses.getByLabel('Succeeded').uncheck();
+    await expect.poll(() => rows.count()).toBe(2);
+    await statuses.getByLabel('waiting approval').uncheck();
+    await statuses.getByLabel('Succeeded').check();
+    await expect.poll(() => rows.count()).toBe(1);
     await web.screenshot(page, 'runs');
     await page.getByRole('link', { name: `Run ${approveRun.slice(0, 8)}` }).click();
     await page.waitForURL(`**/runs/${approveRun}`);
@@ -93,6 +111,9 @@ describe('dashboard: runs and approvals', () => {
     await tool.getByText('Tool call · notify_staff').click();
     await tool.getByText('"title": "Broken treadmill"').waitFor();
     await tool.getByText('"notified": "everyone"').waitFor();
+    // A long result scrolls in its box, which the keyboard can reach.
+    await tool.getByRole('region', { name: /^Result of notify_staff/ }).focus();
+    await expectAccessible(page, 'a run’s page with a step open');
     const run = (await web.api<Run>('GET', `/runs/${approveRun}`, as(user))).body;
     await page.getByTestId('run-cost').getByText(money(run.billedMicros)).waitFor();
     await web.screenshot(page, 'run');
@@ -102,6 +123,7 @@ describe('dashboard: runs and approvals', () => {
     const waiting = page.getByRole('region', { name: 'Waiting for your approval' });
     await waiting.getByText('"title": "Free pizza"').waitFor();
     await page.locator('main header [data-status="waiting_approval"]').waitFor();
+    await expectAccessible(page, 'a run waiting for approval');
     await web.screenshot(page, 'run-waiting');
     stub().enqueue({ text: 'Understood, no announcement.', usage: { input: 160, output: 8 } });
     await waiting.getByLabel('Comment (optional)').fill('Not today');
@@ -127,6 +149,66 @@ describe('dashboard: runs and approvals', () => {
     await page.getByText('Nothing is waiting for you').waitFor();
     await page.getByLabel('Approved').check();
     await page.getByRole('article').getByText('Go ahead').waitFor();
+    expect(web.problems(page)).toEqual([]);
+  }, 60_000);
+
+  it('searches runs by their words, agent and id, with status chips; the search stays in the address bar', async () => {
+    const user = await web.signUp({ orgName: 'Search Gym' });
+    const agents: Record<string, string> = {};
+    for (const name of ['Front desk', 'Back office']) {
+      const res = await web.api<{ id: string }>('POST', '/agents', { ...as(user), body: { name, model: 'openai:gpt-4o-mini' } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      agents[name] = res.body.id;
+    }
+    const execute = async (agent: string, task: string, answer: string) => {
+      stub().enqueue({ text: answer, usage: { input: 20, output: 5 } });
+      const res = await web.api<Run>('POST', `/agents/${agents[agent]}/execute`, { ...as(user), body: { task } });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      await waitFor(user, res.body.id, 'succeeded');
+      return res.body.id;
+    };
+    const treadmill = await execute('Front desk', 'Report the broken treadmill', 'Maintenance is booked for Monday.');
+    const towels = await execute('Back office', 'Order more towels', 'Ordered 200 towels from Acme.');
+    const lockers = await execute('Back office', 'Count the lockers', 'There are 120 lockers.');
+
+    const page = await web.newPage({ as: user });
+    await page.goto('/runs');
+    const rows = page.getByRole('table', { name: 'Runs' }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    const search = page.getByLabel('Search runs');
+    // The answer's words, by their start; debounced into the address bar.
+    await search.fill('acme');
+    await page.waitForURL(/[?&]q=acme/);
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByRole('link', { name: `Run ${towels.slice(0, 8)}` }).waitFor();
+    // A reload (or a shared link) keeps the search.
+    await page.reload();
+    expect(await search.inputValue()).toBe('acme');
+    await page.getByRole('link', { name: `Run ${towels.slice(0, 8)}` }).waitFor();
+    expect(await rows.count()).toBe(1);
+    // The agent's name; with the agent select.
+    await search.fill('office');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByLabel('Agent', { exact: true }).selectOption({ label: 'Back office' });
+    await page.waitForURL(new RegExp(`agentId=${agents['Back office']}`));
+    await expect.poll(() => rows.count()).toBe(2);
+    await search.fill('locker');
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByRole('link', { name: `Run ${lockers.slice(0, 8)}` }).waitFor();
+    await page.getByLabel('Agent', { exact: true }).selectOption({ label: 'All agents' });
+    // The run id's start, as the table shows it.
+    await search.fill(treadmill.slice(0, 8));
+    await page.getByRole('link', { name: `Run ${treadmill.slice(0, 8)}` }).waitFor();
+    await expect.poll(() => rows.count()).toBe(1);
+    await rows.first().getByRole('cell', { name: 'Front desk' }).waitFor();
+    // Status chips combine with the search.
+    await page.getByRole('group', { name: 'Status' }).getByLabel('failed').check();
+    await page.getByText('No runs match these filters').waitFor();
+    await page.getByRole('group', { name: 'Status' }).getByLabel('failed').uncheck();
+    await search.fill('');
+    await expect.poll(() => rows.count()).toBe(3);
+    expect(new URL(page.url()).search).toBe('');
+    await expectAccessible(page, 'the runs list, searched');
     expect(web.problems(page)).toEqual([]);
   }, 60_000);
 

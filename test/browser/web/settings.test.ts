@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 interface Member {
@@ -44,6 +45,7 @@ describe('dashboard: settings and audit log', () => {
     await page.waitForURL('**/settings/members');
     const members = page.getByRole('table', { name: 'Members and their roles' });
     await members.getByRole('cell', { name: owner.email, exact: true }).waitFor();
+    await expectAccessible(page, 'settings: members');
     await page.getByLabel('Email').fill('not an email');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
     await expect.poll(() => page.locator('#invite-email-error').textContent()).toBe('Enter an email address');
@@ -101,6 +103,7 @@ describe('dashboard: settings and audit log', () => {
     expect(await page.content()).not.toContain(secret);
     await page.reload();
     await keys.getByRole('cell', { name: 'CRM sync', exact: true }).waitFor();
+    await expectAccessible(page, 'settings: API keys');
     expect(await page.content()).not.toContain(secret);
 
     // ---- Provider credentials: write-only.
@@ -112,6 +115,7 @@ describe('dashboard: settings and audit log', () => {
     await groq.getByRole('button', { name: 'Save' }).click();
     await groq.getByText('Saved. The key is stored; it is not shown.').waitFor();
     await groq.getByText(/Key set by this organization, updated/).waitFor();
+    await expectAccessible(page, 'settings: provider credentials');
     expect(await groq.getByLabel('New API key').inputValue()).toBe('');
     expect(await page.content()).not.toContain(groqKey);
     const creds = await web.api<{ items: { provider: string; hasApiKey: boolean }[] }>('GET', '/credentials', as);
@@ -144,6 +148,7 @@ describe('dashboard: settings and audit log', () => {
     await page.getByLabel('Monthly budget (USD)').fill('250.50');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved. New model calls').waitFor();
+    await expectAccessible(page, 'settings: markup and budgets');
     const org = await web.api<{ markupPercent: number; monthlyBudgetMicros: number }>('GET', '/orgs/current', as);
     expect(org.body).toMatchObject({ markupPercent: 35, monthlyBudgetMicros: 250_500_000 });
     await web.screenshot(page, 'settings-billing');
@@ -170,6 +175,7 @@ describe('dashboard: settings and audit log', () => {
     // Olga owns an organization, not the server: her organization's figures, and no switch of
     // the queue every organization shares (nor a scheduler pass for everyone).
     await queue.getByText("Your organization's runs only.", { exact: false }).waitFor();
+    await expectAccessible(page, 'settings: scheduler and queue');
     for (const k of ['waiting', 'active', 'delayed', 'failed', 'completed', 'throughputPerMinute']) {
       expect(await page.getByTestId(`queue-${k}`).textContent()).toMatch(/^\d+$/);
     }
@@ -211,6 +217,7 @@ describe('dashboard: settings and audit log', () => {
     const pages = page.getByRole('navigation', { name: 'Pages' });
     await pages.getByText(`1–25 of ${all}`).waitFor();
     expect(await log.locator('tbody tr').count()).toBe(25);
+    await expectAccessible(page, 'the audit log');
     await pages.getByRole('button', { name: 'Next' }).click();
     await pages.getByText(`26–${all} of ${all}`).waitFor();
     expect(await log.locator('tbody tr').count()).toBe(all - 25);
@@ -248,6 +255,19 @@ describe('dashboard: settings and audit log', () => {
       expect((await log.locator('tbody .badge').allTextContents()).every((a) => a.startsWith(prefix))).toBe(true);
     }
     await page.getByRole('button', { name: 'Clear' }).click();
+    await page.waitForURL('**/audit');
+    await pages.getByText(`1–25 of ${all}`).waitFor();
+    // Search (debounced, in the address bar): by the agent's name, the entries about it, named.
+    await page.getByLabel('Search the audit log').fill('weekly');
+    await page.waitForURL(/[?&]q=weekly/);
+    await pages.getByText('1–1 of 1').waitFor();
+    await log.getByText('agent.created', { exact: true }).waitFor();
+    await log.getByRole('link', { name: 'Weekly Wendy' }).waitFor();
+    await log.getByRole('button', { name: /^Copy the agent id / }).waitFor();
+    await page.reload();
+    await pages.getByText('1–1 of 1').waitFor();
+    expect(await page.getByLabel('Search the audit log').inputValue()).toBe('weekly');
+    await page.getByLabel('Search the audit log').fill('');
     await page.waitForURL('**/audit');
     await pages.getByText(`1–25 of ${all}`).waitFor();
     await web.screenshot(page, 'audit');

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 const mainHeading = (page: Page) => page.locator('main h1');
@@ -22,6 +23,7 @@ describe('dashboard: tasks', () => {
     await page.goto('/tasks');
     await mainHeading(page).getByText('Tasks').waitFor();
     await page.getByText('No tasks yet').waitFor();
+    await expectAccessible(page, 'the empty tasks list');
 
     await page.getByRole('link', { name: 'New scheduled task' }).click();
     await page.waitForURL('**/tasks/new?kind=scheduled');
@@ -38,15 +40,22 @@ describe('dashboard: tasks', () => {
     await expect.poll(() => byId(page, 'task-context-error').textContent()).toMatch(/^Not valid JSON/);
     await page.getByLabel('Context (JSON, optional)').fill('{"location": "Downtown"}');
 
-    // The cron builder: the server's words and next fires as you type; its 400 next to the field.
-    const cron = page.getByLabel('Cron expression');
+    // A new schedule starts as every day at 09:00, without cron.
     const preview = page.getByTestId('cron-preview');
+    expect(await page.getByLabel('Repeats').inputValue()).toBe('daily');
+    expect(await page.getByLabel('At', { exact: true }).inputValue()).toBe('09:00');
+    await preview.getByText('0 9 * * *').waitFor();
+    await expectAccessible(page, 'the new task form');
+
+    // Custom cron for experts: the server's words and next fires as you type; its 400 next to the field.
+    await page.getByLabel('Repeats').selectOption('custom');
+    const cron = page.getByLabel('Cron expression');
+    expect(await cron.inputValue()).toBe('0 9 * * *');
     await cron.fill('61 * * * *');
     await expect.poll(() => byId(page, 'task-schedule.cron-error').textContent()).toMatch(/\S/);
     expect(await cron.getAttribute('aria-invalid')).toBe('true');
-    await page.getByText('This expression does not run').waitFor();
-    await page.getByRole('button', { name: 'Every minute' }).click();
-    expect(await cron.inputValue()).toBe('* * * * *');
+    await page.getByText('This schedule does not run').waitFor();
+    await cron.fill('* * * * *');
     await preview.getByText(/every minute/i).waitFor();
     await expect.poll(() => byId(page, 'task-schedule.cron-error').count()).toBe(0);
     await cron.fill('');
@@ -66,6 +75,7 @@ describe('dashboard: tasks', () => {
     const task = await web.api<{ kind: string; priority: string; context: unknown; schedule: { cron: string; timezone: string; misfire: string } }>('GET', `/tasks/${taskId}`, as(user));
     expect(task.body).toMatchObject({ kind: 'scheduled', priority: 'high', context: { location: 'Downtown' }, schedule: { cron: '*/3 * * * * *', timezone: 'Europe/Berlin', misfire: 'skip' } });
     await page.getByText('Every 3 seconds').first().waitFor();
+    await expectAccessible(page, 'a task’s page');
 
     // It fires on its own: status, result and execution history update without a reload.
     const history = page.getByRole('table', { name: 'Runs of Door count report' });
@@ -105,6 +115,7 @@ describe('dashboard: tasks', () => {
     await row.waitFor();
     await page.getByRole('button', { name: /^Title/ }).click();
     await page.waitForURL(/sortBy=title/);
+    await expectAccessible(page, 'the tasks list');
     await web.screenshot(page, 'tasks');
 
     // Edit: now ad-hoc, with a new title.
@@ -112,6 +123,9 @@ describe('dashboard: tasks', () => {
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.waitForURL('**/edit');
     expect(await page.getByLabel('Title').inputValue()).toBe('Door count report');
+    // A cron no preset says opens as custom.
+    expect(await page.getByLabel('Repeats').inputValue()).toBe('custom');
+    expect(await page.getByLabel('Cron expression').inputValue()).toBe('*/3 * * * * *');
     await page.getByLabel('Ad-hoc (run when asked)').check();
     await page.getByLabel('Title').fill('Door count (manual)');
     await page.getByRole('button', { name: 'Save task' }).click();
@@ -169,6 +183,54 @@ describe('dashboard: tasks', () => {
     expect(web.problems(page)).toEqual([]);
   }, 60_000);
 
+  it('schedules weekly on chosen days at a time without cron, and reopens that choice', async () => {
+    const user = await web.signUp({ orgName: 'Weekly Gym' });
+    await createAgent(user, 'Planner');
+    const page = await web.newPage({ as: user });
+    await page.goto('/tasks/new?kind=scheduled');
+    await mainHeading(page).getByText('New task').waitFor();
+    await page.getByLabel('Title').fill('Class plan');
+    await page.getByLabel('Instructions').fill('Plan the week’s classes.');
+    await page.getByLabel('Time zone').selectOption('UTC');
+    await page.getByLabel('Repeats').selectOption('weekly');
+    // Weekdays are ticked by default: keep Monday, Wednesday and Friday.
+    const days = page.getByRole('group', { name: 'On' });
+    for (const day of ['Tuesday', 'Thursday']) await days.getByLabel(day).uncheck();
+    for (const day of ['Monday', 'Wednesday', 'Friday']) expect(await days.getByLabel(day).isChecked()).toBe(true);
+    await page.getByLabel('At', { exact: true }).fill('08:30');
+    const preview = page.getByTestId('cron-preview');
+    await preview.getByTestId('cron-expression').getByText('30 8 * * 1,3,5', { exact: true }).waitFor();
+    await preview.getByText(/08:30, only on Monday, Wednesday, and Friday/).waitFor();
+    // The next fires: Mondays, Wednesdays and Fridays at 08:30 UTC.
+    const fires = await preview.getByRole('list', { name: 'Next fire times' }).locator('time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
+    expect(fires).toHaveLength(5);
+    for (const at of fires) {
+      const d = new Date(at);
+      expect([1, 3, 5]).toContain(d.getUTCDay());
+      expect([d.getUTCHours(), d.getUTCMinutes()]).toEqual([8, 30]);
+    }
+    // No day ticked: the form says so instead of saving.
+    for (const day of ['Monday', 'Wednesday', 'Friday']) await days.getByLabel(day).uncheck();
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await expect.poll(() => byId(page, 'task-schedule.cron-error').textContent()).toBe('Pick at least one day');
+    for (const day of ['Monday', 'Wednesday', 'Friday']) await days.getByLabel(day).check();
+    await expectAccessible(page, 'the weekly schedule form');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await mainHeading(page).getByText('Class plan').waitFor();
+    const id = page.url().split('/').pop()!;
+    const saved = await web.api<{ schedule: { cron: string; timezone: string } }>('GET', `/tasks/${id}`, as(user));
+    expect(saved.body.schedule).toMatchObject({ cron: '30 8 * * 1,3,5', timezone: 'UTC' });
+
+    // Editing it opens the weekly choice again.
+    await page.goto(`/tasks/${id}/edit`);
+    await mainHeading(page).getByText('Edit Class plan').waitFor();
+    expect(await page.getByLabel('Repeats').inputValue()).toBe('weekly');
+    expect(await page.getByLabel('At', { exact: true }).inputValue()).toBe('08:30');
+    const checked = await Promise.all(['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'].map((d) => page.getByRole('group', { name: 'On' }).getByLabel(d).isChecked()));
+    expect(checked).toEqual([true, false, true, false, true, false, false]);
+    expect(web.problems(page)).toEqual([]);
+  }, 60_000);
+
   it('works on a phone: the table scrolls, the form fits', async () => {
     const user = await web.signUp({ orgName: 'Phone Tasks' });
     const agentId = await createAgent(user, 'Pocket');
@@ -181,7 +243,6 @@ describe('dashboard: tasks', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await web.screenshot(page, 'tasks-phone');
     await page.goto('/tasks/new?kind=scheduled');
-    await page.getByRole('button', { name: 'Daily at 09:00' }).click();
     await page.getByTestId('cron-preview').getByText(/09:00/).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBeLessThanOrEqual(0);
     await web.screenshot(page, 'task-create-phone');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness } from './harness.js';
 
 describe('dashboard: tool settings', () => {
@@ -14,6 +15,7 @@ describe('dashboard: tool settings', () => {
     const retry = page.getByLabel('Resend a webhook interrupted by a crash');
     expect(await retry.isChecked()).toBe(false);
     await page.getByText('Unsigned').waitFor();
+    await expectAccessible(page, 'settings: tools');
 
     await retry.check();
     await page.getByRole('status').getByText('Saved. Interrupted webhooks are sent again.').waitFor();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatUsd } from '../../../src/billing/money.js';
+import { expectAccessible } from '../../helpers/browser.js';
 import { PHONE, useWebHarness } from './harness.js';
 
 /** The dollars the page must show for micro-dollars: exact, trailing zeros dropped down to cents (small amounts here: no thousands). */
@@ -61,6 +62,7 @@ describe('dashboard: usage and billing', () => {
     const meter = page.getByRole('meter', { name: 'Organization: budget used' });
     expect(Number(await meter.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
     await page.getByText(`${usd(billed)} of $1.00`).waitFor();
+    await expectAccessible(page, 'usage');
 
     // CSV: the API's export, downloaded by the browser.
     const downloading = page.waitForEvent('download');

@@ -1,17 +1,12 @@
-/** Display helpers of the Agents pages. Money is integer micro-dollars (1 USD = 1,000,000). */
+import { displayUsd, parseUsd, plainUsd } from '@server/billing/money';
 
-export const MICROS_PER_DOLLAR = 1_000_000;
+/** Display helpers of the Agents pages. Money is integer micro-dollars, shown by the one rule of src/billing/money.ts. */
 
-/** `$1.23`; amounts under a cent keep more digits (`$0.0042`) so small costs do not show as zero. */
-export function formatMicros(micros: number | null | undefined): string {
-  if (micros === null || micros === undefined) return '—';
-  const dollars = micros / MICROS_PER_DOLLAR;
-  const digits = dollars !== 0 && Math.abs(dollars) < 0.01 ? 4 : 2;
-  return `$${dollars.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
-}
+/** Micro-dollars as dollars for a person: `$12.50`, `$0.00425`; null → "—". */
+export const formatMicros = displayUsd;
 
-/** Micro-dollars per million tokens → "$0.15". */
-export const formatPerMtok = (micros: number) => `$${(micros / MICROS_PER_DOLLAR).toLocaleString('en-US', { maximumFractionDigits: 4 })}`;
+/** Micro-dollars per million tokens → "$0.15", "$2.50". */
+export const formatPerMtok = (micros: number) => displayUsd(micros);
 
 /** 128000 → "128K", 1048576 → "1M". */
 export function formatTokens(n: number): string {
@@ -27,15 +22,11 @@ export function formatDateTime(iso: string | null | undefined): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** Dollars typed in a field → micro-dollars; NaN for what is not a number (the schema then says so). */
-export function dollarsToMicros(text: string): number {
-  const cleaned = text.trim().replace(/^\$/, '').replace(/,/g, '');
-  if (!/^-?\d*(\.\d*)?$/.test(cleaned) || cleaned === '' || cleaned === '.') return Number.NaN;
-  return Math.round(Number(cleaned) * MICROS_PER_DOLLAR);
-}
+/** Dollars typed in a field → micro-dollars, exactly; NaN for what is not an amount (the schema then says so). */
+export const dollarsToMicros = parseUsd;
 
 /** Micro-dollars → what the dollars field shows ("12.5"). */
-export const microsToDollars = (micros: number) => String(micros / MICROS_PER_DOLLAR);
+export const microsToDollars = plainUsd;
 
 /** Start of the current calendar month in UTC (usage months are UTC). */
 export function monthStartUtc(now = new Date()): Date {

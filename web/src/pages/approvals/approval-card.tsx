@@ -7,11 +7,14 @@ import { Button } from '../../components/button';
 import { FormError, TextAreaField } from '../../components/fields';
 import { runsApi, type Approval, type Decision } from '../runs/api';
 import { dateTime, json, label, shortId } from '../runs/format';
+import { CodeBlock } from '../runs/code-block';
 import { StatusBadge } from '../runs/status-badge';
+import './approvals.css';
 
 /**
- * A tool call waiting for a person: what the agent wants to call with which arguments, a comment,
- * approve or reject. After a decision the approvals (the shell's badge included), the run and its
+ * A tool call waiting for a person: which agent asks (and for which task, in which run), what the
+ * call does in one line, its arguments (folded), a comment, approve or reject; once decided, who
+ * decided, when, and their note. After a decision the approvals (the shell's badge included), the run and its
  * task refresh.
  */
 export function ApprovalCard({ approval, showRun = true }: { approval: Approval; showRun?: boolean }) {
@@ -33,14 +36,17 @@ export function ApprovalCard({ approval, showRun = true }: { approval: Approval;
   return (
     <article className="approval-card" aria-labelledby={headingId}>
       <div className="approval-head">
-        <h3 id={headingId}>
-          Call <code>{approval.toolName}</code>
-        </h3>
+        <h3 id={headingId}>{approval.description}</h3>
         <StatusBadge status={approval.status} />
       </div>
-      <p className="muted small">
-        {approval.reason === 'interrupted' ? 'This call was interrupted (the server stopped during it); it may have run already. ' : 'This tool needs a person’s approval. '}
-        Asked {dateTime(approval.createdAt)}
+      <p className="small approval-origin">
+        {approval.agent ? <Link to={`/agents/${approval.agent.id}`}>{approval.agent.name}</Link> : 'An agent'}
+        {approval.task && (
+          <>
+            {' · task '}
+            <Link to={`/tasks/${approval.task.id}`}>{approval.task.title}</Link>
+          </>
+        )}
         {showRun && (
           <>
             {' · '}
@@ -48,10 +54,15 @@ export function ApprovalCard({ approval, showRun = true }: { approval: Approval;
           </>
         )}
       </p>
-      <h4 className="small muted">Arguments</h4>
-      <pre className="code-block" aria-label={`Arguments of ${approval.toolName}`}>
-        {json(approval.args)}
-      </pre>
+      <p className="muted small">
+        {approval.reason === 'interrupted' ? 'This call was interrupted (the server stopped during it); it may have run already. ' : 'This tool needs a person’s approval. '}
+        Asked {dateTime(approval.createdAt)} · tool <code>{approval.toolName}</code>
+      </p>
+      {/* Open while the call waits (the person deciding reads them); folded once decided. */}
+      <details className="approval-args" open={pending}>
+        <summary className="small">Arguments</summary>
+        <CodeBlock label={`Arguments of ${approval.toolName}`}>{json(approval.args)}</CodeBlock>
+      </details>
       {pending && can('member') ? (
         <form
           className="stack"
@@ -84,8 +95,9 @@ export function ApprovalCard({ approval, showRun = true }: { approval: Approval;
         </form>
       ) : (
         !pending && (
-          <p className="small">
-            {label(approval.status)} {dateTime(approval.decidedAt)}
+          <p className="small" data-testid="approval-decision">
+            {capitalized(label(approval.status))} by {approval.decider ? `${approval.decider.name}${approval.decider.type === 'api_key' ? ' (API key)' : ''}` : 'someone no longer here'}{' '}
+            {dateTime(approval.decidedAt)}
             {approval.comment ? ` · “${approval.comment}”` : ''}
           </p>
         )
@@ -93,3 +105,5 @@ export function ApprovalCard({ approval, showRun = true }: { approval: Approval;
     </article>
   );
 }
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -4,6 +4,7 @@ import { EmptyState, QueryView } from '../../components/states';
 import { PageHeader } from '../../components/page-header';
 import { runsApi } from '../runs/api';
 import { Pager } from '../runs/pager';
+import { PENDING_POLL_MS } from './api';
 import { ApprovalCard } from './approval-card';
 import '../runs/runs.css';
 
@@ -17,7 +18,8 @@ export function ApprovalsPage() {
   const approvals = useQuery({
     queryKey: ['approvals', 'list', { status: tab, offset }],
     queryFn: ({ signal }) => runsApi.approvals({ status: tab, limit: LIMIT, offset }, signal),
-    refetchInterval: tab === 'pending' ? 5000 : false,
+    // New calls show up without a reload (paused while the tab is hidden).
+    refetchInterval: tab === 'pending' ? PENDING_POLL_MS : false,
   });
   return (
     <>

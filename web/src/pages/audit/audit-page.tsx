@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { z } from 'zod';
 import { auditListQuery, type auditEntrySchema } from '@server/audit/dto';
 import { api } from '../../api/client';
@@ -14,6 +14,10 @@ import { PageHeader } from '../../components/page-header';
 import { EmptyState, ErrorState, Loading } from '../../components/states';
 import { friendlyMessage } from '../../components/zod-messages';
 import '../../components/data-table.css';
+import { agentsQuery } from '../runs/api';
+import { IdChip } from '../runs/id-chip';
+import { SearchBox } from '../runs/search-box';
+import '../runs/runs.css';
 import './audit.css';
 
 type AuditEntry = z.output<typeof auditEntrySchema>;
@@ -49,7 +53,7 @@ function dayStart(day: string, plusDays = 0): string | undefined {
 }
 
 /** The API query of the filters: actor "user:<id>" / "api_key:<id>" / "system"; days inclusive, in local time. */
-function toQuery(f: Filters, offset: number) {
+function toQuery(f: Filters, offset: number, q?: string) {
   const [actorType, actorId] = f.actor ? (f.actor.split(':') as [string, string | undefined]) : [undefined, undefined];
   return {
     limit: PAGE_SIZE,
@@ -61,6 +65,7 @@ function toQuery(f: Filters, offset: number) {
     targetId: f.targetId || undefined,
     from: f.from ? dayStart(f.from) : undefined,
     to: f.to ? dayStart(f.to, 1) : undefined,
+    q: q || undefined,
   };
 }
 
@@ -79,14 +84,17 @@ export function AuditPage() {
   const [params, setParams] = useSearchParams();
   const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) ?? ''])) as unknown as Filters;
   const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+  const search = params.get('q') ?? '';
 
   const entries = useQuery({
-    queryKey: ['audit', 'list', filters, offset],
-    queryFn: ({ signal }) => api.get<Page<AuditEntry>>('/audit', { query: toQuery(filters, offset), signal }),
+    queryKey: ['audit', 'list', filters, offset, search],
+    queryFn: ({ signal }) => api.get<Page<AuditEntry>>('/audit', { query: toQuery(filters, offset, search), signal }),
     placeholderData: keepPreviousData,
     enabled: can('admin'),
   });
   const people = useActors(can('admin'));
+  const agents = useQuery({ ...agentsQuery, enabled: can('admin') });
+  const agentName = (id: string) => agents.data?.items.find((a) => a.id === id)?.name;
 
   if (!can('admin')) {
     return (
@@ -102,6 +110,7 @@ export function AuditPage() {
   const apply = (next: Filters, nextOffset = 0) => {
     const out: Record<string, string> = {};
     for (const k of FILTER_KEYS) if (next[k]) out[k] = next[k];
+    if (search) out.q = search;
     if (nextOffset) out.offset = String(nextOffset);
     setParams(out);
   };
@@ -110,6 +119,9 @@ export function AuditPage() {
   return (
     <>
       <PageHeader title="Audit" description="Who changed what, and when: configuration, runs, tool calls, approvals, sign-ins and API key use." />
+      <div className="card audit-search">
+        <SearchBox id="audit-search" label="Search the audit log" placeholder="An agent's name, a target id, an action like agent.…" />
+      </div>
       <FilterForm key={params.toString()} filters={filters} actors={people} serverErrors={serverErrors} onApply={(f) => apply(f)} />
       {entries.isPending ? (
         <Loading label="Loading the audit log…" />
@@ -117,13 +129,13 @@ export function AuditPage() {
         <ErrorState error={entries.error} onRetry={() => void entries.refetch()} />
       ) : entries.data ? (
         entries.data.items.length === 0 ? (
-          <EmptyState title={Object.values(filters).some(Boolean) ? 'Nothing matches these filters' : 'Nothing recorded yet'} />
+          <EmptyState title={Object.values(filters).some(Boolean) || search ? 'Nothing matches these filters' : 'Nothing recorded yet'} />
         ) : (
           <section className="card" aria-labelledby="audit-heading">
             <h2 id="audit-heading" className="visually-hidden">
               Entries
             </h2>
-            <AuditTable items={entries.data.items} actors={people} />
+            <AuditTable items={entries.data.items} actors={people} agentName={agentName} />
             <Pager
               offset={offset}
               shown={entries.data.items.length}
@@ -222,7 +234,22 @@ function actionTone(action: string) {
   return 'info' as const;
 }
 
-function AuditTable({ items, actors }: { items: AuditEntry[]; actors: Map<string, Actor> }) {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What an entry is about: an agent by its name, an id shortened with a copy button, other targets as they are. */
+function Target({ type, id, agentName }: { type: string; id: string | null; agentName: (id: string) => string | undefined }) {
+  if (!id) return <span>{type}</span>;
+  const name = type === 'agent' ? agentName(id) : undefined;
+  return (
+    <span className="audit-target">
+      {type}{' '}
+      {name && <Link to={`/agents/${id}`}>{name}</Link>}{' '}
+      {UUID.test(id) ? <IdChip id={id} what={type.replaceAll('_', ' ')} /> : <span className="mono muted">{id}</span>}
+    </span>
+  );
+}
+
+function AuditTable({ items, actors, agentName }: { items: AuditEntry[]; actors: Map<string, Actor>; agentName: (id: string) => string | undefined }) {
   return (
     <div className="table-scroll">
       <table className="data-table audit-table responsive">
@@ -251,9 +278,7 @@ function AuditTable({ items, actors }: { items: AuditEntry[]; actors: Map<string
                 </td>
                 <td data-label="Target">
                   {e.targetType ? (
-                    <span>
-                      {e.targetType} {e.targetId && <span className="mono muted">{e.targetId}</span>}
-                    </span>
+                    <Target type={e.targetType} id={e.targetId} agentName={agentName} />
                   ) : (
                     <span className="muted">—</span>
                   )}

@@ -15,8 +15,11 @@ export function hueOf(id: string): number {
   return HUES[h % HUES.length]!;
 }
 
-/** A round avatar with the agent's initials; decorative (the name is always next to it or in a label). */
-export function AgentAvatar({ id, name, size = 36 }: { id: string; name: string; size?: number }) {
+/**
+ * A round avatar with the agent's initials; decorative (the name is always next to it or in a
+ * label). Without a name (the agent is still loading) it is an empty circle of the agent's colour.
+ */
+export function AgentAvatar({ id, name, size = 36 }: { id: string; name: string | undefined; size?: number }) {
   const hue = hueOf(id);
   return (
     <span
@@ -24,7 +27,7 @@ export function AgentAvatar({ id, name, size = 36 }: { id: string; name: string;
       aria-hidden="true"
       style={{ width: size, height: size, fontSize: size * 0.38, background: `hsl(${hue} 55% 42%)` }}
     >
-      {initials(name)}
+      {name === undefined ? null : initials(name)}
     </span>
   );
 }

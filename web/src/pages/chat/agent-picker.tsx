@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { Link } from 'react-router';
 import { Loading, ErrorState } from '../../components/states';
 import { AgentAvatar } from './agent-avatar';
@@ -7,6 +8,9 @@ import { useChatAgents } from './use-agents';
 /** A list of agents to start a chat with (buttons, one per agent). */
 export function AgentPicker({ onPick, label = 'Choose an agent' }: { onPick: (agent: Agent) => void; label?: string }) {
   const { query, available } = useChatAgents();
+  // Opening the list looks again: an agent created a moment ago (elsewhere too) must be in it.
+  const { refetch } = query;
+  useEffect(() => void refetch(), [refetch]);
   if (query.isPending) return <Loading label="Loading agents…" />;
   if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
   if (!available.length) {

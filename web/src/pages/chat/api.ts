@@ -11,10 +11,15 @@ export type Conversation = z.output<typeof conversationSchema>;
 export type Message = z.output<typeof messageSchema>;
 export type Run = z.output<typeof runSchema>;
 
-/** Query keys of the Chat area (all start with 'chat'). */
+/**
+ * Query keys of the Chat area (all start with 'chat'), except the agents: theirs start with
+ * 'agents', so creating, renaming or deleting an agent on the Agents pages (which invalidates
+ * ['agents']) refreshes the chat's names and avatars too.
+ */
 export const chatKeys = {
   all: ['chat'] as const,
-  agents: ['chat', 'agents'] as const,
+  agents: ['agents', 'chat'] as const,
+  agent: (id: string) => ['agents', 'chat', id] as const,
   conversations: ['chat', 'conversations'] as const,
   messages: (id: string) => ['chat', 'messages', id] as const,
   waiting: (id: string) => ['chat', 'waiting', id] as const,
@@ -23,6 +28,8 @@ export const chatKeys = {
 export const chatApi = {
   /** Every agent (including deleted ones, so old conversations keep their agent's name). */
   agents: (signal?: AbortSignal) => api.get<Page<Agent>>('/agents', { query: { limit: 100, includeDeleted: true, sortBy: 'name', sortOrder: 'asc' }, signal }),
+  /** One agent, also when deleted (a conversation's agent that the list does not have yet). */
+  agent: (id: string, signal?: AbortSignal) => api.get<Agent>(`/agents/${encodeURIComponent(id)}`, { query: { includeDeleted: true }, signal }),
   conversations: (signal?: AbortSignal) => api.get<Page<Conversation>>('/conversations', { query: { limit: 100 }, signal }),
   conversation: (id: string, signal?: AbortSignal) => api.get<Conversation>(`/conversations/${id}`, { signal }),
   messages: (id: string, signal?: AbortSignal) => api.get<{ items: Message[]; total: number }>(`/conversations/${id}/messages`, { query: { limit: 200 }, signal }),
@@ -55,12 +62,4 @@ export async function streamReply(
   });
   if (!res.body) throw new Error('The server sent no reply stream');
   await readSse(res.body, onEvent);
-}
-
-/** Micro-dollars as dollars: `$0.0123`; small amounts keep their significant digits. */
-export function formatMicros(micros: number): string {
-  const dollars = micros / 1_000_000;
-  if (dollars === 0) return '$0.00';
-  if (dollars >= 0.01) return `$${dollars.toFixed(dollars >= 100 ? 2 : 4).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
-  return `$${dollars.toPrecision(2).replace(/0+$/, '').replace(/\.$/, '')}`;
 }

@@ -13,9 +13,9 @@ import { EmptyState, QueryView } from '../../components/states';
 import { useZodForm } from '../../components/use-zod-form';
 import { AgentAvatar } from './agent-avatar';
 import { AgentPicker } from './agent-picker';
-import { chatApi, chatKeys, type Agent, type Conversation } from './api';
+import { chatApi, chatKeys, type Conversation } from './api';
 import { ChatThread } from './chat-thread';
-import { useChatAgents } from './use-agents';
+import { useChatAgent } from './use-agents';
 import './chat.css';
 
 /**
@@ -28,7 +28,6 @@ export function ChatPage() {
   const [params] = useSearchParams();
   const agentParam = params.get('agentId');
   const navigate = useNavigate();
-  const { byId } = useChatAgents();
   const [picking, setPicking] = useState(false);
   usePageTitle('Chat');
 
@@ -41,7 +40,7 @@ export function ChatPage() {
   });
   const current = listed ?? single.data;
   const agentId = current?.agentId ?? (conversationId ? null : agentParam);
-  const agent = agentId ? byId.get(agentId) : undefined;
+  const agent = useChatAgent(agentId);
   const showThread = conversationId !== null || agentParam !== null;
 
   const queryClient = useQueryClient();
@@ -80,7 +79,7 @@ export function ChatPage() {
           {(data) => (
             <ul className="chat-list" aria-label="Your conversations">
               {data.items.map((c) => (
-                <ConversationItem key={c.id} conversation={c} agent={byId.get(c.agentId)} active={c.id === conversationId} />
+                <ConversationItem key={c.id} conversation={c} active={c.id === conversationId} />
               ))}
             </ul>
           )}
@@ -94,10 +93,10 @@ export function ChatPage() {
               <Link to="/chat" className="btn btn-ghost chat-back">
                 ← <span>Conversations</span>
               </Link>
-              {agentId && <AgentAvatar id={agentId} name={agent?.name ?? '?'} size={32} />}
+              {agentId && <AgentAvatar id={agentId} name={agent?.name} size={32} />}
               <div className="chat-main-title">
                 <h2>{current?.title ?? (conversationId ? '…' : 'New conversation')}</h2>
-                <span className="muted small">{agent?.name ?? (agentId ? 'Agent' : '')}</span>
+                <span className="muted small">{agent?.name ?? (agentId ? '…' : '')}</span>
               </div>
             </header>
             {single.isError ? (
@@ -130,18 +129,19 @@ export function ChatPage() {
   );
 }
 
-function ConversationItem({ conversation: c, agent, active }: { conversation: Conversation; agent: Agent | undefined; active: boolean }) {
+function ConversationItem({ conversation: c, active }: { conversation: Conversation; active: boolean }) {
   const { can } = useSession();
+  const agent = useChatAgent(c.agentId);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
   const when = c.lastMessageAt ?? c.createdAt;
   return (
     <li className={`chat-list-item${active ? ' chat-list-item-active' : ''}`}>
       <NavLink to={`/chat/${c.id}`} className="chat-list-link" aria-current={active ? 'page' : undefined}>
-        <AgentAvatar id={c.agentId} name={agent?.name ?? '?'} size={32} />
+        <AgentAvatar id={c.agentId} name={agent?.name} size={32} />
         <span className="chat-list-text">
           <span className="chat-list-title">{c.title}</span>
           <span className="muted small">
-            {agent?.name ?? 'Agent'} · <time dateTime={when}>{formatWhen(when)}</time>
+            {agent?.name ?? '…'} · <time dateTime={when}>{formatWhen(when)}</time>
           </span>
         </span>
       </NavLink>

@@ -7,7 +7,8 @@ import { useSession } from '../../auth/session';
 import { Button } from '../../components/button';
 import { ErrorState, Loading } from '../../components/states';
 import { AgentAvatar } from './agent-avatar';
-import { chatApi, chatKeys, formatMicros, streamReply, type Agent, type Conversation } from './api';
+import { displayUsd } from '@server/billing/money';
+import { chatApi, chatKeys, streamReply, type Agent, type Conversation } from './api';
 import { Markdown } from './markdown';
 import { ReplyFailure, type RunFailure } from './reply-failure';
 import type { SseEvent } from './sse';
@@ -270,10 +271,10 @@ function TurnView({ turn, agent, agentId, streaming = false, onRegenerate }: { t
       </div>
     );
   }
-  const name = agent?.name ?? 'Agent';
+  const name = agent?.name ?? '…';
   return (
     <article className="chat-turn chat-turn-agent" aria-label={`${name}${streaming ? ' (writing)' : ''}`}>
-      <AgentAvatar id={agent?.id ?? agentId} name={name} size={28} />
+      <AgentAvatar id={agent?.id ?? agentId} name={agent?.name} size={28} />
       <div className="chat-turn-body">
         {turn.tools.map((t) => (
           <ToolCard key={t.id} call={t} runId={turn.runId} />
@@ -287,7 +288,7 @@ function TurnView({ turn, agent, agentId, streaming = false, onRegenerate }: { t
           <div className="chat-meta">
             {turn.costMicros !== null && (
               <span className="chat-cost" title={`${turn.costMicros} micro-dollars`}>
-                Cost {formatMicros(turn.costMicros)}
+                Cost {displayUsd(turn.costMicros)}
               </span>
             )}
             {turn.runId && (

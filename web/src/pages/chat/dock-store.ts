@@ -10,9 +10,15 @@ export interface DockState {
   tabs: DockTab[];
   /** The agent whose window is open; null: all minimized. */
   open: string | null;
+  /**
+   * The person asked to keep the window open across pages ("Keep open"). Otherwise it is
+   * minimized when they move to another page or reload, so it never sits over a page they did
+   * not open it on.
+   */
+  pinned: boolean;
 }
 
-const EMPTY: DockState = { tabs: [], open: null };
+const EMPTY: DockState = { tabs: [], open: null, pinned: false };
 const MAX_TABS = 6;
 const storageKey = (orgId: string) => `troupe.chatDock.${orgId}`;
 
@@ -37,7 +43,11 @@ class DockStore {
         const raw = localStorage.getItem(storageKey(orgId));
         if (raw) {
           const parsed = JSON.parse(raw) as DockState;
-          if (Array.isArray(parsed.tabs)) s = { tabs: parsed.tabs.filter((t) => typeof t.agentId === 'string'), open: parsed.open ?? null };
+          if (Array.isArray(parsed.tabs)) {
+            const pinned = parsed.pinned === true;
+            // A reload starts minimized unless the window was kept open on purpose.
+            s = { tabs: parsed.tabs.filter((t) => typeof t.agentId === 'string'), open: pinned ? (parsed.open ?? null) : null, pinned };
+          }
         }
       } catch {
         // unreadable: start empty
@@ -64,7 +74,7 @@ class DockStore {
       const existing = s.tabs.find((t) => t.agentId === agentId);
       const tab: DockTab = { agentId, conversationId: conversationId !== undefined ? conversationId : (existing?.conversationId ?? null) };
       const others = s.tabs.filter((t) => t.agentId !== agentId);
-      return { tabs: existing ? s.tabs.map((t) => (t.agentId === agentId ? tab : t)) : [...others, tab].slice(-MAX_TABS), open: agentId };
+      return { ...s, tabs: existing ? s.tabs.map((t) => (t.agentId === agentId ? tab : t)) : [...others, tab].slice(-MAX_TABS), open: agentId };
     });
   }
 
@@ -77,7 +87,18 @@ class DockStore {
   }
 
   close(orgId: string, agentId: string) {
-    this.update(orgId, (s) => ({ tabs: s.tabs.filter((t) => t.agentId !== agentId), open: s.open === agentId ? null : s.open }));
+    this.update(orgId, (s) => ({ ...s, tabs: s.tabs.filter((t) => t.agentId !== agentId), open: s.open === agentId ? null : s.open }));
+  }
+
+  /** "Keep open": the window stays open when the person moves to another page (wide screens only). */
+  setPinned(orgId: string, pinned: boolean) {
+    this.update(orgId, (s) => ({ ...s, pinned }));
+  }
+
+  /** The person moved to another page: the window minimizes unless kept open (`force`: even then, e.g. on a phone, where it fills the screen). */
+  navigated(orgId: string, force: boolean) {
+    const s = this.get(orgId);
+    if (s.open !== null && (force || !s.pinned)) this.minimize(orgId);
   }
 }
 

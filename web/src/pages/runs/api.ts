@@ -15,9 +15,12 @@ export type Decision = 'approve' | 'reject';
 
 export interface RunFilters {
   agentId?: string;
-  status?: RunStatus;
+  /** Any of these (sent comma-separated). */
+  status?: RunStatus[];
   source?: RunSource;
   taskId?: string;
+  /** Text: words of the task, answer or error code; the agent's name; the run id's start. */
+  q?: string;
   limit?: number;
   offset?: number;
 }
@@ -26,10 +29,12 @@ export interface RunFilters {
 export const isActive = (status: string) => status === 'queued' || status === 'running' || status === 'waiting_approval';
 
 export const runsApi = {
-  list: ({ taskId, ...query }: RunFilters, signal?: AbortSignal) =>
-    taskId
+  list: ({ taskId, status, ...rest }: RunFilters, signal?: AbortSignal) => {
+    const query = { ...rest, status: status?.length ? status.join(',') : undefined };
+    return taskId
       ? api.get<Page<Run>>(`/tasks/${taskId}/executions`, { query: { ...query, agentId: undefined }, signal })
-      : api.get<Page<Run>>('/runs', { query: { ...query }, signal }),
+      : api.get<Page<Run>>('/runs', { query, signal });
+  },
   get: (id: string, signal?: AbortSignal) => api.get<Run>(`/runs/${id}`, { signal }),
   steps: (id: string, signal?: AbortSignal) => api.get<{ items: Step[] }>(`/runs/${id}/steps`, { signal }),
   cancel: (id: string) => api.post<Run>(`/runs/${id}/cancel`),

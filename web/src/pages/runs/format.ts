@@ -1,13 +1,8 @@
+import { displayUsd } from '@server/billing/money';
 import type { BadgeTone } from '../../components/badge';
 
-/** Micro-dollars as dollars: enough decimals that a cheap model call is not "$0.00". */
-export function money(micros: number): string {
-  const usd = micros / 1_000_000;
-  if (micros === 0) return '$0.00';
-  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`;
-  if (Math.abs(usd) >= 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(6)}`;
-}
+/** Micro-dollars as dollars, by the one display rule (src/billing/money.ts): "$1.23", "$0.00425". */
+export const money = (micros: number) => displayUsd(micros);
 
 export const tokens = (n: number) => n.toLocaleString('en-US');
 

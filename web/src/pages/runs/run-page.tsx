@@ -9,6 +9,8 @@ import { EmptyState, ErrorState, Loading, QueryView } from '../../components/sta
 import { ApprovalCard } from '../approvals/approval-card';
 import { agentsQuery, isActive, runsApi, type Run, type Step } from './api';
 import { dateTime, duration, json, label, money, runDuration, shortId, tokens } from './format';
+import { CodeBlock } from './code-block';
+import { IdChip } from './id-chip';
 import { StatusBadge } from './status-badge';
 import './runs.css';
 
@@ -93,7 +95,13 @@ export function RunPage() {
               {r.stopReason && r.stopReason !== 'completed' && r.stopReason !== r.status ? ` (${label(r.stopReason)})` : ''}
             </dd>
             <dt>Agent</dt>
-            <dd>{agentName ?? shortId(r.agentId)} (version {r.agentVersion})</dd>
+            <dd>
+              {agentName ? <Link to={`/agents/${r.agentId}`}>{agentName}</Link> : <IdChip id={r.agentId} what="agent" />} (version {r.agentVersion})
+            </dd>
+            <dt>Run id</dt>
+            <dd>
+              <IdChip id={r.id} what="run" />
+            </dd>
             <dt>Model calls</dt>
             <dd>{r.stepCount}</dd>
             <dt>Tokens</dt>
@@ -118,7 +126,7 @@ export function RunPage() {
           {r.input.context && Object.keys(r.input.context).length > 0 && (
             <>
               <h3 className="small muted">Context</h3>
-              <pre className="code-block">{json(r.input.context)}</pre>
+              <CodeBlock label="Context of the run">{json(r.input.context)}</CodeBlock>
             </>
           )}
           <h3 className="small muted">Answer</h3>
@@ -206,7 +214,7 @@ function StepItem({ step }: { step: Step }) {
               {out?.toolCalls && out.toolCalls.length > 0 && (
                 <>
                   <h3>Tool calls requested</h3>
-                  <pre className="code-block">{json(out.toolCalls.map((c) => ({ tool: c.toolName, arguments: c.input })))}</pre>
+                  <CodeBlock label={`Tool calls requested in step ${step.seq}`}>{json(out.toolCalls.map((c) => ({ tool: c.toolName, arguments: c.input })))}</CodeBlock>
                 </>
               )}
               <dl className="facts small" style={{ marginTop: 'var(--space-3)' }}>
@@ -227,12 +235,12 @@ function StepItem({ step }: { step: Step }) {
           ) : (
             <>
               <h3>Arguments</h3>
-              <pre className="code-block">{json(step.input)}</pre>
+              <CodeBlock label={`Arguments of ${step.toolName ?? 'the tool'}, step ${step.seq}`}>{json(step.input)}</CodeBlock>
               <h3>Result</h3>
               {step.status === 'waiting_approval' ? (
                 <p className="muted">Waiting for approval.</p>
               ) : out ? (
-                <pre className="code-block">{json(out.ok ? out.output : out.denied ? { denied: true, reason: out.reason } : { error: out.error })}</pre>
+                <CodeBlock label={`Result of ${step.toolName ?? 'the tool'}, step ${step.seq}`}>{json(out.ok ? out.output : out.denied ? { denied: true, reason: out.reason } : { error: out.error })}</CodeBlock>
               ) : (
                 <p className="muted">Not yet.</p>
               )}

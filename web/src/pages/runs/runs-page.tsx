@@ -1,36 +1,46 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import { RUN_SOURCES, RUN_STATUSES } from '@server/runs/enums';
 import { EmptyState, QueryView } from '../../components/states';
 import { SelectField } from '../../components/fields';
 import { PageHeader } from '../../components/page-header';
 import { tasksApi } from '../tasks/api';
-import { agentsQuery, isActive, runsApi, type Run, type RunFilters } from './api';
+import { agentsQuery, isActive, runsApi, type Run, type RunFilters, type RunStatus } from './api';
 import { dateTime, label, money, runDuration, shortId, tokens } from './format';
+import { IdChip } from './id-chip';
 import { Pager } from './pager';
+import { SearchBox } from './search-box';
 import { StatusBadge } from './status-badge';
 import './runs.css';
 
 const LIMIT = 20;
 
-/** Every run of the organization, newest first, filtered by agent, status, source and task. */
+/** Every run of the organization, newest first: searched, and filtered by agent, status, source and task (all in the URL). */
 export function RunsPage() {
   const [params, setParams] = useSearchParams();
+  const statuses = (params.get('status') ?? '').split(',').filter((s): s is RunStatus => (RUN_STATUSES as readonly string[]).includes(s));
   const filters: RunFilters = {
     agentId: params.get('agentId') || undefined,
-    status: (params.get('status') || undefined) as RunFilters['status'],
+    status: statuses.length ? statuses : undefined,
     source: (params.get('source') || undefined) as RunFilters['source'],
     taskId: params.get('taskId') || undefined,
+    q: params.get('q') || undefined,
     offset: Number(params.get('offset')) || 0,
     limit: LIMIT,
   };
   const set = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    if (key !== 'offset') next.delete('offset');
-    setParams(next, { replace: true });
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value) next.set(key, value);
+        else next.delete(key);
+        if (key !== 'offset') next.delete('offset');
+        return next;
+      },
+      { replace: true },
+    );
   };
+  const toggleStatus = (status: RunStatus, on: boolean) => set('status', RUN_STATUSES.filter((s) => (s === status ? on : statuses.includes(s))).join(','));
 
   const agents = useQuery(agentsQuery);
   const tasks = useQuery({
@@ -41,15 +51,17 @@ export function RunsPage() {
   const runs = useQuery({
     queryKey: ['runs', 'list', filters],
     queryFn: ({ signal }) => runsApi.list(filters, signal),
+    placeholderData: keepPreviousData,
     refetchInterval: (q) => (q.state.data?.items.some((r) => isActive(r.status)) ? 2000 : 10_000),
   });
-  const agentName = (id: string) => agents.data?.items.find((a) => a.id === id)?.name ?? shortId(id);
+  const agentName = (id: string) => agents.data?.items.find((a) => a.id === id)?.name ?? null;
   const taskTitle = (id: string) => tasks.data?.items.find((t) => t.id === id)?.title ?? shortId(id);
 
   return (
     <>
       <PageHeader title="Runs" description="Every execution of an agent, step by step." />
       <form className="filters" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
+        <SearchBox id="runs-search" label="Search runs" placeholder="Words of the task or answer, an error code, an agent, a run id…" />
         <SelectField
           id="runs-agent"
           label="Agent"
@@ -58,13 +70,6 @@ export function RunsPage() {
           hint={filters.taskId ? 'The task’s own agent' : undefined}
           onChange={(e) => set('agentId', e.target.value)}
           options={[{ value: '', label: 'All agents' }, ...(agents.data?.items ?? []).map((a) => ({ value: a.id, label: a.name }))]}
-        />
-        <SelectField
-          id="runs-status"
-          label="Status"
-          value={filters.status ?? ''}
-          onChange={(e) => set('status', e.target.value)}
-          options={[{ value: '', label: 'Any status' }, ...RUN_STATUSES.map((s) => ({ value: s, label: label(s) }))]}
         />
         <SelectField
           id="runs-source"
@@ -85,6 +90,15 @@ export function RunsPage() {
           ]}
         />
       </form>
+      <fieldset className="status-chips">
+        <legend>Status</legend>
+        {RUN_STATUSES.map((s) => (
+          <label key={s}>
+            <input type="checkbox" checked={statuses.includes(s)} onChange={(e) => toggleStatus(s, e.target.checked)} />
+            {label(s)}
+          </label>
+        ))}
+      </fieldset>
       <QueryView
         query={runs}
         loadingLabel="Loading runs…"
@@ -106,7 +120,8 @@ export function RunsPage() {
   );
 }
 
-export function RunsTable({ runs, agentName, taskTitle, caption = 'Runs' }: { runs: Run[]; agentName?: (id: string) => string; taskTitle?: (id: string) => string; caption?: string }) {
+/** Runs as table rows; `agentName` (null while unknown: the short id shows instead) adds the agent column. */
+export function RunsTable({ runs, agentName, taskTitle, caption = 'Runs' }: { runs: Run[]; agentName?: (id: string) => string | null; taskTitle?: (id: string) => string; caption?: string }) {
   return (
     <div className="table-wrap">
       <table className="work-table">
@@ -129,14 +144,16 @@ export function RunsTable({ runs, agentName, taskTitle, caption = 'Runs' }: { ru
           {runs.map((r) => (
             <tr key={r.id}>
               <td>
-                <Link to={`/runs/${r.id}`} aria-label={`Run ${shortId(r.id)}`}>
-                  <code>{shortId(r.id)}</code>
-                </Link>
+                <IdChip id={r.id} what="run">
+                  <Link to={`/runs/${r.id}`} aria-label={`Run ${shortId(r.id)}`} title={r.id}>
+                    <code>{shortId(r.id)}</code>
+                  </Link>
+                </IdChip>
               </td>
               <td>
                 <StatusBadge status={r.status} />
               </td>
-              {agentName && <td>{agentName(r.agentId)}</td>}
+              {agentName && <td>{agentName(r.agentId) ?? <IdChip id={r.agentId} what="agent" />}</td>}
               <td>{r.source}</td>
               {taskTitle && <td>{r.taskId ? <Link to={`/tasks/${r.taskId}`}>{taskTitle(r.taskId)}</Link> : '—'}</td>}
               <td className="num">{r.stepCount}</td>

@@ -1,6 +1,8 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { credentialBody } from '@server/models/dto';
+import { credentialBody, type CredentialBody } from '@server/models/dto';
+import { errorMessage } from '../../api/errors';
+import { testCredential, type ConnectionTest } from './credential-test';
 import { Badge } from '../../components/badge';
 import { Button } from '../../components/button';
 import { FormError, TextField } from '../../components/fields';
@@ -10,8 +12,15 @@ import { settingsApi, settingsKeys, when, type Credential, type Provider } from 
 import { ConfirmDialog } from '../../components/confirm-dialog';
 import { RoleGate } from './settings-layout';
 
-/** Providers whose calls go to a server you name (the base URL is required or usual). */
-const BASE_URL_PROVIDERS = new Set(['ollama', 'openai-compatible']);
+/** Providers whose calls go to a server you name (required or usual), or may go through a proxy or gateway (OpenAI: Azure, LiteLLM, a company proxy). */
+const BASE_URL_PROVIDERS = new Set(['openai', 'ollama', 'openai-compatible']);
+/** Where the base URL is optional: left empty, the provider's own endpoint. */
+const OPTIONAL_BASE_URL = new Set(['openai', 'ollama']);
+const BASE_URL_PLACEHOLDER: Record<string, string> = {
+  openai: 'https://api.openai.com/v1 (default)',
+  ollama: 'https://ollama.example.com/v1',
+  'openai-compatible': 'https://vllm.example.com/v1',
+};
 
 /** Provider credentials, write-only: set, replace or delete a key; never shown back. Admins only. */
 export function CredentialsPage() {
@@ -115,6 +124,23 @@ function CredentialForm({ provider, credential, onSaved, onDelete }: { provider:
     onSuccess: () => onSaved(credential ? 'Replaced. The new key is stored; it is not shown.' : 'Saved. The key is stored; it is not shown.'),
   });
   const keyLabel = credential?.hasApiKey ? 'New API key' : provider.needsKey ? 'API key' : 'API key (optional)';
+  // Tests what the fields hold (checked as the server checks them), or the stored credential when they are empty.
+  const [invalid, setInvalid] = useState<string>();
+  const test = useMutation({ mutationFn: (body: CredentialBody | undefined) => testCredential(provider.id, body) });
+  const runTest = () => {
+    setInvalid(undefined);
+    const apiKey = form.values.apiKey?.trim() || undefined;
+    const baseUrl = form.values.baseUrl?.trim() || undefined;
+    if (!apiKey && !baseUrl) return test.mutate(undefined);
+    const parsed = credentialBody.safeParse({ apiKey, baseUrl });
+    if (!parsed.success) {
+      test.reset();
+      const issue = parsed.error.issues[0]!;
+      return setInvalid(`${issue.path.join('.') === 'baseUrl' ? 'the base URL' : 'the API key'} ${issue.message}`);
+    }
+    test.mutate(parsed.data);
+  };
+  const { text: testText, tone: testTone } = testSentence(test.data, test.error, invalid);
   return (
     <form onSubmit={form.handleSubmit} noValidate className="inline-form" aria-label={`${provider.label} credential`}>
       <TextField
@@ -128,9 +154,9 @@ function CredentialForm({ provider, credential, onSaved, onDelete }: { provider:
       />
       {showBaseUrl && (
         <TextField
-          label="Base URL"
+          label={OPTIONAL_BASE_URL.has(provider.id) ? 'Base URL (optional)' : 'Base URL'}
           type="url"
-          placeholder={provider.id === 'ollama' ? 'https://ollama.example.com/v1' : 'https://vllm.example.com/v1'}
+          placeholder={BASE_URL_PLACEHOLDER[provider.id] ?? 'https://gateway.example.com/v1'}
           hint="A public address. A model server on the Troupe server's own network is set up by its operator."
           autoComplete="off"
           {...form.field('baseUrl')}
@@ -140,6 +166,9 @@ function CredentialForm({ provider, credential, onSaved, onDelete }: { provider:
         <Button type="submit" variant="primary" busy={form.submitting}>
           {credential ? 'Replace' : 'Save'}
         </Button>
+        <Button busy={test.isPending} disabled={test.isPending || (!credential && !form.values.apiKey && !form.values.baseUrl)} onClick={runTest}>
+          Test connection
+        </Button>
         {onDelete && (
           <Button variant="danger" onClick={onDelete}>
             Delete
@@ -147,6 +176,21 @@ function CredentialForm({ provider, credential, onSaved, onDelete }: { provider:
         )}
       </div>
       <FormError message={form.formError} />
+      <p role="status" aria-live="polite" className={`small credential-test ${testTone}`} data-testid={`credential-test-${provider.id}`}>
+        {testText}
+      </p>
     </form>
   );
+}
+
+/** What a connection test said, in a sentence; a request the server refused (400) says why. */
+function testSentence(result: ConnectionTest | undefined, error: unknown, invalid: string | undefined): { text: string; tone: string } {
+  if (invalid) return { text: `Not tested: ${invalid}`, tone: 'error' };
+  if (error) return { text: `Not tested: ${errorMessage(error)}`, tone: 'error' };
+  if (!result) return { text: '', tone: '' };
+  if (result.ok) {
+    const models = result.modelCount ? ` · ${result.modelCount} model${result.modelCount === 1 ? '' : 's'} available` : '';
+    return { text: `Connected in ${result.latencyMs} ms${models}.`, tone: 'success' };
+  }
+  return { text: `Failed${result.status ? ` (HTTP ${result.status})` : ''}: ${result.message}`, tone: 'error' };
 }

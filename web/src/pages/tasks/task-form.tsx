@@ -10,6 +10,7 @@ import { useZodForm } from '../../components/use-zod-form';
 import { agentsQuery } from '../runs/api';
 import { tasksApi, type Task, type TaskKind, type TaskPriority } from './api';
 import { browserTimeZone, CronBuilder } from './cron-builder';
+import { DEFAULT_PRESET, toCron } from './schedule-presets';
 
 interface TaskFormValues {
   agentId: string;
@@ -86,7 +87,8 @@ const toValues = (task: Task | undefined, agentId: string): TaskFormValues => ({
   kind: task?.kind ?? 'adhoc',
   schedule: {
     repeat: task?.schedule?.onceAt ? 'once' : 'cron',
-    cron: task?.schedule?.cron ?? '',
+    // A new schedule (or a one-off turned repeating) starts as every day at 09:00, in the browser's zone.
+    cron: task?.schedule?.cron ?? toCron(DEFAULT_PRESET),
     timezone: task?.schedule?.timezone ?? browserTimeZone(),
     onceAt: isoToLocal(task?.schedule?.onceAt),
     misfire: task?.schedule?.misfire ?? 'run_once',
@@ -175,7 +177,7 @@ export function TaskForm({ task, initialKind }: { task?: Task; initialKind?: Tas
             {(['cron', 'once'] as const).map((r) => (
               <label key={r}>
                 <input type="radio" name="repeat" value={r} checked={values.schedule.repeat === r} onChange={() => form.setValue('schedule.repeat', r)} />
-                {r === 'cron' ? 'Repeatedly (cron)' : 'Once, at a set time'}
+                {r === 'cron' ? 'Repeatedly' : 'Once, at a set time'}
               </label>
             ))}
           </fieldset>

@@ -12,6 +12,7 @@ import { EmptyState, ErrorState, Loading, QueryView } from '../../components/sta
 import { agentsQuery } from '../runs/api';
 import { dateTime, json, relative } from '../runs/format';
 import { Pager } from '../runs/pager';
+import { CodeBlock } from '../runs/code-block';
 import { RunsTable } from '../runs/runs-page';
 import { StatusBadge } from '../runs/status-badge';
 import { tasksApi, type Task } from './api';
@@ -124,7 +125,7 @@ export function TaskPage() {
         {Object.keys(t.context).length > 0 && (
           <>
             <h3 className="small muted">Context</h3>
-            <pre className="code-block">{json(t.context)}</pre>
+            <CodeBlock label="Context of the task">{json(t.context)}</CodeBlock>
           </>
         )}
       </section>

@@ -244,7 +244,7 @@ export function RunNowButton({ task, small = false, showResult = false }: { task
   if (!can('member')) return null;
   return (
     <>
-      <Button className={small ? 'btn-small' : undefined} variant={small ? 'secondary' : 'primary'} busy={run.isPending} onClick={() => run.mutate()} aria-label={small ? `Run ${task.title} now` : undefined}>
+      <Button className={small ? 'btn-small' : undefined} variant={small ? 'secondary' : 'primary'} busy={run.isPending} onClick={() => run.mutate()} aria-label={small ? `Run now: ${task.title}` : undefined}>
         Run now
       </Button>
       {showResult && run.data && (

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { combine, joinCsv, monthsBetween, type UsageReport } from './api';
+import { displayUsd } from '@server/billing/money';
+import { dollarsToMicros, formatMicros, formatPerMtok, microsToDollars } from '../agents/format';
+import { money } from '../runs/format';
 import { dollarTextToMicros, microsToDollarText, usd } from './money';
 
 describe('usage money helpers', () => {
@@ -11,6 +14,22 @@ describe('usage money helpers', () => {
     expect(usd(1_234_567)).toBe('$1.234567');
     expect(usd(12_345_000_000)).toBe('$12,345.00');
     expect(usd(-10_000)).toBe('-$0.01');
+  });
+
+  it('every page shows the same amount the same way (one money module, shared with the server)', () => {
+    // $0.004250, $0.0043 and $0.00425 before.
+    for (const micros of [0, 12, 4_250, 123_456, 1_234_567, 250_000_000]) {
+      expect(formatMicros(micros)).toBe(displayUsd(micros));
+      expect(money(micros)).toBe(displayUsd(micros));
+      expect(formatPerMtok(micros)).toBe(displayUsd(micros));
+    }
+    expect([formatMicros(4_250), money(4_250), usd(4_250)]).toEqual(['$0.00425', '$0.00425', '$0.00425']);
+    // Exact on the usage page, by the display rule elsewhere.
+    expect([usd(1_234_567), money(1_234_567)]).toEqual(['$1.234567', '$1.23']);
+    // Agent budgets and billing budgets read typed dollars alike.
+    expect(dollarsToMicros('$12.50')).toBe(dollarTextToMicros('$12.50'));
+    expect(dollarsToMicros('4.35')).toBe(4_350_000);
+    expect(microsToDollars(12_500_000)).toBe(microsToDollarText(12_500_000));
   });
 
   it('reads dollars typed by a person as micro-dollars', () => {

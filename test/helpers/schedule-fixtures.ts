@@ -1,13 +1,13 @@
-// Test helpers for the schedules module (not a test file: no `.test.` in the name).
+// Test helpers for the schedules module's tests.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { agents } from '../agents/schema.js';
-import type { Database } from '../db/client.js';
-import { organizations } from '../db/tenancy.js';
-import { tasks } from '../tasks/schema.js';
-import { scheduleFires, schedules } from './schema.js';
-import type { ScheduleFire } from './scheduler.js';
-import { ScheduleService, type ScheduleInput, type ScheduleView } from './service.js';
+import { agents } from '../../src/agents/schema.js';
+import type { Database } from '../../src/db/client.js';
+import { organizations } from '../../src/db/tenancy.js';
+import { tasks } from '../../src/tasks/schema.js';
+import { scheduleFires, schedules } from '../../src/schedules/schema.js';
+import type { ScheduleFire } from '../../src/schedules/scheduler.js';
+import { ScheduleService, type ScheduleInput, type ScheduleView } from '../../src/schedules/service.js';
 
 /** An organization (new unless given) with one agent and one scheduled task, straight in the database. */
 export async function seedTask(database: Database, orgId?: string): Promise<{ orgId: string; taskId: string }> {

@@ -1,13 +1,15 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { agents } from '../agents/schema.js';
 import type { Tx } from '../db/client.js';
+import { rowFromJson } from '../db/json-row.js';
+import { agents } from './schema.js';
+import type { AgentRow } from './snapshot.js';
 
 /**
- * The only place billing reads another module's table, and only for display: agent names for
- * usage reports and alert titles, and the agents' monthly budgets for the usage page.
- * AgentService has no batch lookup by ids and each of its calls opens its own transaction (which
- * the budget check, inside its own, cannot nest on PGlite). Switch to an agents service call
- * when one exists. Soft-deleted agents keep their names: their costs stay in the ledger.
+ * What other modules read of agents, inside the caller's transaction (an AgentService call opens
+ * its own, which a transaction already open cannot nest on PGlite): names for usage reports,
+ * alert titles and approval cards, the monthly budgets for the usage page, and the agent row the
+ * run engine's take returns as JSON. Soft-deleted agents keep their names: their costs stay in
+ * the ledger and their runs in the history.
  */
 export async function agentNames(tx: Tx, orgId: string, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
@@ -28,3 +30,10 @@ export async function agentBudgets(tx: Tx, orgId: string): Promise<{ agentId: st
     .orderBy(agents.name);
   return rows.map((r) => ({ agentId: r.agentId, agentName: r.agentName, budgetMicros: Number(r.budget) }));
 }
+
+/** The agent row the engine's take (troupe_run_take) returns as JSON, as Drizzle's select gives it. */
+export function agentFromJson(json: unknown): AgentRow {
+  return rowFromJson(agents, json as Record<string, unknown>);
+}
+
+export type { AgentRow };
