@@ -25,7 +25,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createContext, type AppContext } from '../src/app.js';
-import type { Actor } from '../src/auth/roles.js';
+import type { Actor } from '../src/shared/roles.js';
 import { loadConfig } from '../src/config/load.js';
 import { seedBenchAgent } from './seed.js';
 import { createLogger } from '../src/shared/logger.js';

@@ -38,7 +38,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { createContext, type AppContext } from '../src/app.js';
 import { buildServer } from '../src/api/server.js';
-import type { Actor } from '../src/auth/roles.js';
+import type { Actor } from '../src/shared/roles.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startProviderStub, type StubReply } from '../test/helpers/provider-stub.js';

@@ -31,7 +31,7 @@ import { and, count, eq } from 'drizzle-orm';
 import pg from 'pg';
 import { createContext, type AppContext } from '../src/app.js';
 import { TableMaintenance } from '../src/db/maintenance.js';
-import type { Actor } from '../src/auth/roles.js';
+import type { Actor } from '../src/shared/roles.js';
 import { ledgerEntries } from '../src/billing/schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { seedBenchAgent } from './seed.js';

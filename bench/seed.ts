@@ -1,6 +1,6 @@
 import { createAgentSchema } from '../src/agents/dto.js';
 import type { AppContext } from '../src/app.js';
-import type { Actor } from '../src/auth/roles.js';
+import type { Actor } from '../src/shared/roles.js';
 import { memberships, organizations, users } from '../src/auth/schema.js';
 
 /**

@@ -11,12 +11,15 @@ import { AuthService } from './auth/service.js';
 import { OrgService } from './auth/org-service.js';
 import { AccessTokens } from './auth/tokens.js';
 import { ModelService } from './models/service.js';
+import { conversationOwner } from './conversations/lookups.js';
+import { inVisibleConversation } from './conversations/visibility.js';
+import { taskTitles } from './tasks/lookups.js';
 import { ConversationService } from './conversations/service.js';
 import { RunBus } from './runs/bus.js';
 import { chooseRelay } from './runs/relay/choose.js';
 import { BullMqDispatcher } from './dispatch/bullmq.js';
 import { InProcessDispatcher } from './dispatch/in-process.js';
-import type { Dispatcher } from './dispatch/port.js';
+import type { Dispatcher } from './runs/dispatch-port.js';
 import { releaseDeadLeases, RunRecovery } from './dispatch/recovery.js';
 import { TableMaintenance } from './db/maintenance.js';
 import { Scheduler } from './schedules/scheduler.js';
@@ -135,12 +138,14 @@ export async function createContext(config: Config, options: ContextOptions = {}
     : new InProcessDispatcher(queue, logger);
   const recovery = new RunRecovery(database, dispatcher, logger, config.TROUPE_RECOVER_EVERY_SECONDS * 1000);
   const maintenance = new TableMaintenance(database, logger, config.TROUPE_MAINTENANCE_SECONDS * 1000);
-  const runs = new RunService(database, agents, tools, audit, runBus, dispatcher, events);
+  // What runs read of the modules built on them (tasks, chat), so runs import neither.
+  const origins = { taskTitles, conversationOwner, inVisibleConversation };
+  const runs = new RunService(database, agents, tools, audit, runBus, origins, dispatcher, events);
   const schedules = new ScheduleService(database);
   const tasks = new TaskService(database, agents, runs, schedules);
   tools.followUpTask = { create: (orgId, f) => tasks.createFollowUp(orgId, f) };
   // The people who may decide a waiting tool call hear of it (notification; mail with SMTP_URL), in the process that asked.
-  const approvalNotices = new ApprovalNotices({ database, config, logger, tools, notifications: tools.notifications });
+  const approvalNotices = new ApprovalNotices({ database, config, logger, tools, notifications: tools.notifications, origins });
   events.on('approval:requested', (e) => void approvalNotices.requested(e));
   const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({

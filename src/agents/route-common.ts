@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { problemResponses } from '../api/problem.js';
+import { problemResponses } from '../http/problem.js';
 
 /** Shared by the agent route files. */
 export const tags = ['agents'];

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../api/access.js';
+import { actorOf } from '../http/access.js';
 import type { AppContext } from '../app.js';
 import { pageOf } from '../shared/pagination.js';
 import { agentDraftSchema, agentSchema, createAgentSchema, systemPromptSchema, updateAgentSchema } from './dto.js';

@@ -1,5 +1,5 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import { AppError, isUniqueViolation, notFound } from '../shared/errors.js';
 import { toPage } from '../shared/keyset.js';

@@ -3,8 +3,8 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
 import { METRICS_UNAUTHORIZED, metricsTokenMatches } from '../observability/metrics-token.js';
-import { sendProblem } from './problem.js';
-import { VERSION } from './server.js';
+import { sendProblem } from '../http/problem.js';
+import { VERSION } from '../shared/version.js';
 
 const checkSchema = z.object({ status: z.enum(['ok', 'error']), error: z.string().optional() });
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, seedOperator, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
-import { ROLES, type Role } from '../auth/roles.js';
-import type { Access } from './access.js';
+import { ROLES, type Role } from '../shared/roles.js';
+import type { Access } from '../http/access.js';
 
 /**
  * The role rules of the product, written out by hand: viewers read; members use agents; admins
@@ -69,6 +69,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/conversations/:id/messages': 'member',
   'POST /api/v1/conversations/:id/regenerate': 'member',
   'GET /api/v1/approvals': 'viewer',
+  'GET /api/v1/approvals/:id': 'viewer',
   'POST /api/v1/approvals/:id/approve': 'member', // and at least the lowest role that may grant the tool (engine.test.ts)
   'POST /api/v1/approvals/:id/reject': 'member',
   'GET /api/v1/models': 'viewer',
@@ -119,6 +120,7 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/credentials': 'admin',
   'PUT /api/v1/credentials/:provider': 'admin',
   'DELETE /api/v1/credentials/:provider': 'admin',
+  'POST /api/v1/credentials/:provider/test': 'admin',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

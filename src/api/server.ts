@@ -24,19 +24,20 @@ import { registerToolRoutes } from '../tools/routes.js';
 import { registerTaskRoutes } from '../tasks/routes.js';
 import { registerScheduleRoutes } from '../schedules/routes.js';
 import { registerQueueRoutes } from '../dispatch/routes.js';
-import { registerAccessControl } from './access.js';
+import { registerAccessControl } from '../http/access.js';
 import { registerDashboard } from './dashboard.js';
+import { VERSION } from '../shared/version.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
 import { registerDbMetrics } from '../db/metrics.js';
-import { registerInputGuard } from './input-guard.js';
+import { registerInputGuard } from '../http/input-guard.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController } from './request-log.js';
 import { registerTracing } from '../observability/tracing-http.js';
-import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendProblem } from './problem.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendProblem } from '../http/problem.js';
 
 export const API_PREFIX = '/api/v1';
-export const VERSION = '0.1.0';
+export { VERSION } from '../shared/version.js';
 
 /** Assembles the HTTP server: plugins, error handling, access control, metrics and every module's routes. */
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {

@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 
 /**
  * Who an audit entry is about. An `Actor` (a person or an API key acting in an organization),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { actorOf } from '../api/access.js';
-import { problemResponses } from '../api/problem.js';
+import { actorOf } from '../http/access.js';
+import { problemResponses } from '../http/problem.js';
 import type { AppContext } from '../app.js';
 import { pageOf } from '../shared/pagination.js';
 import { registerAuditHook } from './hook.js';

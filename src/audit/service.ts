@@ -1,5 +1,5 @@
 import { and } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page } from '../shared/pagination.js';

@@ -5,7 +5,7 @@ import { randomToken, sha256 } from '../shared/crypto.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { badRequest, forbidden, notFound } from '../shared/errors.js';
-import { ROLES, roleAtLeast, roleRank, type Actor, type Role } from './roles.js';
+import { ROLES, roleAtLeast, roleRank, type Actor, type Role } from '../shared/roles.js';
 import { apiKeys, memberships } from './schema.js';
 
 export const API_KEY_PREFIX = 'trp_';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PASSWORD_MAX, PASSWORD_MIN } from './password-rules.js';
-import { ROLES } from './roles.js';
+import { ROLES } from '../shared/roles.js';
 
 /** Request and response schemas of the auth and organization routes (reused by CLI and dashboard). */
 export const roleSchema = z.enum(ROLES);

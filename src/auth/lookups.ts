@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import type { Role } from './roles.js';
+import type { Role } from '../shared/roles.js';
 import { apiKeys, memberships, users } from './schema.js';
 
 /**

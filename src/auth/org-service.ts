@@ -9,7 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import type { AuditService } from '../audit/service.js';
 import { AccountMail } from './account-mail.js';
 import { lowerKeysCreatedBy, revokeKeysCreatedBy, type KeyChange } from './api-keys.js';
-import { roleAtLeast, roleRank, type Actor, type Role } from './roles.js';
+import { roleAtLeast, roleRank, type Actor, type Role } from '../shared/roles.js';
 import { invitations, memberships, organizations, users } from './schema.js';
 
 export interface OrganizationView {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, userOf } from '../api/access.js';
-import { problemResponses } from '../api/problem.js';
+import { actorOf, userOf } from '../http/access.js';
+import { problemResponses } from '../http/problem.js';
 import type { AppContext } from '../app.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
-import type { Authenticator } from '../api/access.js';
+import type { Authenticator } from '../http/access.js';
 import type { AuditService } from '../audit/service.js';
 import { ConfigError, type Config } from '../config/load.js';
 import type { Database, Tx } from '../db/client.js';
@@ -11,7 +11,7 @@ import { isOperator, markOperator } from './operators.js';
 import { SignInLockout } from './lockout.js';
 import { assertPasswordAllowed, passwordProblem } from './password-policy.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
-import type { Role } from './roles.js';
+import type { Role } from '../shared/roles.js';
 import { instanceState, memberships, users } from './schema.js';
 import { Sessions, type TokenPair } from './sessions.js';
 import { SignupRequests } from './signup-requests.js';

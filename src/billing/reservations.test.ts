@@ -3,7 +3,7 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import { inProcessWorker, scriptedExecutor } from '../../test/helpers/worker.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { messages } from '../conversations/schema.js';
 import { runs } from '../runs/schema.js';
 import { claimRun } from '../runs/claim.js';

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../api/access.js';
-import { problemResponses, problemSchema } from '../api/problem.js';
+import { actorOf } from '../http/access.js';
+import { problemResponses, problemSchema } from '../http/problem.js';
 import type { AppContext } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { conflict } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf, pageQuery } from '../shared/pagination.js';

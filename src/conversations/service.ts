@@ -2,7 +2,7 @@ import type { ModelMessage } from 'ai';
 import { and, asc, count, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Agent } from '../agents/dto.js';
 import type { Database, Tx } from '../db/client.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { conflict, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';

@@ -1,6 +1,6 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import { roleAtLeast, type Actor } from '../auth/roles.js';
+import { roleAtLeast, type Actor } from '../shared/roles.js';
 import { conversations } from './schema.js';
 
 /**

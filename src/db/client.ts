@@ -7,7 +7,9 @@ import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { migrate, type SqlSession } from './migrate.js';
-import * as schema from './schema.js';
+// Types only: Drizzle is built without the relational schema (no `db.query.*` is used), so the
+// database layer loads no module's tables and stands below every module (test/structure).
+import type * as schema from '../schema.js';
 import { UUID_RE } from '../shared/ids.js';
 
 export type Schema = typeof schema;
@@ -273,7 +275,7 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
     client.on('error', () => {});
     countRoundTrips(client, stats);
   });
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const db = drizzlePg(pool) as unknown as Db;
   return {
     kind: 'postgres',
     stats,
@@ -348,7 +350,7 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
   }
   const stats: DbStats = { roundTrips: 0, statements: 0 };
   countPgliteCalls(client, stats);
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const db = drizzlePglite(client) as unknown as Db;
   return {
     kind: 'pglite',
     stats,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type DbKind } from '../../test/helpers/databases.js';
 import { DataDirLockedError, openPglite, pgliteSession, type Database } from './client.js';
 import { migrate, readMigrations } from './migrate.js';
-import { agents, organizations } from './schema.js';
+import { agents, organizations } from '../schema.js';
 
 const baseAgent = {
   model: 'openai:gpt-4o-mini',

@@ -4,7 +4,7 @@ import { openTestDatabase, type DbKind } from '../../test/helpers/databases.js';
 import { createLogger } from '../shared/logger.js';
 import type { Database } from './client.js';
 import { analyzeDue, TableMaintenance, vacuumDue } from './maintenance.js';
-import { organizations } from './schema.js';
+import { organizations } from '../schema.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 

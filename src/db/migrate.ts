@@ -1,16 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { applySqlFunctions, readSqlFunctions, type SqlFunction } from './sql-functions.js';
+import { applySqlFunctions, readSqlFunctions, type SqlFunction, type SqlSession } from './sql-functions.js';
 
 /** The migrations folder shipped with the package (drizzle-kit output plus custom SQL). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 /** The least a driver must offer to run migrations: one session, plain SQL. */
-export interface SqlSession {
-  exec(sql: string): Promise<void>;
-  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
-}
+export type { SqlSession };
 
 export interface Migration {
   tag: string;

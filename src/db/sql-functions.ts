@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SqlSession } from './migrate.js';
+
+/** What the migrator and the function sources need of a database connection. */
+export interface SqlSession {
+  exec(sql: string): Promise<void>;
+  rows<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
 
 /**
  * Where the SQL functions' source files live: `src/<module>/sql/<function>.sql`, read from the

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { TaskPriority } from '../tasks/enums.js';
 import { resolveDispatchOptions } from './options.js';
-import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
+import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from '../runs/dispatch-port.js';
 
 /** What a job holds in Redis: only the run's id (the database has the rest). */
 type JobData = Pick<RunJob, 'orgId' | 'runId'>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TaskPriority } from '../tasks/enums.js';
-import { DelayJob, type Dispatcher, type DispatchOptions, type RunJob } from './port.js';
+import { DelayJob, type Dispatcher, type DispatchOptions, type RunJob } from '../runs/dispatch-port.js';
 
 /** Polls `check` every 10 ms until it holds; fails after `timeoutMs`. */
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) {

@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { TaskPriority } from '../tasks/enums.js';
 import { resolveDispatchOptions } from './options.js';
-import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from './port.js';
+import { DelayJob, dedupeKey, type Dispatcher, type DispatchOptions, type JobHandler, type QueueStats, type RunJob } from '../runs/dispatch-port.js';
 
 /** Taken first to last. */
 const PRIORITIES: readonly TaskPriority[] = ['urgent', 'high', 'normal', 'low'];

@@ -1,4 +1,4 @@
-import { DEFAULT_DISPATCH, type DispatchOptions } from './port.js';
+import { DEFAULT_DISPATCH, type DispatchOptions } from '../runs/dispatch-port.js';
 
 /**
  * DEFAULT_DISPATCH overlaid with `opts`; an explicit `undefined` keeps the default. Throws on

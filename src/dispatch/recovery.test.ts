@@ -7,7 +7,7 @@ import { approvals, runs } from '../runs/schema.js';
 import { seedTask } from '../../test/helpers/schedule-fixtures.js';
 import { createLogger } from '../shared/logger.js';
 import { tasks } from '../tasks/schema.js';
-import type { RunJob } from './port.js';
+import type { RunJob } from '../runs/dispatch-port.js';
 import { releaseDeadLeases, RunRecovery } from './recovery.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');

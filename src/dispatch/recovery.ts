@@ -2,7 +2,7 @@ import type { Database } from '../db/client.js';
 import { recoverableRuns } from '../runs/recoverable.js';
 import type { Logger } from '../shared/logger.js';
 import { taskPriorities } from '../tasks/lookups.js';
-import type { Dispatcher } from './port.js';
+import type { Dispatcher } from '../runs/dispatch-port.js';
 
 export { releaseDeadLeases } from '../runs/recoverable.js';
 

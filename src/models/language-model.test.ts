@@ -2,7 +2,7 @@ import { generateText } from 'ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import { startProviderStub, type ProviderStub } from '../../test/helpers/provider-stub.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { AppError } from '../shared/errors.js';
 import type { ModelService } from './service.js';
 

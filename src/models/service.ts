@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Config } from '../config/load.js';
 import type { Database } from '../db/client.js';
 import type { SecretBox } from '../shared/crypto.js';

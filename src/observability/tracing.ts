@@ -1,8 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -17,6 +15,7 @@ import {
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { VERSION } from '../shared/version.js';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/logger.js';
@@ -87,14 +86,6 @@ export function parseOtlpHeaders(raw: string | undefined): Record<string, string
   return headers;
 }
 
-function packageVersion(): string {
-  try {
-    // src/observability and dist/observability are both two levels below the package root.
-    return (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** A Map that forgets its oldest entry past `max` (Maps iterate in insertion order). */
 class BoundedMap<K, V> extends Map<K, V> {
@@ -189,13 +180,13 @@ export class Tracing {
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME,
-        [ATTR_SERVICE_VERSION]: packageVersion(),
+        [ATTR_SERVICE_VERSION]: VERSION,
         [ATTR_SERVICE_INSTANCE_ID]: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
         'troupe.process.role': role,
       }),
       spanProcessors: [new BatchSpanProcessor({ exporter: new LoggingExporter(exporter, options.logger, url) })],
     });
-    this.tracer = this.provider.getTracer('troupe', packageVersion());
+    this.tracer = this.provider.getTracer('troupe', VERSION);
     this.unsubscribe = [
       events.on('run:queued', (e) => this.onQueued(e)),
       events.on('run:started', (e) => this.onStarted(e)),

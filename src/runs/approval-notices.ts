@@ -1,15 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { agentNames } from '../agents/lookups.js';
 import { membersInRoles } from '../auth/lookups.js';
-import { roleAtLeast, ROLES, type Role } from '../auth/roles.js';
+import { roleAtLeast, ROLES, type Role } from '../shared/roles.js';
 import type { Config } from '../config/load.js';
-import { conversationOwner } from '../conversations/lookups.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';
 import { safeSmtpMessage, sendMail } from '../shared/mail.js';
-import { taskTitles } from '../tasks/lookups.js';
 import { genericDescription } from '../tools/describe.js';
 import { notifiedAbout, type NewNotification, type NotificationRow } from '../tools/notifications.js';
+import type { RunOrigins } from './approval-view.js';
 import type { ToolsPort } from './engine/ports.js';
 import { approvals, runs } from './schema.js';
 
@@ -26,6 +25,7 @@ export interface ApprovalNoticesDeps {
   logger: Logger;
   tools: Pick<ToolsPort, 'get' | 'describeCall'>;
   notifications: { createMany(orgId: string, inputs: NewNotification[]): Promise<NotificationRow[]> };
+  origins: Pick<RunOrigins, 'taskTitles' | 'conversationOwner'>;
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -52,7 +52,7 @@ export class ApprovalNotices {
   }
 
   private async notify(orgId: string, approvalId: string): Promise<void> {
-    const { database, config, logger, tools } = this.deps;
+    const { database, config, logger, tools, origins } = this.deps;
     const found = await database.withOrg(orgId, async (tx) => {
       const [row] = await tx
         .select({
@@ -73,9 +73,9 @@ export class ApprovalNotices {
       const needed = deciderRole(tools.get(row.toolName)?.grantRoles);
       const [names, titles, people, conversationUserId] = await Promise.all([
         agentNames(tx, orgId, [row.agentId]),
-        taskTitles(tx, orgId, row.taskId ? [row.taskId] : []),
+        origins.taskTitles(tx, orgId, row.taskId ? [row.taskId] : []),
         membersInRoles(tx, orgId, ROLES.filter((r) => roleAtLeast(r, needed))),
-        row.conversationId ? conversationOwner(tx, orgId, row.conversationId) : Promise.resolve(undefined),
+        row.conversationId ? origins.conversationOwner(tx, orgId, row.conversationId) : Promise.resolve(undefined),
       ]);
       const a = {
         ...row,

@@ -5,7 +5,7 @@ import { createTestApp, json, seedMember, type Member, type TestApp } from '../.
 import type { DbKind } from '../../test/helpers/databases.js';
 import { modelsPort, scriptedModel, type Turn } from '../../test/helpers/scripted-model.js';
 import { inProcessWorker } from '../../test/helpers/worker.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { RunRecovery } from '../dispatch/recovery.js';
 import { defineTool } from '../tools/define.js';
 import { RunExecutor } from './engine/executor.js';

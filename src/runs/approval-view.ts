@@ -1,11 +1,29 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { Actor } from '../shared/roles.js';
 import { agentNames } from '../agents/lookups.js';
 import { apiKeyNames, userNames } from '../auth/lookups.js';
 import type { Tx } from '../db/client.js';
-import { taskTitles } from '../tasks/lookups.js';
 import { runs, type approvals } from './schema.js';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
+
+/**
+ * What runs need of the modules built on them (tasks and chat), handed in by the app so that
+ * runs import neither: the tasks' titles and the conversations' owners for approval cards and
+ * notices, and the chat's privacy rule (conversations/visibility.ts; decision 33).
+ */
+export interface RunOrigins {
+  /** Titles of the organization's tasks by id, inside the caller's transaction (tasks/lookups.ts). */
+  taskTitles(tx: Tx, orgId: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** The person a conversation belongs to; undefined when it does not exist (conversations/lookups.ts). */
+  conversationOwner(tx: Tx, orgId: string, id: string): Promise<string | null | undefined>;
+  /**
+   * Given a column holding a conversation id: the condition that it is null or names a
+   * conversation the actor sees; undefined when the actor sees them all.
+   */
+  inVisibleConversation(actor: Actor, conversationId: AnyPgColumn): SQL | undefined;
+}
 
 /** An approval as a person deciding it needs to see it: who asks, for which task, what the call does, who decided. */
 export interface ApprovalView extends ApprovalRow {
@@ -22,20 +40,26 @@ export interface ApprovalView extends ApprovalRow {
  * whatever the page's size (the runs, then the agents', tasks', deciding users' and keys' names
  * through their modules' lookups), not one per approval.
  */
-export async function approvalViews(tx: Tx, orgId: string, rows: ApprovalRow[], describe: (toolName: string, args: unknown) => string): Promise<ApprovalView[]> {
+export async function approvalViews(
+  tx: Tx,
+  orgId: string,
+  rows: ApprovalRow[],
+  describe: (toolName: string, args: unknown) => string,
+  origins: Pick<RunOrigins, 'taskTitles'>,
+): Promise<ApprovalView[]> {
   if (rows.length === 0) return [];
   const runIds = [...new Set(rows.map((r) => r.runId))];
-  const origins = await tx
+  const runRows = await tx
     .select({ runId: runs.id, agentId: runs.agentId, taskId: runs.taskId })
     .from(runs)
     .where(and(eq(runs.orgId, orgId), inArray(runs.id, runIds)));
   const [agentName, taskTitle, userName, keyName] = await Promise.all([
-    agentNames(tx, orgId, origins.map((o) => o.agentId)),
-    taskTitles(tx, orgId, origins.flatMap((o) => (o.taskId ? [o.taskId] : []))),
+    agentNames(tx, orgId, runRows.map((o) => o.agentId)),
+    origins.taskTitles(tx, orgId, runRows.flatMap((o) => (o.taskId ? [o.taskId] : []))),
     userNames(tx, rows.flatMap((r) => (r.decidedBy ? [r.decidedBy] : []))),
     apiKeyNames(tx, orgId, rows.flatMap((r) => (r.decidedByApiKeyId ? [r.decidedByApiKeyId] : []))),
   ]);
-  const byRun = new Map(origins.map((o) => [o.runId, o]));
+  const byRun = new Map(runRows.map((o) => [o.runId, o]));
   return rows.map((row) => {
     const o = byRun.get(row.runId);
     const agent = o ? agentName.get(o.agentId) : undefined;

@@ -4,7 +4,7 @@ import { createTestApp, json, seedMember, type Member, type TestApp } from '../.
 import type { Turn } from '../../test/helpers/scripted-model.js';
 import { scriptedExecutor } from '../../test/helpers/worker.js';
 import { InProcessDispatcher } from '../dispatch/in-process.js';
-import { DelayJob } from '../dispatch/port.js';
+import { DelayJob } from './dispatch-port.js';
 import { rateLimitWait } from './engine/rate-limit.js';
 import { runs, runSteps } from './schema.js';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import { agents } from '../agents/schema.js';
 import { createAgentSchema } from '../agents/dto.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database } from '../db/client.js';
 import { LeaseLostError } from './errors.js';
 import { auditLog } from '../audit/schema.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createTestApp, json, seedMember, type Member, type TestApp } from '../../test/helpers/app.js';
 import { startProviderStub, type ProviderStub, type StubRequest } from '../../test/helpers/provider-stub.js';
 import { inProcessWorker } from '../../test/helpers/worker.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { defineTool } from '../tools/define.js';
 import { runs } from './schema.js';
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../api/access.js';
-import { problemResponses, problemSchema } from '../api/problem.js';
+import { actorOf } from '../http/access.js';
+import { problemResponses, problemSchema } from '../http/problem.js';
 import type { AppContext } from '../app.js';
 import { badRequest } from '../shared/errors.js';
 import { uuidOr404 } from '../shared/ids.js';

@@ -3,23 +3,22 @@ import type { AgentService } from '../agents/service.js';
 import { actorColumns } from '../audit/actor.js';
 import type { AuditService } from '../audit/service.js';
 import { budgetExceeded, type BudgetRefusal } from '../billing/reservations.js';
-import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
+import { roleAtLeast, type Actor, type Role } from '../shared/roles.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database } from '../db/client.js';
-import { inVisibleConversation } from '../conversations/visibility.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { rowFromJson } from '../db/json-row.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import { SAFETY_POLL_MS, type RunBus } from './bus.js';
-import type { RunJob } from '../dispatch/port.js';
+import type { RunJob } from './dispatch-port.js';
 import type { EngineEvents } from '../observability/events.js';
 import type { TaskPriority } from '../tasks/enums.js';
 import type { ToolsPort } from './engine/ports.js';
 import { approvals, runs, runSteps, type RunInput, type RunSource, type RunStatus } from './schema.js';
 import { eventsAfter, type EventRow, type RunRow, type StepRow } from './store.js';
-import { approvalViews, type ApprovalView } from './approval-view.js';
+import { approvalViews, type ApprovalView, type RunOrigins } from './approval-view.js';
 import { genericDescription } from '../tools/describe.js';
 import { runConditions, type RunFilter } from './list-query.js';
 
@@ -45,17 +44,6 @@ export interface RunDispatch {
 
 const FINAL: RunStatus[] = ['succeeded', 'failed', 'canceled'];
 
-/**
- * Runs the actor may see: a chat run (and with it its steps, events, stream and approvals) only
- * by those who may see its conversation (decision 33). Undefined for admins, who see everything.
- */
-const runVisible = (actor: Actor): SQL | undefined => inVisibleConversation(actor, runs.conversationId);
-
-/** Approvals of runs the actor may see: their arguments are what the chat said. */
-const approvalVisible = (actor: Actor): SQL | undefined => {
-  const rule = runVisible(actor);
-  return rule && sql`exists (select 1 from ${runs} where ${runs.id} = ${approvals.runId} and ${rule})`;
-};
 
 interface CreateItem {
   org: string;
@@ -100,10 +88,26 @@ export class RunService {
     private readonly tools: ToolsPort,
     private readonly audit: AuditService,
     private readonly bus: RunBus,
+    /** Task titles, conversation owners and the chat's privacy rule (approval-view.ts). */
+    private readonly origins: RunOrigins,
     private dispatcher: RunDispatch | null = null,
     /** Told of queued runs, failed dispatches and decided approvals. */
     private readonly eventPort?: EngineEvents,
   ) {}
+
+  /**
+   * Runs the actor may see: a chat run (and with it its steps, events, stream and approvals) only
+   * by those who may see its conversation (decision 33). Undefined for admins, who see everything.
+   */
+  private runVisible(actor: Actor): SQL | undefined {
+    return this.origins.inVisibleConversation(actor, runs.conversationId);
+  }
+
+  /** Approvals of runs the actor may see: their arguments are what the chat said. */
+  private approvalVisible(actor: Actor): SQL | undefined {
+    const rule = this.runVisible(actor);
+    return rule && sql`exists (select 1 from ${runs} where ${runs.id} = ${approvals.runId} and ${rule})`;
+  }
 
   /**
    * Hands a run to the dispatcher without waiting. If that fails (Redis unreachable), the run row
@@ -200,7 +204,7 @@ export class RunService {
 
   async get(actor: Actor, id: string): Promise<RunRow> {
     if (!UUID_RE.test(id)) throw notFound('Run');
-    const [run] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id), runVisible(actor))));
+    const [run] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id), this.runVisible(actor))));
     if (!run) throw notFound('Run');
     return run;
   }
@@ -266,7 +270,7 @@ export class RunService {
     // `q` also finds the runs of agents whose name holds it (deleted agents too): the agents
     // service names them, the runs table is searched by agent id.
     const named = q.q ? await this.agentIdsNamed(actor, q.q) : [];
-    const where = and(...runConditions(actor.orgId, q, runVisible(actor), named));
+    const where = and(...runConditions(actor.orgId, q, this.runVisible(actor), named));
     return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: runs, id: runs.id, sort: timestampSort(runs.createdAt), where }, q, (r) => r));
   }
 
@@ -326,10 +330,10 @@ export class RunService {
 
   /** Approvals with their agent, task, description and decider (approval-view.ts: a fixed number of queries per page). */
   async listApprovals(actor: Actor, q: PageQuery & { status?: 'pending' | 'approved' | 'rejected'; runId?: string }): Promise<Page<ApprovalView>> {
-    const where = and(eq(approvals.orgId, actor.orgId), approvalVisible(actor), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
+    const where = and(eq(approvals.orgId, actor.orgId), this.approvalVisible(actor), q.status ? eq(approvals.status, q.status) : undefined, q.runId ? eq(approvals.runId, q.runId) : undefined);
     return this.database.withOrg(actor.orgId, async (tx) => {
       const page = await keysetPage(tx, { table: approvals, id: approvals.id, sort: timestampSort(approvals.createdAt), where }, q, (r) => r);
-      return { ...page, items: await approvalViews(tx, actor.orgId, page.items, this.describeCall) };
+      return { ...page, items: await approvalViews(tx, actor.orgId, page.items, this.describeCall, this.origins) };
     });
   }
 
@@ -337,8 +341,8 @@ export class RunService {
   async getApproval(actor: Actor, id: string): Promise<ApprovalView> {
     if (!UUID_RE.test(id)) throw notFound('Approval');
     const view = await this.database.withOrg(actor.orgId, async (tx) => {
-      const rows = await tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, id), approvalVisible(actor)));
-      return (await approvalViews(tx, actor.orgId, rows, this.describeCall))[0];
+      const rows = await tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, id), this.approvalVisible(actor)));
+      return (await approvalViews(tx, actor.orgId, rows, this.describeCall, this.origins))[0];
     });
     if (!view) throw notFound('Approval');
     return view;
@@ -351,7 +355,7 @@ export class RunService {
   async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined): Promise<ApprovalView> {
     if (!UUID_RE.test(approvalId)) throw notFound('Approval');
     const [current] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId), approvalVisible(actor))),
+      tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId), this.approvalVisible(actor))),
     );
     if (!current) throw notFound('Approval');
     // The lowest role that may give an agent this tool may also decide on its calls.
@@ -386,7 +390,7 @@ export class RunService {
     });
     this.dispatch({ orgId: actor.orgId, runId: updated.runId });
     this.eventPort?.emit('approval:decided', { orgId: actor.orgId, runId: updated.runId, approvalId, decision, at: new Date() });
-    const [view] = await this.database.withOrg(actor.orgId, (tx) => approvalViews(tx, actor.orgId, [updated], this.describeCall));
+    const [view] = await this.database.withOrg(actor.orgId, (tx) => approvalViews(tx, actor.orgId, [updated], this.describeCall, this.origins));
     return view!;
   }
 

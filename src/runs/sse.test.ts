@@ -4,7 +4,7 @@ import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppContext } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { RunBus } from './bus.js';
 import { waitFor } from './relay/conformance.js';
 import { SseStream } from './sse.js';

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { AppContext } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { RunBus, type LiveEvent } from './bus.js';
 import type { RunRow } from './store.js';
 import { streamRunEvents } from './stream.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { SAFETY_POLL_MS, type LiveEvent, type RunNews } from './bus.js';
 import type { RunRow } from './store.js';
 import { lastEventId, SseStream } from './sse.js';

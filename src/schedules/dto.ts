@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { problemResponses } from '../api/problem-schema.js';
+import { problemResponses } from '../http/problem-schema.js';
 import { pageQuery } from '../shared/page-schema.js';
 import { MISFIRE_POLICIES } from './enums.js';
 

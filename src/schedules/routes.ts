@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { actorOf } from '../api/access.js';
+import { actorOf } from '../http/access.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf } from '../shared/pagination.js';
 import { checkResultSchema, cronCheckSchema, errors, idParams, listSchedulesQuery, scheduleSchema, schedulerStatusSchema, validateBody } from './dto.js';

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase } from '../../test/helpers/databases.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import { openPglite, openPostgres, type Database } from '../db/client.js';
 import { createLogger } from '../shared/logger.js';
 import { latestFireAtOrBefore } from './cron.js';

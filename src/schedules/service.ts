@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import { badRequest, notFound } from '../shared/errors.js';
 import { keysetPage } from '../shared/keyset.js';

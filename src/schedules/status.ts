@@ -1,5 +1,5 @@
 import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database } from '../db/client.js';
 import { nextFires } from './cron.js';
 import { schedulerLeader, schedulerStops, schedules } from './schema.js';

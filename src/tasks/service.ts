@@ -1,6 +1,6 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import type { AgentService } from '../agents/service.js';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import type { RunService } from '../runs/service.js';
 import type { RunRow } from '../runs/store.js';

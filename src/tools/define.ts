@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Role } from '../auth/roles.js';
+import type { Role } from '../shared/roles.js';
 import type { Config } from '../config/load.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';

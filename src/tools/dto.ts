@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { problemResponses } from '../api/problem-schema.js';
-import { ROLES } from '../auth/roles.js';
+import { problemResponses } from '../http/problem-schema.js';
+import { ROLES } from '../shared/roles.js';
 import { pageQuery } from '../shared/page-schema.js';
 import {
   EMAIL_STATUSES,

@@ -1,5 +1,5 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database, Tx } from '../db/client.js';
 import { notFound } from '../shared/errors.js';
 import { timestampSort } from '../shared/keyset.js';

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database } from '../db/client.js';
 import { AppError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/crypto.js';

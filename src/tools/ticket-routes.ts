@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { actorOf } from '../api/access.js';
+import { actorOf } from '../http/access.js';
 import type { AppContext } from '../app.js';
 import { uuidOr404 } from '../shared/ids.js';
 import { pageOf } from '../shared/pagination.js';

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { Actor } from '../auth/roles.js';
+import type { Actor } from '../shared/roles.js';
 import type { Database } from '../db/client.js';
 import { badRequest, notFound } from '../shared/errors.js';
 import { timestampSort } from '../shared/keyset.js';

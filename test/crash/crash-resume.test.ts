@@ -4,7 +4,7 @@ import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
 import { createAgentSchema } from '../../src/agents/dto.js';
-import type { Actor } from '../../src/auth/roles.js';
+import type { Actor } from '../../src/shared/roles.js';
 import { ledgerEntries } from '../../src/billing/schema.js';
 import { loadConfig } from '../../src/config/load.js';
 import { runs, runSteps } from '../../src/runs/schema.js';

@@ -6,7 +6,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
 import { createAgentSchema } from '../../src/agents/dto.js';
-import type { Actor } from '../../src/auth/roles.js';
+import type { Actor } from '../../src/shared/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { approvals, runs, runSteps } from '../../src/runs/schema.js';
 import { TEST_SECRET_KEY, seedMember } from '../helpers/app.js';

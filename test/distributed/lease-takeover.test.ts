@@ -5,7 +5,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
 import { createAgentSchema } from '../../src/agents/dto.js';
-import type { Actor } from '../../src/auth/roles.js';
+import type { Actor } from '../../src/shared/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { runs } from '../../src/runs/schema.js';
 import { TEST_SECRET_KEY, seedMember } from '../helpers/app.js';

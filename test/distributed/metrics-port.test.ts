@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
 import { createAgentSchema } from '../../src/agents/dto.js';
-import type { Actor } from '../../src/auth/roles.js';
+import type { Actor } from '../../src/shared/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { TEST_SECRET_KEY, seedMember } from '../helpers/app.js';
 import { createPgDatabase } from '../helpers/databases.js';

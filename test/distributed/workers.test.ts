@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
-import type { Actor } from '../../src/auth/roles.js';
+import type { Actor } from '../../src/shared/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { runs, runSteps } from '../../src/runs/schema.js';
 import { tasks } from '../../src/tasks/schema.js';

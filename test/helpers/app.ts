@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/api/server.js';
 import { createContext, type AppContext } from '../../src/app.js';
 import { memberships, organizations, users } from '../../src/auth/schema.js';
-import type { Role } from '../../src/auth/roles.js';
+import type { Role } from '../../src/shared/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { openTestDatabase, type DbKind } from './databases.js';

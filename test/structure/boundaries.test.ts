@@ -10,7 +10,8 @@ import { valueImports } from '../../web/tools/shared-files.js';
  *   foreign keys), and no SQL text names another module's table;
  * - the HTTP kernel (`src/http/`) stands below every module: it imports only `shared/` and `config/`;
  * - the server assembly (`src/api/`) is imported by nobody but the CLI;
- * - modules form no import cycle (value imports; `import type` is erased).
+ * - modules form no import cycle (value imports; `import type` is erased; foreign keys between
+ *   schema files are relations of data, not of code).
  */
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
@@ -103,6 +104,9 @@ describe('module boundaries', () => {
       for (const t of imports(f, true)) {
         const to = moduleOf(t);
         if (to === from) continue;
+        // A foreign key (one schema.ts naming another's table) relates data, not code: the
+        // database's relations may point either way between modules.
+        if (path.basename(f) === 'schema.ts' && path.basename(t) === 'schema.ts') continue;
         if (!edges.has(from)) edges.set(from, new Set());
         edges.get(from)!.add(to);
       }

@@ -25,7 +25,7 @@ describe('schemas shared with the dashboard', () => {
   it.each([
     ...['agents', 'auth', 'billing', 'runs', 'schedules', 'tasks', 'tools'].map((m) => `${m}/dto.ts`),
     'shared/page-schema.ts',
-    'api/problem-schema.ts',
+    'http/problem-schema.ts',
     // The one money module: the server's ledger and CSV and every dashboard page format money with it.
     'billing/money.ts',
   ])('%s imports only zod and other pure files', (file) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { roleSchema } from '../../auth/dto.js';
-import type { Actor } from '../../auth/roles.js';
+import type { Actor } from '../../shared/roles.js';
 import { withContext } from '../admin/context.js';
 import { CliError } from '../run.js';
 import { flagName, invalidInput } from '../errors.js';

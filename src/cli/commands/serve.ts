@@ -15,7 +15,7 @@ async function startProbes(ctx: AppContext, port: number) {
   const [{ startMetricsServer }, { readiness }, { VERSION }] = await Promise.all([
     import('../../observability/metrics-server.js'),
     import('../../api/health.js'),
-    import('../../api/server.js'),
+    import('../../shared/version.js'),
   ]);
   return startMetricsServer({
     port,

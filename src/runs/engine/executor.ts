@@ -1,7 +1,7 @@
 import type { ModelMessage } from 'ai';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
-import { DelayJob } from '../../dispatch/port.js';
+import { DelayJob } from '../dispatch-port.js';
 import { isConnectionLost } from '../../db/errors.js';
 import { claimRun, handBack } from '../claim.js';
 import { LEASE_MS, RunWriter, type Write } from '../store.js';

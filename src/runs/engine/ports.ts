@@ -1,7 +1,7 @@
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { ModelMessage, Tool } from 'ai';
 import type { Agent } from '../../agents/dto.js';
-import type { Actor } from '../../auth/roles.js';
+import type { Actor } from '../../shared/roles.js';
 import type { Config } from '../../config/load.js';
 import type { Database, Tx } from '../../db/client.js';
 import type { Logger } from '../../shared/logger.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../auth/roles.js';
+import { ROLES } from '../../shared/roles.js';
 import { defineTool } from '../define.js';
 
 export function isTimeZone(zone: string): boolean {

@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useSyncExternalStore, type ReactNode } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
-import { roleAtLeast } from '@server/auth/roles';
+import { roleAtLeast } from '@server/shared/roles';
 import { authApi } from '../api/auth';
 import { sessionStore } from '../api/client';
 import { isApiError } from '../api/errors';

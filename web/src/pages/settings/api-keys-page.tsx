@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { z } from 'zod';
-import { roleAtLeast } from '@server/auth/roles';
+import { roleAtLeast } from '@server/shared/roles';
 import { createApiKeyBody, roleSchema } from '@server/auth/dto';
 import type { ApiKey } from '../../api/types';
 import { useSession } from '../../auth/session';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { roleAtLeast, type Actor, type Role } from '../auth/roles.js';
+import { roleAtLeast, type Actor, type Role } from '../shared/roles.js';
 import { AppError, forbidden, notFound, unauthorized } from '../shared/errors.js';
 
 /**
