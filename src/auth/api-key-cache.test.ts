@@ -47,6 +47,23 @@ describe('API key cache', () => {
     expect(API_KEY_CACHE_MS).toBeLessThanOrEqual(1000);
   });
 
+  it('when a busy key is read again, the requests presenting it at that moment share one lookup', async () => {
+    const { key } = await makeKey();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.now();
+    expect((await asKey(key)).statusCode).toBe(200);
+    vi.setSystemTime(start + API_KEY_CACHE_MS);
+    const system = vi.spyOn(t.ctx.database, 'system');
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => asKey(key)));
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+      // One lookup (database.system) for the twenty, where each used to make its own.
+      expect(system).toHaveBeenCalledTimes(1);
+    } finally {
+      system.mockRestore();
+    }
+  });
+
   it('a key expiring while cached stops working at its expiry', async () => {
     const { apiKey, key } = await makeKey();
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -71,6 +71,8 @@ export class ApiKeys {
 
   /** What this process read of keys, by SHA-256 of the key (null: no such key). */
   private readonly cache = new Map<string, CachedKey>();
+  /** Lookups under way, by hash, with the generation they read in. */
+  private readonly reading = new Map<string, { gen: number; read?: Promise<CachedKey> }>();
 
   constructor(private readonly database: Database) {}
 
@@ -149,22 +151,7 @@ export class ApiKeys {
     const hash = sha256(key);
     const now = Date.now();
     let hit = this.cache.get(hash);
-    if (!hit || now - hit.at >= API_KEY_CACHE_MS || hit.gen !== generation) {
-      const gen = generation;
-      const [row] = await this.database.system((tx) =>
-        tx
-          .select({ id: apiKeys.id, orgId: apiKeys.orgId, role: apiKeys.role, name: apiKeys.name, revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, lastUsedAt: apiKeys.lastUsedAt })
-          .from(apiKeys)
-          .where(eq(apiKeys.keyHash, hash)),
-      );
-      const k = row && { id: row.id, orgId: row.orgId, role: row.role, name: row.name, revoked: row.revokedAt !== null, expiresAt: row.expiresAt?.getTime() ?? null, lastUsedAt: row.lastUsedAt?.getTime() ?? null };
-      hit = { at: now, gen, key: k ?? null };
-      // Keys changed while it was read: not kept (the next request reads again).
-      if (gen === generation) {
-        if (this.cache.size >= CACHE_MAX) this.cache.clear();
-        this.cache.set(hash, hit);
-      }
-    }
+    if (!hit || now - hit.at >= API_KEY_CACHE_MS || hit.gen !== generation) hit = await this.lookup(hash, now);
     const k = hit.key;
     if (!k || k.revoked || (k.expiresAt !== null && k.expiresAt <= now)) return null;
     if (k.lastUsedAt === null || now - k.lastUsedAt > TOUCH_INTERVAL_MS) {
@@ -172,6 +159,40 @@ export class ApiKeys {
       await this.touch(k, new Date(now));
     }
     return { apiKeyId: k.id, orgId: k.orgId, role: k.role };
+  }
+
+  /**
+   * Reads a key once however many requests present it at the same moment (when a busy key's entry
+   * expires, its concurrent requests share one lookup instead of each making one).
+   */
+  private lookup(hash: string, now: number): Promise<CachedKey> {
+    const gen = generation;
+    const inFlight = this.reading.get(hash);
+    if (inFlight?.read && inFlight.gen === gen) return inFlight.read;
+    const entry: { gen: number; read?: Promise<CachedKey> } = { gen };
+    this.reading.set(hash, entry);
+    const read = (async (): Promise<CachedKey> => {
+      try {
+        const [row] = await this.database.system((tx) =>
+          tx
+            .select({ id: apiKeys.id, orgId: apiKeys.orgId, role: apiKeys.role, name: apiKeys.name, revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, lastUsedAt: apiKeys.lastUsedAt })
+            .from(apiKeys)
+            .where(eq(apiKeys.keyHash, hash)),
+        );
+        const k = row && { id: row.id, orgId: row.orgId, role: row.role, name: row.name, revoked: row.revokedAt !== null, expiresAt: row.expiresAt?.getTime() ?? null, lastUsedAt: row.lastUsedAt?.getTime() ?? null };
+        const hit: CachedKey = { at: now, gen, key: k ?? null };
+        // Keys changed while it was read: not kept (the next request reads again).
+        if (gen === generation) {
+          if (this.cache.size >= CACHE_MAX) this.cache.clear();
+          this.cache.set(hash, hit);
+        }
+        return hit;
+      } finally {
+        if (this.reading.get(hash) === entry) this.reading.delete(hash);
+      }
+    })();
+    entry.read = read;
+    return read;
   }
 
   /** Writes last_used_at and audits `api_key.used`, at most once per TOUCH_INTERVAL_MS across processes. */
