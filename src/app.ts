@@ -34,6 +34,7 @@ import type { Registry } from 'prom-client';
 import { EngineEvents } from './observability/events.js';
 import { logEngineEvents } from './observability/log-events.js';
 import { createMetrics } from './observability/metrics.js';
+import { registerDbMetrics } from './db/metrics.js';
 import { startTracing, type ProcessRole, type Tracing } from './observability/tracing.js';
 import { pendingApprovalCounts } from './runs/approval-counts.js';
 import { ApprovalNotices } from './runs/approval-notices.js';
@@ -156,6 +157,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     executing: () => executor.activeCount,
     schedulerLeader: () => scheduler.started && scheduler.isLeader,
   });
+  // Every process's round trips (the API's, a worker's and a scheduler's metrics port alike).
+  registerDbMetrics(metrics, database);
   let cleaner: NodeJS.Timeout | undefined;
   const roles = { worker: false, scheduler: false };
   const redis = config.REDIS_URL

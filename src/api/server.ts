@@ -29,7 +29,6 @@ import { registerDashboard } from './dashboard.js';
 import { VERSION } from '../shared/version.js';
 import { registerHealthRoutes } from './health.js';
 import { registerMetrics } from './metrics.js';
-import { registerDbMetrics } from '../db/metrics.js';
 import { registerInputGuard } from '../http/input-guard.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController } from './request-log.js';
@@ -71,7 +70,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   // First, so a request's span covers its access check too.
   registerTracing(app, ctx.tracing);
   const metrics = registerMetrics(app, ctx.metrics);
-  registerDbMetrics(metrics, ctx.database);
   // Helmet's headers, computed once: the plugin rebuilt them (parsing the CSP) on every request.
   const helmetHeaders = await securityHeaders({
     // Swagger UI's bundle needs inline styles; everything else stays on 'self'.

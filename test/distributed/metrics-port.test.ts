@@ -80,6 +80,8 @@ describe('distributed: the metrics port of worker and scheduler processes', () =
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(text).toMatch(/^troupe_scheduler_leader 0$/m);
     expect(text).toContain('# TYPE troupe_runs_started_total counter');
+    // The worker's own database round trips (its claims, heartbeats and sweeps).
+    expect(text).toMatch(/^troupe_db_round_trips_total\{database="postgres"\} [1-9]/m);
 
     // A run created here goes through Redis to the worker; with no provider configured, the rules model answers.
     const owner = await seedMember(ctx, 'owner');
