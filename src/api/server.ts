@@ -157,7 +157,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerBillingRoutes(api, ctx);
       registerAuditRoutes(api, ctx);
       registerTaskRoutes(api, ctx);
-      registerScheduleRoutes(api, { schedules: ctx.services.schedules, scheduler: () => ctx.services.scheduler });
+      registerScheduleRoutes(api, { schedules: ctx.services.schedules, scheduler: () => ctx.services.scheduler, isOperator: (userId) => ctx.services.auth.isOperator(userId) });
       registerQueueRoutes(api, ctx);
     },
     { prefix: API_PREFIX },

@@ -59,7 +59,7 @@ const delayFigures = z.object({
 
 /** What the scheduler of the process that answered knows (its fire delays are only in memory). */
 const processSchema = z.object({
-  holder: z.string(),
+  holder: z.string().nullable().describe("This process's hostname:pid; null unless you are an instance operator"),
   started: z.boolean(),
   leader: z.boolean().describe('Whether this process currently leads'),
   fireDelays: delayFigures.describe('The last 100 on-time fires of this process, fire time to start (ms)'),
@@ -71,7 +71,7 @@ export const schedulerStatusSchema = z
     stoppedAt: isoDateOrNull,
     leader: z
       .object({
-        holder: z.string(),
+        holder: z.string().nullable().describe("The leading process's hostname:pid; null unless you are an instance operator"),
         since: isoDate,
         heartbeatAt: isoDate.describe('Its last lease renewal (every pass, at least every 500 ms)'),
         expiresAt: isoDate.describe('When its lease lapses unless renewed; then another scheduler process takes over'),

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { actorOf } from '../http/access.js';
 import { uuidOr404 } from '../shared/ids.js';
@@ -13,6 +13,8 @@ export interface ScheduleRouteDeps {
   schedules: ScheduleService;
   /** This process's scheduler, or null when it runs none (an API-only process). */
   scheduler: () => Scheduler | null;
+  /** Whether a person is an instance operator: only they see which machine and process leads. */
+  isOperator: (userId: string) => Promise<boolean>;
 }
 
 /**
@@ -23,9 +25,16 @@ export interface ScheduleRouteDeps {
 export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { schedules } = deps;
-  const withProcess = (status: SchedulerStatus) => {
+  // The leader's holder is hostname:pid, a fact about the install: an organization's people see
+  // that a process leads and since when, an instance operator also which one.
+  const withProcess = async (req: FastifyRequest, status: SchedulerStatus) => {
     const s = deps.scheduler();
-    return { ...status, process: s ? { holder: s.holder, started: s.started, leader: s.isLeader, fireDelays: s.fireDelays() } : null };
+    const operator = req.userId ? await deps.isOperator(req.userId) : false;
+    return {
+      ...status,
+      leader: status.leader && { ...status.leader, holder: operator ? status.leader.holder : null },
+      process: s ? { holder: operator ? s.holder : null, started: s.started, leader: s.isLeader, fireDelays: s.fireDelays() } : null,
+    };
   };
 
   r.post(
@@ -80,7 +89,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
       config: { access: 'viewer' },
       schema: { tags, summary: "The organization's scheduler: running or stopped, the leader, the next fires", response: { 200: schedulerStatusSchema, ...errors } },
     },
-    async (req) => withProcess(await schedules.status(actorOf(req))),
+    async (req) => withProcess(req, await schedules.status(actorOf(req))),
   );
 
   r.post(
@@ -89,7 +98,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
       config: { access: 'admin', audit: { action: 'scheduler.stopped', targetType: 'organization' } },
       schema: { tags, summary: "Stop the organization's schedules firing (until started again)", response: { 200: schedulerStatusSchema, ...errors } },
     },
-    async (req) => withProcess(await schedules.stop(actorOf(req))),
+    async (req) => withProcess(req, await schedules.stop(actorOf(req))),
   );
 
   r.post(
@@ -101,7 +110,7 @@ export function registerScheduleRoutes(app: FastifyInstance, deps: ScheduleRoute
     async (req) => {
       const status = await schedules.start(actorOf(req));
       deps.scheduler()?.wake();
-      return withProcess(status);
+      return withProcess(req, status);
     },
   );
 

@@ -93,7 +93,7 @@ function SchedulerFacts({ s }: { s: SchedulerStatus }) {
       <div>
         <dt>Leader</dt>
         <dd className="mono" data-testid="scheduler-leader">
-          {s.leader ? s.leader.holder : 'No process leads'}
+          {s.leader ? (s.leader.holder ?? 'A scheduler process') : 'No process leads'}
         </dd>
       </div>
       <div>
