@@ -176,6 +176,11 @@ describe('dashboard: chat', () => {
     await page.getByLabel('Message Coach Bot').fill('How many squats?');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('strong').getByText('three sets').waitFor();
+    // The reply is complete (its cost shows) before its blocks are tried: a block re-rendered by the
+    // stream's end would lose the focus given to the one before it.
+    const [conv] = (await conversations(user)).items;
+    await page.waitForURL(`**/chat/${conv!.id}`);
+    await page.getByText(/^Cost \$/).waitFor();
     // A code block wider than a phone scrolls: the keyboard can reach and scroll it; a short one is no tab stop.
     const [wide, short] = [page.locator('.md-code pre').nth(0), page.locator('.md-code pre').nth(1)];
     await expect.poll(() => wide.getAttribute('tabindex')).toBe('0');
@@ -184,12 +189,17 @@ describe('dashboard: chat', () => {
     expect(await short.getAttribute('tabindex')).toBeNull();
     await wide.focus();
     expect(await page.evaluate('document.activeElement === document.querySelector(".md-code pre")')).toBe(true);
-    await page.keyboard.press('ArrowRight');
-    // Chromium scrolls smoothly: give it time under load.
-    await expect.poll(() => wide.evaluate((el) => el.scrollLeft), { timeout: 10_000 }).toBeGreaterThan(0);
-    const [conv] = (await conversations(user)).items;
-    await page.waitForURL(`**/chat/${conv!.id}`);
-    await page.getByText(/^Cost \$/).waitFor();
+    // Chromium scrolls smoothly: give it time under load, pressing again if a render took the focus.
+    await expect
+      .poll(
+        async () => {
+          await wide.focus();
+          await page.keyboard.press('ArrowRight');
+          return wide.evaluate((el) => el.scrollLeft);
+        },
+        { timeout: 15_000, intervals: [250, 500, 1000] },
+      )
+      .toBeGreaterThan(0);
     await web.screenshot(page, 'chat-phone');
 
     // The list on a phone is its own screen.

@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { RUN_SOURCES, RUN_STATUSES } from '@server/runs/enums';
 import { EmptyState, QueryView } from '../../components/states';
@@ -40,7 +41,21 @@ export function RunsPage() {
       { replace: true },
     );
   };
-  const toggleStatus = (status: RunStatus, on: boolean) => set('status', RUN_STATUSES.filter((s) => (s === status ? on : statuses.includes(s))).join(','));
+  // The chips show the person's choice at once: the URL (the filter's source of truth) is updated
+  // in a transition, and a checkbox controlled by it alone snapped back for a render, which a
+  // quick second click (or a test) would read as "not changed". Taken from the URL whenever it changes.
+  const statusParam = params.get('status') ?? '';
+  const [chosen, setChosen] = useState<{ from: string; param: string; statuses: RunStatus[] } | null>(null);
+  // The choice stands while the URL is still what it was when it was made; once the URL has become
+  // it, the URL alone speaks again (and a URL that moved elsewhere, by a link, wins).
+  if (chosen && statusParam === chosen.param) setChosen(null);
+  const shown = chosen && statusParam === chosen.from ? chosen.statuses : statuses;
+  const toggleStatus = (status: RunStatus, on: boolean) => {
+    const next = RUN_STATUSES.filter((s) => (s === status ? on : shown.includes(s)));
+    const param = next.join(',');
+    setChosen({ from: statusParam, param, statuses: next });
+    set('status', param);
+  };
 
   const agents = useQuery(agentsQuery);
   const tasks = useQuery({
@@ -94,7 +109,7 @@ export function RunsPage() {
         <legend>Status</legend>
         {RUN_STATUSES.map((s) => (
           <label key={s}>
-            <input type="checkbox" checked={statuses.includes(s)} onChange={(e) => toggleStatus(s, e.target.checked)} />
+            <input type="checkbox" checked={shown.includes(s)} onChange={(e) => toggleStatus(s, e.target.checked)} />
             {label(s)}
           </label>
         ))}
