@@ -197,7 +197,7 @@ describe('dashboard: chat', () => {
           await page.keyboard.press('ArrowRight');
           return wide.evaluate((el) => el.scrollLeft);
         },
-        { timeout: 15_000, intervals: [250, 500, 1000] },
+        { timeout: 15_000, interval: 500 },
       )
       .toBeGreaterThan(0);
     await web.screenshot(page, 'chat-phone');
