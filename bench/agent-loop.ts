@@ -19,7 +19,6 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
-import pg from 'pg';
 import inspector from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -27,7 +26,7 @@ import { z } from 'zod';
 import { createContext, type AppContext } from '../src/app.js';
 import type { Actor } from '../src/shared/roles.js';
 import { loadConfig } from '../src/config/load.js';
-import { seedBenchAgent } from './seed.js';
+import { scratchDatabase, seedBenchAgent } from './seed.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
 
@@ -160,23 +159,9 @@ async function main() {
   const zero = await startProviderStub({ record: false, respond: respond(0) });
   const slow = await startProviderStub({ record: false, respond: respond(LATENCY) });
   const engines: Engine[] = [];
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   if (args.db === 'both' || args.db === 'postgres') {
-    const name = `troupe_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    engines.push(
-      await engine('PostgreSQL', { DATABASE_URL: url.toString() }, zero.url, async () => {
-        const c = new pg.Client({ connectionString: adminUrl });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      }),
-    );
+    const scratch = await scratchDatabase('troupe_bench');
+    engines.push(await engine('PostgreSQL', { DATABASE_URL: scratch.url }, zero.url, scratch.drop));
   }
   if (args.db === 'both' || args.db === 'pglite') engines.push(await engine('PGlite', { TROUPE_DATA_DIR: 'memory://' }, zero.url, async () => {}));
 

@@ -35,7 +35,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import pg from 'pg';
 import { z } from 'zod';
 import { createContext, type AppContext } from '../src/app.js';
 import { buildServer } from '../src/api/server.js';
@@ -43,7 +42,7 @@ import type { Actor } from '../src/shared/roles.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/shared/logger.js';
 import { startProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
-import { seedBenchAgent } from './seed.js';
+import { scratchDatabase, seedBenchAgent } from './seed.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -442,28 +441,9 @@ async function main() {
   const zero = await startProviderStub({ record: false, respond: respond(0) });
   const slow = await startProviderStub({ record: false, respond: respond(LATENCY) });
   const targets: Target[] = [];
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   if (args.db === 'both' || args.db === 'postgres') {
-    const name = `troupe_bench_api_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    targets.push({
-      label: 'PostgreSQL',
-      env: { DATABASE_URL: url.toString() },
-      targetStep: 2,
-      targetP99: 20,
-      rpsTarget: 5000,
-      async cleanup() {
-        const c = new pg.Client({ connectionString: adminUrl });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      },
-    });
+    const scratch = await scratchDatabase('troupe_bench_api');
+    targets.push({ label: 'PostgreSQL', env: { DATABASE_URL: scratch.url }, targetStep: 2, targetP99: 20, rpsTarget: 5000, cleanup: scratch.drop });
   }
   if (args.db === 'both' || args.db === 'pglite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'troupe-bench-api-'));

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { createAgentSchema } from '../src/agents/dto.js';
 import type { AppContext } from '../src/app.js';
 import type { Actor } from '../src/shared/roles.js';
@@ -19,4 +20,25 @@ export async function seedBenchAgent(ctx: AppContext, stubUrl: string): Promise<
   await ctx.services.models.putCredential(actor, 'openai', { apiKey: 'sk-bench', baseUrl: `${stubUrl}/v1` });
   const agent = await ctx.services.agents.create(actor, createAgentSchema.parse({ name: 'Bench agent', model: 'openai:gpt-4o-mini', tools: ['calculator'], limits: { maxSteps: 10, timeoutSeconds: 600 } }));
   return { actor, agentId: agent.id };
+}
+
+/**
+ * A fresh PostgreSQL database for one bench run, on the server `adminUrl` names
+ * (BENCH_DATABASE_URL, default the local server): its URL, and `drop` to remove it afterwards.
+ */
+export async function scratchDatabase(prefix: string, adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${process.pid}`;
+  const admin = async (statement: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(statement);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }

@@ -36,7 +36,6 @@ import { registerTracing } from '../observability/tracing-http.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, sendProblem } from '../http/problem.js';
 
 export const API_PREFIX = '/api/v1';
-export { VERSION } from '../shared/version.js';
 
 /** Assembles the HTTP server: plugins, error handling, access control, metrics and every module's routes. */
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
