@@ -21,7 +21,7 @@
  *     request's own), and from the child's /metrics (`troupe_db_round_trips_total`) over the load.
  *
  * Usage: npx tsx bench/api-loop.ts [--runs 200] [--concurrent 200] [--latency 200] [--rounds 3]
- *   [--duration 5] [--connections 50] [--db both|postgres|pglite] [--only seq,concurrent,get,rt] [--quick]
+ *   [--duration 5] [--connections 50] [--busy 50 (runs executing during the second GET load; 0: no second load)] [--db both|all|postgres|embedded|pglite (both: PostgreSQL and the embedded default; all: and PGlite)] [--only seq,concurrent,get,rt] [--quick]
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch
  * database is created and dropped). BENCH_LOG_LEVEL: the server's LOG_LEVEL (default warn).
  * BENCH_NODE_ARGS: node flags for the child servers (`--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '50' },
+    busy: { type: 'string', default: '50' },
     db: { type: 'string', default: 'both' },
     only: { type: 'string', default: 'seq,concurrent,get,rt' },
     quick: { type: 'boolean', default: false },
@@ -70,7 +71,7 @@ const ONLY = new Set(args.only.split(','));
 const STEPS_PER_RUN = 5;
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'b'.repeat(64);
-const BUSY_RUNS = 50;
+const BUSY_RUNS = Number(args.busy);
 
 /** 3 model calls: tool call, tool call, text; decided from how many tool results the request carries. Counts streamed calls. */
 let streamedCalls = 0;
@@ -221,6 +222,8 @@ interface Target {
   env: Record<string, string>;
   targetStep: number;
   targetP99: number;
+  /** p99 target while 50 runs execute (issue 13 sets one for the embedded default only). */
+  targetP99UnderRuns: number | null;
   /** Targets for GET /agents throughput apply (PostgreSQL only). */
   rpsTarget: number | null;
   cleanup(): Promise<void>;
@@ -268,7 +271,9 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
       inProcessRt.push([label, fmt((after.roundTrips - before.roundTrips) / n), fmt((after.statements - before.statements) / n)]);
       return (after.roundTrips - before.roundTrips) / n;
     };
-    const readRt = await perRequest('GET /api/v1/agents', () => app.inject({ url: '/api/v1/agents', headers: auth }));
+    const readRt = await perRequest('GET /api/v1/agents (cached: decision 59)', () => app.inject({ url: '/api/v1/agents', headers: auth }));
+    const { run: someRun } = await ctx.services.runs.create(fast.actor, fast.agentId, { task: 'Compute things' }, { source: 'api' });
+    const uncachedRt = await perRequest('GET /api/v1/runs/:id', () => app.inject({ url: `/api/v1/runs/${someRun.id}`, headers: auth }));
     const execRt = await perRequest('POST /api/v1/agents/:id/execute (202)', () =>
       app.inject({ method: 'POST', url: `/api/v1/agents/${fast.agentId}/execute`, headers: auth, payload: { task: 'Compute things' } }),
     );
@@ -277,7 +282,7 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
     const tolerance = 0.1;
     console.log(
       `\nDatabase round trips per request, through the HTTP stack in this process (runs not dispatched; the API key's once-a-second refresh included): ` +
-        `target ≤ 2 for a read (${met(readRt <= 2 + tolerance)}), 1 for an execute (${met(execRt <= 1 + tolerance)})`,
+        `target ≤ 2 for a read (${met(Math.max(readRt, uncachedRt) <= 2 + tolerance)}), 1 for an execute (${met(execRt <= 1 + tolerance)})`,
     );
     printTable([['request', 'round trips', 'statements'], ...inProcessRt]);
   }
@@ -301,9 +306,10 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
       if (run.status !== 'succeeded' || run.stepCount !== 3) throw new Error(`run ${run.id} ended ${run.status} after ${run.stepCount} model calls`);
     };
     const waitRun = async () => check(await execute(fast, fastAuth, true));
-    const pollRun = async () => {
+    const pollRun = async (onPoll?: () => void) => {
       const { id } = await execute(fast, fastAuth, false);
       for (;;) {
+        onPoll?.();
         const res = await request(`${api}/runs/${id}`, 'GET', fastAuth);
         const run = JSON.parse(res.body) as { id: string; status: string; stepCount: number };
         if (run.status !== 'queued' && run.status !== 'running') return check(run);
@@ -318,11 +324,16 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
       bareFloor.seqMedian ??= bare;
       await timeEach(warm, waitRun);
       streamedCalls = 0;
+      let rt0 = await roundTripsOf(server.url);
       const waited = median(await timeEach(RUNS, waitRun));
+      const waitRoundTrips = ((await roundTripsOf(server.url)) - rt0) / RUNS;
       const streamedWait = streamedCalls;
       await timeEach(warm, pollRun);
       streamedCalls = 0;
-      const polled = median(await timeEach(RUNS, pollRun));
+      rt0 = await roundTripsOf(server.url);
+      let polls = 0;
+      const polled = median(await timeEach(RUNS, () => pollRun(() => polls++)));
+      const pollRoundTrips = ((await roundTripsOf(server.url)) - rt0) / RUNS;
       const streamedPoll = streamedCalls;
       const added = (m: number) => (m - bare) / STEPS_PER_RUN;
       console.log(`\nSequential W1 runs (${STEPS_PER_RUN} steps), zero model latency, ${RUNS} runs each; median`);
@@ -335,7 +346,8 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
         row('API: 202 + GET /runs/:id', polled),
       ]);
       console.log(
-        `database round trips per W1 run of the engine in process (its own writes, the run's creation included): ${fmt(engineRoundTrips, 1)}\n` +
+        `database round trips per W1 run of the engine in process (its own writes, the run's creation included): ${fmt(engineRoundTrips, 1)}; ` +
+          `per API run, in the server (background passes included): ${fmt(waitRoundTrips, 1)} with ?wait=true, ${fmt(pollRoundTrips, 1)} with 202 + GET (${fmt(polls / RUNS, 1)} GETs a run)\n` +
           `target ≤ ${t.targetStep} ms added per step: execute?wait=true ${met(added(waited) <= t.targetStep)}, 202 + GET ${met(added(polled) <= t.targetStep)}; ` +
           `model calls streamed by the server: ${streamedWait} with ?wait=true, ${streamedPoll} with 202 + GET (target 0: ${met(streamedWait + streamedPoll === 0)})`,
       );
@@ -397,8 +409,8 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
           busyRuns++;
         }
       });
-      await new Promise((r) => setTimeout(r, 500));
-      const underRuns = await load(url, fastAuth, CONNECTIONS, DURATION_MS);
+      await new Promise((r) => setTimeout(r, BUSY_RUNS ? 500 : 0));
+      const underRuns = BUSY_RUNS ? await load(url, fastAuth, CONNECTIONS, DURATION_MS) : { rps: 0, p50: 0, p99: 0, n: 0, errors: 0 };
       busy = false;
       await Promise.all(runners);
       console.log(`\nGET /api/v1/agents with an API key, ${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s each`);
@@ -414,7 +426,7 @@ async function measure(t: Target, zeroUrl: string, slowUrl: string) {
       console.log(
         `target p99 < ${t.targetP99} ms: ${met(quiet.p99 < t.targetP99)}` +
           (t.rpsTarget === null ? '' : `; ≥ ${t.rpsTarget} req/s: ${met(rpsOk)}`) +
-          `; while runs execute, p99 < ${t.targetP99} ms: ${met(underRuns.p99 < t.targetP99)}`,
+          (BUSY_RUNS && t.targetP99UnderRuns !== null ? `; while runs execute, p99 < ${t.targetP99UnderRuns} ms: ${met(underRuns.p99 < t.targetP99UnderRuns)}` : ''),
       );
       console.log(
         `database round trips per GET /agents, from the server's troupe_db_round_trips_total over the load, less its idle background (${fmt(backgroundPerMs * 1000, 1)}/s): ${fmt(rtPerGet, 2)} (target ≤ 2: ${met(rtPerGet <= 2.005)})`,
@@ -441,13 +453,24 @@ async function main() {
   const zero = await startProviderStub({ record: false, respond: respond(0) });
   const slow = await startProviderStub({ record: false, respond: respond(LATENCY) });
   const targets: Target[] = [];
-  if (args.db === 'both' || args.db === 'postgres') {
+  if (args.db === 'both' || args.db === 'all' || args.db === 'postgres') {
     const scratch = await scratchDatabase('troupe_bench_api');
-    targets.push({ label: 'PostgreSQL', env: { DATABASE_URL: scratch.url }, targetStep: 2, targetP99: 20, rpsTarget: 5000, cleanup: scratch.drop });
+    targets.push({ label: 'PostgreSQL', env: { DATABASE_URL: scratch.url }, targetStep: 2, targetP99: 20, targetP99UnderRuns: null, rpsTarget: 5000, cleanup: scratch.drop });
   }
-  if (args.db === 'both' || args.db === 'pglite') {
+  // The embedded default (decision 57: a PostgreSQL the server starts), and PGlite, its fallback.
+  for (const [kind, label] of [['embedded', 'embedded default (PostgreSQL the server starts)'], ['pglite', 'embedded fallback (PGlite)']] as const) {
+    if (!(args.db === 'both' || args.db === 'all' || args.db === kind)) continue;
+    if (kind === 'pglite' && args.db === 'both') continue;
     const dir = mkdtempSync(path.join(tmpdir(), 'troupe-bench-api-'));
-    targets.push({ label: 'embedded (PGlite)', env: { TROUPE_DATA_DIR: dir }, targetStep: 3, targetP99: 50, rpsTarget: null, cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
+    targets.push({
+      label,
+      env: { TROUPE_DATA_DIR: dir, TROUPE_EMBEDDED_DB: kind === 'pglite' ? 'pglite' : 'postgres' },
+      targetStep: 3,
+      targetP99: 50,
+      targetP99UnderRuns: 50,
+      rpsTarget: null,
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    });
   }
   console.log(`bench/api-loop: W1 runs (${STEPS_PER_RUN} steps: 3 model calls, 2 tool calls) through \`troupe serve\` in a child process; node ${process.version}, ${(await import('node:os')).cpus().length} cores${QUICK ? '; --quick' : ''}`);
   try {

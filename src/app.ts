@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Config } from './config/load.js';
 import { resolveSecretKey } from './config/secret-key.js';
-import { openPglite, openPostgres, type Database } from './db/client.js';
+import { openPostgres, type Database } from './db/client.js';
+import { openEmbedded } from './db/embedded-postgres.js';
 import { AgentService } from './agents/service.js';
 import { AuditService } from './audit/service.js';
 import { BillingService } from './billing/service.js';
@@ -38,6 +39,8 @@ import { registerDbMetrics } from './db/metrics.js';
 import { startTracing, type ProcessRole, type Tracing } from './observability/tracing.js';
 import { pendingApprovalCounts } from './runs/approval-counts.js';
 import { ApprovalNotices } from './runs/approval-notices.js';
+import { ChangeFeed } from './db/changes.js';
+import { HotReads } from './http/hot-reads.js';
 
 /** Everything a process holds: settings, the database, the logger and the services. */
 export interface AppContext {
@@ -54,6 +57,10 @@ export interface AppContext {
   metrics: Registry;
   /** OpenTelemetry traces; null (nothing subscribed, no hooks) unless an OTLP endpoint is set. */
   tracing: Tracing | null;
+  /** What changed, in any process (the API starts listening; decision 59). */
+  changes: ChangeFeed;
+  /** Serialized bodies of hot reads (GET /agents), dropped when `changes` tells of a change. */
+  hotReads: HotReads;
   services: {
     auth: AuthService;
     orgs: OrgService;
@@ -99,11 +106,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     options.database ??
     (config.DATABASE_URL
       ? await openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE)
-      : await openPglite(config.dataDir));
+      : await openEmbedded({ dataDir: config.dataDir, choice: config.TROUPE_EMBEDDED_DB, poolSize: config.DATABASE_POOL_SIZE, logger }));
   if (database.migrated.length) logger.info({ migrations: database.migrated }, 'applied database migrations');
   // Embedded: the data folder's lock proves the process that left runs `running` is gone, so they
   // resume at this start's sweep, not after their lease (decision 41).
-  if (!options.database && database.kind === 'pglite') {
+  if (!options.database && database.embedded) {
     const released = await releaseDeadLeases(database);
     if (released) logger.info({ runs: released }, 'resuming runs the previous process left running');
   }
@@ -117,7 +124,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const orgs = new OrgService(database, config, logger);
   const auth = new AuthService(database, tokens, config, orgs);
   const tools = new ToolService(database, config, logger, secrets);
-  const agents = new AgentService(database, tools);
+  const changes = new ChangeFeed(database, logger);
+  const hotReads = new HotReads(changes);
+  const agents = new AgentService(database, tools, changes);
   const audit = new AuditService(database);
   auth.setAudit(audit);
   const billing = new BillingService(database, models, audit);
@@ -178,6 +187,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     events,
     metrics,
     tracing,
+    changes,
+    hotReads,
     services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler },
     startRoles(want) {
       if (want.worker && !roles.worker) {
@@ -212,6 +223,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       // After the runs stopped, so their last spans go out with the final flush.
       await tracing?.close().catch((err: unknown) => logger.warn({ err }, 'could not flush traces'));
       await runBus.close();
+      await changes.close();
       redis?.disconnect();
       await database.close();
     },

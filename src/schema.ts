@@ -9,3 +9,4 @@ export * from './audit/schema.js';
 export * from './tools/schema.js';
 export * from './tasks/schema.js';
 export * from './schedules/schema.js';
+export * from './packs/fitness/crm/schema.js';

@@ -30,7 +30,14 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: AppContext): void
       config: { access: 'viewer' },
       schema: { tags, summary: 'List agents (filter, sort, offset or cursor pages)', querystring: listAgentsQuery, response: { 200: pageOf(agentSchema), ...errors } },
     },
-    async (req) => agents().list(actorOf(req), req.query),
+    async (req, reply) => {
+      // A hot read: served from this process's cache until any process changes the
+      // organization's agents (decision 59); the page depends on the organization and the query only.
+      const actor = actorOf(req);
+      const body = await ctx.hotReads.get('agents', actor.orgId, JSON.stringify(req.query), () => agents().list(actor, req.query), (page) => String(reply.serialize(page)));
+      // Already serialized (by this route's own serializer, once): a JSON string goes out as it is.
+      return reply.type('application/json; charset=utf-8').send(body as never);
+    },
   );
 
   r.post(

@@ -1,6 +1,7 @@
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Actor } from '../shared/roles.js';
 import type { Database, Tx } from '../db/client.js';
+import type { ChangeFeed } from '../db/changes.js';
 import { AppError, isUniqueViolation, notFound } from '../shared/errors.js';
 import { toPage } from '../shared/keyset.js';
 import { assertOneOfOffsetCursor, type Page, type PageQuery } from '../shared/pagination.js';
@@ -21,6 +22,8 @@ import { agents } from './schema.js';
 import { applyUpdate, diffSnapshots, snapshotOf, toAgent, type AgentRow } from './snapshot.js';
 import { findVersion, listVersions, recordVersion } from './versions.js';
 import { UUID_RE } from '../shared/ids.js';
+
+export type AgentChanges = Pick<ChangeFeed, 'changed'>;
 
 const VERSION = /^[1-9]\d{0,8}$/;
 
@@ -58,7 +61,17 @@ export class AgentService {
   constructor(
     private readonly database: Database,
     private readonly tools: ToolValidator | null = null,
+    /** Told of every write at its commit, so this process's cached reads of agents (GET /agents) are dropped at once. */
+    private readonly changes: AgentChanges | null = null,
   ) {}
+
+  /** A transaction that writes agents of the actor's organization. */
+  private write<T>(actor: Actor, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.database.withOrg(actor.orgId, (tx) => {
+      this.changes?.changed(tx, 'agents', actor.orgId);
+      return fn(tx);
+    });
+  }
 
   /** 400 naming `body.tools.N` for a tool that does not exist or that the actor's role may not grant. */
   private checkTools(actor: Actor, names: string[] | undefined) {
@@ -83,7 +96,7 @@ export class AgentService {
   async create(actor: Actor, input: CreateAgentInput): Promise<Agent> {
     this.checkTools(actor, input.tools);
     this.checkApprovalTools(input.approvalTools, input.tools);
-    return this.database.withOrg(actor.orgId, async (tx) => {
+    return this.write(actor, async (tx) => {
       const snapshot = snapshotOf(input);
       const [row] = await guardName(
         input.name,
@@ -99,8 +112,8 @@ export class AgentService {
     assertOneOfOffsetCursor(q);
     const filters = listConditions(actor.orgId, q);
     const keyset = q.cursor ? [afterCursor(q.sortBy, q.sortOrder, q.cursor)] : [];
-    return this.database.withOrg(actor.orgId, async (tx) => {
-      // Together: on PostgreSQL both go out in one round trip (pipelined, decision 54).
+    return this.database.readOrg(actor.orgId, async (tx) => {
+      // Together, with the transaction's begin and commit: one round trip on PostgreSQL.
       const [[{ total } = { total: 0 }], rows] = await Promise.all([
         tx.select({ total: count() }).from(agents).where(and(...filters)),
         tx
@@ -122,7 +135,7 @@ export class AgentService {
 
   /** One agent; a soft-deleted one only with `includeDeleted` (default false). */
   async get(actor: Actor, id: string, options: { includeDeleted?: boolean } = {}): Promise<Agent> {
-    return this.database.withOrg(actor.orgId, async (tx) => toAgent(await this.load(tx, actor, id, options)));
+    return this.database.readOrg(actor.orgId, async (tx) => toAgent(await this.load(tx, actor, id, options)));
   }
 
   /**
@@ -132,7 +145,7 @@ export class AgentService {
    */
   async update(actor: Actor, id: string, patch: UpdateAgentInput): Promise<Agent> {
     this.checkTools(actor, patch.tools);
-    return this.database.withOrg(actor.orgId, async (tx) => {
+    return this.write(actor, async (tx) => {
       const row = await this.load(tx, actor, id, { forUpdate: true });
       if (patch.expectedVersion !== undefined && patch.expectedVersion !== row.version) {
         throw new AppError(
@@ -151,7 +164,7 @@ export class AgentService {
 
   /** Soft delete: the agent disappears from lists and its name becomes free. Not a version. */
   async remove(actor: Actor, id: string): Promise<void> {
-    await this.database.withOrg(actor.orgId, async (tx) => {
+    await this.write(actor, async (tx) => {
       const row = await this.load(tx, actor, id, { forUpdate: true });
       await tx
         .update(agents)
@@ -162,7 +175,7 @@ export class AgentService {
 
   /** Undoes a soft delete (a live agent is returned unchanged). 409 when its name was taken meanwhile. */
   async restore(actor: Actor, id: string): Promise<Agent> {
-    return this.database.withOrg(actor.orgId, async (tx) => {
+    return this.write(actor, async (tx) => {
       const row = await this.load(tx, actor, id, { includeDeleted: true, forUpdate: true });
       if (!row.deletedAt) return toAgent(row);
       const [restored] = await guardName(
@@ -179,7 +192,7 @@ export class AgentService {
 
   /** Enable (active) or disable (paused); a versioned change ("Enabled"/"Disabled") unless already so. */
   async setStatus(actor: Actor, id: string, status: AgentStatus): Promise<Agent> {
-    return this.database.withOrg(actor.orgId, async (tx) => {
+    return this.write(actor, async (tx) => {
       const row = await this.load(tx, actor, id, { forUpdate: true });
       const note = status === 'active' ? 'Enabled' : 'Disabled';
       return toAgent(await this.change(tx, actor, row, { ...snapshotOf(row), status }, note));
@@ -218,7 +231,7 @@ export class AgentService {
    * of that version), recorded as a new version "Restored version N". Nothing to change = no new version.
    */
   async restoreVersion(actor: Actor, id: string, version: string | number): Promise<Agent> {
-    return this.database.withOrg(actor.orgId, async (tx) => {
+    return this.write(actor, async (tx) => {
       const row = await this.load(tx, actor, id, { forUpdate: true });
       const old = await this.loadVersion(tx, row, version);
       return toAgent(await this.change(tx, actor, row, old.snapshot, `Restored version ${old.version}`));

@@ -24,6 +24,7 @@ import { registerToolRoutes } from '../tools/routes.js';
 import { registerTaskRoutes } from '../tasks/routes.js';
 import { registerScheduleRoutes } from '../schedules/routes.js';
 import { registerQueueRoutes } from '../dispatch/routes.js';
+import { registerFitnessRoutes } from '../packs/fitness/index.js';
 import { registerAccessControl } from '../http/access.js';
 import { registerDashboard } from './dashboard.js';
 import { VERSION } from '../shared/version.js';
@@ -139,6 +140,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     return sendProblem(reply, 404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
   });
 
+  // Caches of hot reads are trusted only while this process hears every change (decision 59).
+  ctx.changes.start();
   registerAccessControl(app, ctx.services.auth);
   registerInputGuard(app);
   registerHealthRoutes(app, ctx, metrics);
@@ -158,6 +161,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerTaskRoutes(api, ctx);
       registerScheduleRoutes(api, { schedules: ctx.services.schedules, scheduler: () => ctx.services.scheduler, isOperator: (userId) => ctx.services.auth.isOperator(userId) });
       registerQueueRoutes(api, ctx);
+      registerFitnessRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

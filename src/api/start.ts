@@ -45,7 +45,7 @@ export async function startServer(config: Config, print: (text: string) => void 
       const lines: string[] = [];
       const out = (line: string) => lines.push(line);
       out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
-      out(`Database: ${config.databaseKind === 'pglite' ? `embedded, in ${config.dataDir}` : 'PostgreSQL'}`);
+      out(`Database: ${ctx.database.embedded ? `embedded ${ctx.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}, in ${config.dataDir}` : 'PostgreSQL'}`);
       if (boot.kind === 'setup_token') {
         // The token goes to the person at the terminal only: log collectors keep JSON lines.
         ctx.logger.info('first start: a one-time setup token was issued (printed in the start-up banner, never logged)');
@@ -61,7 +61,7 @@ export async function startServer(config: Config, print: (text: string) => void 
       // One write, so the banner is never interleaved with log lines.
       print(lines.join('\n'));
     } else {
-      print(`Troupe ${[roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean).join(' and ')} started (${config.REDIS_URL ? 'BullMQ on Redis' : 'in-process dispatch'}, ${config.databaseKind === 'pglite' ? 'embedded database' : 'PostgreSQL'})`);
+      print(`Troupe ${[roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean).join(' and ')} started (${config.REDIS_URL ? 'BullMQ on Redis' : 'in-process dispatch'}, ${ctx.database.embedded ? 'embedded database' : 'PostgreSQL'})`);
     }
 
     // Worker: takes runs (and picks up those left queued or orphaned by a previous process);

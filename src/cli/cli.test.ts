@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -259,12 +259,14 @@ describe('troupe CLI configuration and the embedded database', () => {
 
   it('migrate creates and migrates the embedded data folder', async () => {
     const parent = await mkdtemp(path.join(tmpdir(), 'troupe-cli-embedded-'));
+    // As root, the embedded PostgreSQL runs as the user postgres, who must be able to enter it.
+    await chmod(parent, 0o755);
     const dataDir = path.join(parent, 'data');
     try {
       const result = await troupe(['migrate'], { TROUPE_DATA_DIR: dataDir });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain(`Applied ${TAGS.join(', ')} to the embedded database in ${dataDir}`);
-      expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(true);
+      expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
       expect(existsSync(path.join(dataDir, 'troupe.lock'))).toBe(false);
     } finally {
       await rm(parent, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { DataDirLockedError } from '../db/client.js';
+import { EmbeddedDatabaseError } from '../db/embedded-postgres.js';
 
 /** An error meant for the person at the terminal: printed without a stack, with this exit code. */
 export class CliError extends Error {
@@ -23,7 +24,7 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError) {
+    if (err instanceof CliError || err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError) {
       process.stderr.write(`troupe: ${err.message}\n`);
       process.exitCode = err instanceof CliError ? err.exitCode : 2;
       return;

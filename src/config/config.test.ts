@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('loadConfig', () => {
   it('starts with no configuration at all: embedded database, port 3000, sign-up open', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', databaseKind: 'pglite', TROUPE_ALLOW_SIGNUP: true, corsOrigins: [] });
+    expect(c).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', databaseKind: 'embedded', TROUPE_ALLOW_SIGNUP: true, corsOrigins: [] });
     expect(c.dataDir).toBe(path.resolve('.troupe'));
     expect(c.publicUrl).toBe('http://127.0.0.1:3000');
   });

@@ -9,10 +9,10 @@ export class ConfigError extends Error {
 
 /** The validated settings, with derived values the rest of the code needs. */
 export interface Config extends RawConfig {
-  /** Absolute data folder (PGlite files, generated secret key, lock file). */
+  /** Absolute data folder (the embedded database's files, generated secret key, lock file). */
   dataDir: string;
-  /** 'postgres' when DATABASE_URL is set, else the embedded 'pglite'. */
-  databaseKind: 'pglite' | 'postgres';
+  /** 'postgres' when DATABASE_URL is set, else 'embedded' (a PostgreSQL the server starts, or PGlite: TROUPE_EMBEDDED_DB). */
+  databaseKind: 'embedded' | 'postgres';
   corsOrigins: string[];
   publicUrl: string;
   /** Absolute folder of the built dashboard served at `/` (TROUPE_WEB_DIR, default `dist/web`). */
@@ -74,7 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...raw,
     // memory:// is PGlite in memory (tests, benchmarks): nothing is written to disk.
     dataDir: raw.TROUPE_DATA_DIR === 'memory://' ? 'memory://' : path.resolve(raw.TROUPE_DATA_DIR),
-    databaseKind: raw.DATABASE_URL ? 'postgres' : 'pglite',
+    databaseKind: raw.DATABASE_URL ? 'postgres' : 'embedded',
     corsOrigins: raw.TROUPE_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     publicUrl: (raw.TROUPE_PUBLIC_URL ?? `http://${hostForUrl}:${raw.PORT}`).replace(/\/$/, ''),
     webDir: raw.TROUPE_WEB_DIR ? path.resolve(raw.TROUPE_WEB_DIR) : DEFAULT_WEB_DIR,

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   TROUPE_PUBLIC_URL: url(['http:', 'https:']).optional(),
   TROUPE_DATA_DIR: z.string().min(1).default('./.troupe'),
+  // Without DATABASE_URL: a PostgreSQL the server starts from the npm platform package, else PGlite (decision 57).
+  TROUPE_EMBEDDED_DB: z.enum(['auto', 'postgres', 'pglite']).default('auto'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: int(1, 500).default(10),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),

@@ -28,6 +28,11 @@ export type Tx = PgTransaction<RowsResultHKT, Schema, ExtractTablesWithRelations
  */
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * The embedded database (no DATABASE_URL: PGlite, or the PostgreSQL this process started): this
+   * process is its only user, which the data folder's lock guarantees (dead leases, scheduler).
+   */
+  readonly embedded: boolean;
   /** What this process asked of the database so far (the `troupe_db_round_trips_total` metric; bench/api-loop). */
   readonly stats: DbStats;
   /** Tags of the migrations applied while opening (empty when it was up to date or not asked to migrate). */
@@ -36,6 +41,13 @@ export interface Database {
   readonly db: Db;
   /** Runs fn in one transaction scoped to one organization (`SET LOCAL app.org_id`). */
   withOrg<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A read scoped to one organization in one round trip: `begin`, the scope, fn's statements and
+   * `commit` go out in one write (PostgreSQL). fn must send every statement before it awaits an
+   * answer (one query, or several in one Promise.all): a statement sent later finds the
+   * transaction committed and fails. On PGlite, the same as withOrg.
+   */
+  readOrg<T>(orgId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Runs fn in one transaction as the login role, past row-level security. Only for work that is
    * by nature cross-tenant: sign-in, token and API-key lookup, org creation, schedulers.
@@ -53,6 +65,13 @@ export interface Database {
    * holds MAINTAIN (PostgreSQL 17+, granted by migrate()).
    */
   vacuum(tables: string[]): Promise<void>;
+  /**
+   * Hears the notices of `channel` (LISTEN), sent by any process, after their transaction
+   * committed. `onState(true)` once listening, `onState(false)` when the listening connection is
+   * lost (notices sent meanwhile are missed) and true again when it is back: PostgreSQL reconnects
+   * by itself. Returns the function that stops listening.
+   */
+  watch(channel: string, onNotice: (payload: string) => void, onState: (live: boolean) => void): () => Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -121,9 +140,12 @@ async function callInTx<T>(tx: Tx, fn: string, args: unknown[]): Promise<T> {
 }
 
 /** Scoped transactions on PGlite: its own BEGIN, then the scope as one simple statement. */
-function pgliteScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
+function pgliteScopes(db: Db): Pick<Database, 'withOrg' | 'readOrg' | 'system'> {
   return {
     withOrg(orgId, fn) {
+      return scoped(orgScope(orgId), fn);
+    },
+    readOrg(orgId, fn) {
       return scoped(orgScope(orgId), fn);
     },
     system(fn) {
@@ -146,46 +168,77 @@ function pgliteScopes(db: Db): Pick<Database, 'withOrg' | 'system'> {
  * the transaction's first statement and the three cost one round trip where Drizzle's own
  * transaction() waits for each. A read is then two round trips (that, and COMMIT).
  */
-function pgScopes(db: Db, pool: pg.Pool): Pick<Database, 'withOrg' | 'system'> {
+function pgScopes(db: Db, pool: pg.Pool): Pick<Database, 'withOrg' | 'readOrg' | 'system'> {
   // Drizzle's session of the pool, for its dialect, relational schema and options.
   const base = (db as unknown as { session: { dialect: never; schema: never; options: never } }).session;
   // One transaction object per connection, reused: Drizzle's constructor builds a query helper
   // for every table of the schema (about 0.2 ms), and the object holds no state of its own.
   const txOf = new WeakMap<pg.PoolClient, Tx>();
-  async function scoped<T>(opening: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+  // Connections whose read transaction's commit is already written (readOrg): a statement sent
+  // now would run after it, outside the scope, so it fails instead.
+  const sealed = new WeakSet<pg.PoolClient>();
+  function txFor(client: pg.PoolClient): Tx {
     let tx = txOf.get(client);
     if (!tx) {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        if (sealed.has(client)) throw new Error('readOrg: a statement was sent after the read transaction was committed; send every statement before awaiting one');
+        return query(...args);
+      };
       const session = new NodePgSession(client, base.dialect, base.schema, base.options);
       txOf.set(client, (tx = new NodePgTransaction(base.dialect, session, base.schema) as unknown as Tx));
     }
+    return tx;
+  }
+  async function scoped<T>(opening: string, fn: (tx: Tx) => Promise<T>, read = false): Promise<T> {
+    const client = await pool.connect();
+    const tx = txFor(client);
     // Not awaited here: the first statements of fn go out behind it, without waiting, and in
     // one write: the socket is corked until this turn of the event loop is over (a write to a
     // loopback socket is a system call that wakes the server, costlier here than the statement).
+    // A read's commit joins that write: fn's statements were all sent by then (Promise.all sends
+    // from microtasks, which run before setImmediate).
     const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
-    if (stream?.cork && stream.uncork) {
-      stream.cork();
-      setImmediate(() => stream.uncork!());
-    }
+    const corked = Boolean(stream?.cork && stream.uncork);
+    if (corked) stream!.cork!();
+    let committed: Promise<unknown> | undefined;
+    let finished = false;
+    const closeRead = () => {
+      if (!read || committed || finished) return;
+      committed = client.query('commit');
+      committed.catch(() => {});
+      sealed.add(client);
+    };
+    setImmediate(() => {
+      closeRead();
+      if (corked) stream!.uncork!();
+    });
     const begun = client.query(`begin; ${opening}`);
     begun.catch(() => {});
     let broken: Error | undefined;
     try {
       const { result, hooks } = await withHooks(tx, () => fn(tx));
       await begun;
-      await client.query('commit');
+      closeRead();
+      await (committed ?? client.query('commit'));
       runHooks(hooks);
       return result;
     } catch (err) {
-      await client.query('rollback').catch((e: Error) => (broken = e));
+      if (committed) await committed.catch((e: Error) => (broken = e));
+      else await client.query('rollback').catch((e: Error) => (broken = e));
       throw err;
     } finally {
+      finished = true;
+      sealed.delete(client);
       client.release(broken);
     }
   }
   return {
     withOrg(orgId, fn) {
       return scoped(orgScope(orgId), fn);
+    },
+    readOrg(orgId, fn) {
+      return scoped(orgScope(orgId), fn, true);
     },
     system(fn) {
       return scoped(SYSTEM_SCOPE, fn);
@@ -278,6 +331,7 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
   const db = drizzlePg(pool) as unknown as Db;
   return {
     kind: 'postgres',
+    embedded: false,
     stats,
     migrated,
     db,
@@ -299,12 +353,70 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
         client.release(broken);
       }
     },
+    watch(channel, onNotice, onState) {
+      return watchPostgres(url, channel, onNotice, onState);
+    },
     async ping() {
       await pool.query('select 1');
     },
     async close() {
       await pool.end();
     },
+  };
+}
+
+const CHANNEL = /^[a-z_]+$/;
+
+/**
+ * LISTEN on a connection of its own, outside the pool, for as long as the database is open: when
+ * it drops (a restart, failover, a killed backend) the listener says so and connects again after
+ * a pause that grows from 0.25 to 5 s.
+ */
+function watchPostgres(url: string, channel: string, onNotice: (payload: string) => void, onState: (live: boolean) => void): () => Promise<void> {
+  if (!CHANNEL.test(channel)) throw new Error(`watch: not a channel name: ${channel}`);
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let pause = 250;
+  const connect = async () => {
+    timer = undefined;
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: url, options: '-c role=troupe_app' });
+    client = c;
+    let lost = false;
+    const lose = () => {
+      if (lost) return;
+      lost = true;
+      onState(false);
+      c.end().catch(() => {});
+      if (!stopped) timer = setTimeout(() => void connect(), pause);
+      pause = Math.min(pause * 2, 5000);
+    };
+    c.on('error', lose);
+    c.on('end', lose);
+    c.on('notification', (n) => {
+      if (n.channel === channel && n.payload !== undefined) onNotice(n.payload);
+    });
+    try {
+      await c.connect();
+      await c.query(`listen ${channel}`);
+      if (stopped || lost) return;
+      pause = 250;
+      onState(true);
+    } catch {
+      lose();
+    }
+  };
+  void connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    c?.removeAllListeners('end');
+    c?.removeAllListeners('error');
+    c?.on('error', () => {});
+    await c?.end().catch(() => {});
   };
 }
 
@@ -353,6 +465,7 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
   const db = drizzlePglite(client) as unknown as Db;
   return {
     kind: 'pglite',
+    embedded: true,
     stats,
     migrated,
     db,
@@ -364,6 +477,15 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
     },
     async vacuum(tables) {
       for (const table of tables) await client.exec(`vacuum ${table}`);
+    },
+    watch(channel, onNotice, onState) {
+      // One session in this process: nothing to lose but the process itself.
+      const listening = client.listen(channel, onNotice);
+      void listening.then(() => onState(true), () => onState(false));
+      return async () => {
+        const stop = await listening.catch(() => null);
+        await stop?.().catch(() => {});
+      };
     },
     async ping() {
       await client.query('select 1');
@@ -379,7 +501,8 @@ export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
 }
 
-function lockDataDir(dataDir: string): () => void {
+/** Takes the data folder's `troupe.lock` (one Troupe process per folder); returns its release. */
+export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'troupe.lock');
   if (existsSync(file)) {
@@ -395,10 +518,16 @@ function lockDataDir(dataDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process runs (a zombie, dead but not yet reaped by its parent, does not: Linux). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+    } catch {
+      return true; // no /proc (macOS), or gone just now
+    }
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }

@@ -57,6 +57,32 @@ describe.each<DbKind>(['postgres', 'pglite'])('database on %s', (kind) => {
     expect(updated).toEqual([]);
   });
 
+  it('readOrg: a scoped read whose statements, begin and commit cost one round trip on PostgreSQL', async () => {
+    const before = { ...database.stats };
+    const [a, b] = await database.readOrg(orgA, (tx) => Promise.all([tx.select().from(agents), tx.select().from(organizations)]));
+    expect(a.map((r) => r.name)).toEqual(['agent of A']);
+    expect(b.map((o) => o.id)).toEqual([orgA]);
+    // PGlite counts every call: begin, scope, two reads, commit.
+    expect(database.stats.roundTrips - before.roundTrips).toBe(kind === 'postgres' ? 1 : 5);
+    // The scope ended with the read: the next statement on any pooled connection sees nothing.
+    expect(await database.db.select().from(agents)).toEqual([]);
+  });
+
+  it('readOrg: a statement sent after awaiting an answer fails rather than run outside the scope', async () => {
+    const late = database.readOrg(orgA, async (tx) => {
+      await tx.select().from(agents);
+      return tx.select().from(organizations);
+    });
+    // (Drizzle wraps the error: "Failed query", with ours as its cause.)
+    if (kind === 'postgres') await expect(late).rejects.toMatchObject({ cause: { message: expect.stringMatching(/after the read transaction was committed/) } });
+    else expect((await late).map((o) => o.id)).toEqual([orgA]);
+    // The connection is whole again: reads and writes after it work.
+    const seen = await database.readOrg(orgB, (tx) => tx.select().from(agents));
+    expect(seen.map((r) => r.name)).toEqual(['agent of B']);
+    await expect(database.readOrg(orgA, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect((await database.withOrg(orgA, (tx) => tx.select().from(agents))).map((r) => r.name)).toEqual(['agent of A']);
+  });
+
   it('the scope ends with its transaction', async () => {
     await database.withOrg(orgA, (tx) => tx.select().from(agents));
     expect(await database.db.select().from(agents)).toEqual([]);

@@ -204,7 +204,7 @@ export class RunService {
 
   async get(actor: Actor, id: string): Promise<RunRow> {
     if (!UUID_RE.test(id)) throw notFound('Run');
-    const [run] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id), this.runVisible(actor))));
+    const [run] = await this.database.readOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.id, id), this.runVisible(actor))));
     if (!run) throw notFound('Run');
     return run;
   }

@@ -21,8 +21,9 @@ export const DEFAULT_LEASE_MS = 10_000;
  * a leader frozen in the middle of its transaction would otherwise keep the lease row (and the
  * schedules it claims) locked for as long as it sleeps; PostgreSQL ends that session instead.
  *
- * PGlite (`solo`) is one process's private database (a lock file keeps other processes off it):
- * it always takes the lease, whoever held it before, and never steps down.
+ * The embedded database (`solo`: PGlite, or the PostgreSQL the server started) is one process's
+ * private database (a lock file keeps other processes off it): it always takes the lease, whoever
+ * held it before, and never steps down.
  */
 export class Leadership {
   private leading = false;

@@ -71,7 +71,7 @@ export class Scheduler {
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     // A lease of a few ticks at least: the leader renews once a tick, a follower looks once a tick.
     if (leaseMs < 4 * this.tickMs) throw new Error(`scheduler: the lease (${leaseMs} ms) must be at least 4 ticks (${4 * this.tickMs} ms)`);
-    this.leadership = new Leadership(database, this.holder, logger, { leaseMs, solo: database.kind === 'pglite' });
+    this.leadership = new Leadership(database, this.holder, logger, { leaseMs, solo: database.embedded });
   }
 
   get isLeader(): boolean {

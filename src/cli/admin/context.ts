@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { createContext, type AppContext } from '../../app.js';
 import { ConfigError, loadConfig, type Config } from '../../config/load.js';
 import { DataDirLockedError } from '../../db/client.js';
+import { EmbeddedDatabaseError } from '../../db/embedded-postgres.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { reportingAppErrors } from '../errors.js';
 import { CliError } from '../run.js';
@@ -43,7 +44,7 @@ export async function withContext<T>(fn: (ctx: AppContext) => Promise<T>): Promi
   try {
     ctx = await createContext(config, { logger: cliLogger() });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof DataDirLockedError) throw err;
+    if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError) throw err;
     throw cannotOpen(config, err);
   }
   try {

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/load.js';
-import { openPglite, openPostgres, type Database } from '../../db/client.js';
-import { cannotOpen } from './context.js';
+import { DataDirLockedError, openPostgres, type Database } from '../../db/client.js';
+import { EmbeddedDatabaseError, openEmbedded } from '../../db/embedded-postgres.js';
+import { cannotOpen, cliLogger } from './context.js';
 
 /**
  * Applies the pending migrations to the configured database (opening it migrates, exactly as the
@@ -9,9 +10,11 @@ import { cannotOpen } from './context.js';
 export async function applyMigrations(config: Config): Promise<string[]> {
   let database: Database;
   try {
-    database = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, 1) : await openPglite(config.dataDir);
+    database = config.DATABASE_URL
+      ? await openPostgres(config.DATABASE_URL, 1)
+      : await openEmbedded({ dataDir: config.dataDir, choice: config.TROUPE_EMBEDDED_DB, poolSize: 1, logger: cliLogger() });
   } catch (err) {
-    if ((err as Error).name === 'DataDirLockedError') throw err;
+    if (err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError) throw err;
     throw cannotOpen(config, err);
   }
   try {
