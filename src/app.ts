@@ -16,6 +16,10 @@ import { conversationOwner } from './conversations/lookups.js';
 import { inVisibleConversation } from './conversations/visibility.js';
 import { taskTitles } from './tasks/lookups.js';
 import { ConversationService } from './conversations/service.js';
+import { VisitorChats } from './conversations/visitors.js';
+import { TaskTypeService } from './execute/service.js';
+import { PublicationService } from './publications/service.js';
+import { VisitorTokens } from './publications/visitor-token.js';
 import { RunBus } from './runs/bus.js';
 import { chooseRelay } from './runs/relay/choose.js';
 import { BullMqDispatcher } from './dispatch/bullmq.js';
@@ -29,6 +33,8 @@ import { TaskService } from './tasks/service.js';
 import { RunExecutor } from './runs/engine/executor.js';
 import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
+import { fitnessTools } from './packs/fitness/tools/index.js';
+import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import type { Registry } from 'prom-client';
@@ -79,6 +85,12 @@ export interface AppContext {
     schedules: ScheduleService;
     /** This process's scheduler loop (created always, started by the roles that run it). */
     scheduler: Scheduler;
+    /** Task types: which agent answers POST /execute for each. */
+    taskTypes: TaskTypeService;
+    /** Agents published as a website widget and a public chat page; their visitors' chats and session tokens. */
+    publications: PublicationService;
+    visitorChats: VisitorChats;
+    visitorTokens: VisitorTokens;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -124,6 +136,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const orgs = new OrgService(database, config, logger);
   const auth = new AuthService(database, tokens, config, orgs);
   const tools = new ToolService(database, config, logger, secrets);
+  tools.registerPack(fitnessTools({ secrets }));
+  tools.registerPack(analyticsTools);
   const changes = new ChangeFeed(database, logger);
   const hotReads = new HotReads(changes);
   const agents = new AgentService(database, tools, changes);
@@ -157,6 +171,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // The people who may decide a waiting tool call hear of it (notification; mail with SMTP_URL), in the process that asked.
   const approvalNotices = new ApprovalNotices({ database, config, logger, tools, notifications: tools.notifications, origins });
   events.on('approval:requested', (e) => void approvalNotices.requested(e));
+  const taskTypes = new TaskTypeService(database, agents);
+  const publications = new PublicationService(database, agents, config.publicUrl);
+  const visitorChats = new VisitorChats(database, conversations);
+  const visitorTokens = new VisitorTokens(secrets);
   const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -189,7 +207,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;

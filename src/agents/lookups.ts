@@ -37,3 +37,17 @@ export function agentFromJson(json: unknown): AgentRow {
 }
 
 export type { AgentRow };
+
+/** Name and state of agents (deleted ones too) by id: what the task types list shows beside each mapping. */
+export async function agentStates(
+  tx: Tx,
+  orgId: string,
+  ids: readonly string[],
+): Promise<Map<string, { name: string; status: 'active' | 'paused'; deleted: boolean }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: agents.id, name: agents.name, status: agents.status, deletedAt: agents.deletedAt })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), inArray(agents.id, [...new Set(ids)])));
+  return new Map(rows.map((r) => [r.id, { name: r.name, status: r.status, deleted: r.deletedAt !== null }]));
+}

@@ -25,6 +25,14 @@ import { registerTaskRoutes } from '../tasks/routes.js';
 import { registerScheduleRoutes } from '../schedules/routes.js';
 import { registerQueueRoutes } from '../dispatch/routes.js';
 import { registerFitnessRoutes } from '../packs/fitness/index.js';
+import { registerAgentTemplateRoutes } from '../agents/template-routes.js';
+import { registerExecuteRoutes } from '../execute/routes.js';
+import { registerPublicationRoutes } from '../publications/routes.js';
+import { registerPublicChatRoutes } from '../publications/public-routes.js';
+import { registerChatPages } from '../publications/pages.js';
+import { registerInboxRoutes } from '../inbox/routes.js';
+import { toolsInboxCounter } from '../tools/inbox-counts.js';
+import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
 import { registerDashboard } from './dashboard.js';
 import { VERSION } from '../shared/version.js';
@@ -162,8 +170,15 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerScheduleRoutes(api, { schedules: ctx.services.schedules, scheduler: () => ctx.services.scheduler, isOperator: (userId) => ctx.services.auth.isOperator(userId) });
       registerQueueRoutes(api, ctx);
       registerFitnessRoutes(api, ctx);
+      registerAgentTemplateRoutes(api, ctx);
+      registerExecuteRoutes(api, ctx);
+      registerPublicationRoutes(api, ctx);
+      registerPublicChatRoutes(api, ctx);
+      registerInboxRoutes(api, { database: ctx.database, sources: [toolsInboxCounter, fitnessInboxCounter] });
     },
     { prefix: API_PREFIX },
   );
+  // The website widget's script and the public chat page (docs/widget.md).
+  registerChatPages(app, ctx);
   return app;
 }

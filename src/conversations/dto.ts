@@ -10,6 +10,8 @@ export const conversationSchema = z
     id: z.uuid(),
     agentId: z.uuid(),
     userId: z.uuid().nullable(),
+    visitorId: z.uuid().nullable().describe("Set on a website visitor's conversation (a published chat): staff read it, only the visitor writes in it"),
+    publicationId: z.uuid().nullable().describe('The chat publication a visitor came through (null once it was deleted)'),
     title: z.string(),
     summary: z.string().describe('Running summary of the turns no longer sent to the model verbatim'),
     messageCount: z.number().int(),

@@ -46,7 +46,11 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
       schema: {
         tags,
         summary: 'Your conversations (admins: everyone\'s), most recently active first',
-        querystring: pageQuery.extend({ agentId: z.uuid().optional(), userId: z.uuid().optional() }),
+        querystring: pageQuery.extend({
+          agentId: z.uuid().optional(),
+          userId: z.uuid().optional(),
+          visitor: z.stringbool().optional().describe("true: only website visitors' conversations (published chats); false: none of them"),
+        }),
         response: { 200: pageOf(conversationSchema), ...problemResponses },
       },
     },
@@ -108,6 +112,7 @@ export function registerConversationRoutes(app: FastifyInstance, ctx: AppContext
     const actor = actorOf(req);
     const id = uuidOr404(rawId, 'Conversation');
     const conv = await conversations.get(actor, id);
+    if (conv.visitorId) throw conflict("This is a website visitor's conversation: staff can read it, only the visitor writes in it", 'visitor_conversation');
     const agent = await ctx.services.agents.get(actor, conv.agentId);
     if (agent.status !== 'active') throw conflict(`The agent ${agent.name} is paused; enable it to chat with it`, 'agent_paused');
     // A budget used up refuses the message (402) before it is stored; the run's create checks again.

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, index, integer, json, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from '../agents/schema.js';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
+import { chatPublications } from '../publications/schema.js';
 
 /** A chat between people (one user) and one agent, with a running summary of turns cut from history. */
 export const conversations = pgTable(
@@ -13,6 +14,9 @@ export const conversations = pgTable(
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),
     userId: uuid('user_id'),
+    /** A website visitor's conversation (the public chat of a publication): the visitor's id, and the publication. */
+    visitorId: uuid('visitor_id'),
+    publicationId: uuid('publication_id').references(() => chatPublications.id, { onDelete: 'set null' }),
     title: text('title').notNull().default('New conversation'),
     /** Summary of the messages up to and including `summarizedThroughSeq`, which no longer go to the model verbatim. */
     summary: text('summary').notNull().default(''),
@@ -22,7 +26,11 @@ export const conversations = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('conversations_org_agent_idx').on(t.orgId, t.agentId, t.updatedAt), index('conversations_org_user_idx').on(t.orgId, t.userId)],
+  (t) => [
+    index('conversations_org_agent_idx').on(t.orgId, t.agentId, t.updatedAt),
+    index('conversations_org_user_idx').on(t.orgId, t.userId),
+    uniqueIndex('conversations_visitor_key').on(t.publicationId, t.visitorId).where(sql`visitor_id is not null`),
+  ],
 );
 
 export const MESSAGE_ROLES = ['user', 'assistant', 'tool'] as const;

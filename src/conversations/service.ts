@@ -1,9 +1,9 @@
 import type { ModelMessage } from 'ai';
-import { and, asc, count, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Agent } from '../agents/dto.js';
 import type { Database, Tx } from '../db/client.js';
-import type { Actor } from '../shared/roles.js';
-import { conflict, notFound } from '../shared/errors.js';
+import { roleAtLeast, type Actor } from '../shared/roles.js';
+import { conflict, forbidden, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
@@ -47,13 +47,14 @@ export class ConversationService {
     return row;
   }
 
-  /** Most recently active first; filter by agent and (admins) by user. */
-  async list(actor: Actor, q: PageQuery & { agentId?: string; userId?: string }): Promise<Page<ConversationRow>> {
+  /** Most recently active first; filter by agent, (admins) by user, and by being a website visitor's. */
+  async list(actor: Actor, q: PageQuery & { agentId?: string; userId?: string; visitor?: boolean }): Promise<Page<ConversationRow>> {
     const where = and(
       eq(conversations.orgId, actor.orgId),
       conversationVisibleTo(actor),
       q.agentId ? eq(conversations.agentId, q.agentId) : undefined,
       q.userId ? eq(conversations.userId, q.userId) : undefined,
+      q.visitor === undefined ? undefined : q.visitor ? isNotNull(conversations.visitorId) : isNull(conversations.visitorId),
     );
     return this.database.withOrg(actor.orgId, (tx) =>
       keysetPage(tx, { table: conversations, id: conversations.id, sort: timestampSort(conversations.updatedAt), where }, q, (r) => r),
@@ -61,7 +62,7 @@ export class ConversationService {
   }
 
   async rename(actor: Actor, id: string, title: string): Promise<ConversationRow> {
-    const conv = await this.get(actor, id);
+    const conv = this.mayChange(actor, await this.get(actor, id));
     const [row] = await this.database.withOrg(actor.orgId, (tx) =>
       tx.update(conversations).set({ title, updatedAt: sql`now()` }).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, conv.id))).returning(),
     );
@@ -69,8 +70,14 @@ export class ConversationService {
   }
 
   async remove(actor: Actor, id: string): Promise<void> {
-    const conv = await this.get(actor, id);
+    const conv = this.mayChange(actor, await this.get(actor, id));
     await this.database.withOrg(actor.orgId, (tx) => tx.delete(conversations).where(and(eq(conversations.orgId, actor.orgId), eq(conversations.id, conv.id))));
+  }
+
+  /** A website visitor's conversation is the organization's: every role reads it, only admins rename or delete it. */
+  private mayChange(actor: Actor, conv: ConversationRow): ConversationRow {
+    if (conv.visitorId && !roleAtLeast(actor.role, 'admin')) throw forbidden("Only admins rename or delete a website visitor's conversation", 'insufficient_role');
+    return conv;
   }
 
   /** Messages in order (oldest first by default), paged by `seq`: `before`/`after` a seq, or offset. */

@@ -1,16 +1,18 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { roleAtLeast, type Actor } from '../shared/roles.js';
 import { conversations } from './schema.js';
 
 /**
  * Who sees a conversation: its own person; admins and owners see every conversation of the
- * organization; API keys see the conversations made with a key (userId null). Undefined when the
- * actor sees them all. The one rule for a conversation and everything made in it (decision 33).
+ * organization; API keys see the conversations made with a key (userId null). A website
+ * visitor's conversation (visitorId set, no person) is the organization's: every member of
+ * staff sees it (decision 62). Undefined when the actor sees them all. The one rule for a
+ * conversation and everything made in it (decision 33).
  */
 export function conversationVisibleTo(actor: Actor): SQL | undefined {
   if (roleAtLeast(actor.role, 'admin')) return undefined;
-  return actor.userId ? eq(conversations.userId, actor.userId) : sql`${conversations.userId} is null`;
+  return actor.userId ? or(eq(conversations.userId, actor.userId), isNotNull(conversations.visitorId)) : sql`${conversations.userId} is null`;
 }
 
 /**

@@ -11,6 +11,8 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  /** Files sent with the mail (text content, e.g. a CSV report). */
+  attachments?: { filename: string; contentType: string; content: string }[];
 }
 
 // Connection limits below the send_email tool's 30 s, so a dead server ends as a clear SMTP error.
@@ -23,7 +25,7 @@ const SMTP_LIMITS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socket
 export async function sendMail(smtp: SmtpSettings, mail: OutgoingMail): Promise<{ messageId: string | null }> {
   const transport = nodemailer.createTransport({ url: smtp.SMTP_URL, ...SMTP_LIMITS });
   try {
-    const info = await transport.sendMail({ from: smtp.SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}) });
+    const info = await transport.sendMail({ from: smtp.SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}), ...(mail.attachments?.length ? { attachments: mail.attachments } : {}) });
     return { messageId: typeof info.messageId === 'string' ? info.messageId : null };
   } finally {
     transport.close();

@@ -95,6 +95,9 @@ export const outboxEmailSchema = z
     subject: z.string(),
     text: z.string(),
     html: z.string().nullable(),
+    attachments: z
+      .array(z.object({ index: z.number().int(), filename: z.string(), contentType: z.string(), bytes: z.number().int() }))
+      .describe('Files sent with it; GET /outbox/{id}/attachments/{index} downloads one'),
     status: z.enum(EMAIL_STATUSES).describe('kept: no SMTP configured, the mail waits here; sent; failed'),
     error: z.string().nullable(),
     messageId: z.string().nullable(),

@@ -1,7 +1,7 @@
 /** Pure file (no imports): shared with the dashboard. The module's tables and services import these. */
 
-/** Groups tools in the catalog (`GET /tools`) and the dashboard. */
-export const TOOL_CATEGORIES = ['utility', 'web', 'messaging', 'staff', 'support', 'scheduling'] as const;
+/** Groups tools in the catalog (`GET /tools`) and the dashboard; the last four are the fitness pack's (docs/fitness.md). */
+export const TOOL_CATEGORIES = ['utility', 'web', 'messaging', 'staff', 'support', 'scheduling', 'crm', 'analytics', 'automation', 'fitness'] as const;
 export type ToolCategory = (typeof TOOL_CATEGORIES)[number];
 export const FOLLOW_UP_STATUSES = ['pending', 'done', 'canceled'] as const;
 export type FollowUpStatus = (typeof FOLLOW_UP_STATUSES)[number];

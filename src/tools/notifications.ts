@@ -62,7 +62,7 @@ export async function notifiedAbout(tx: Tx, orgId: string, key: string, value: s
  * What an actor sees: notifications for everyone, plus their own. API keys act for nobody in
  * particular, so they see only the ones for everyone.
  */
-const visibleTo = (actor: Actor): SQL =>
+export const visibleTo = (actor: Actor): SQL =>
   and(eq(notifications.orgId, actor.orgId), actor.userId ? or(isNull(notifications.userId), eq(notifications.userId, actor.userId)) : isNull(notifications.userId))!;
 
 /**

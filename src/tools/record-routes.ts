@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { actorOf } from '../http/access.js';
 import type { AppContext } from '../app.js';
 import { pageOf } from '../shared/pagination.js';
@@ -25,6 +26,25 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: AppContext): voi
       },
     },
     async (req) => tools().outbox.list(actorOf(req), req.query),
+  );
+
+  r.get(
+    '/outbox/:id/attachments/:index',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['outbox'],
+        summary: "Download one of a mail's attachments (a report's CSV, an export)",
+        params: z.object({ id: z.string().max(100), index: z.coerce.number().int().min(0).max(100) }),
+        response: { 200: z.string(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const file = await tools().outbox.attachment(actorOf(req), req.params.id, req.params.index);
+      // Attachment, never inline: the content is what an agent wrote and must not run as a page of this origin.
+      const name = file.filename.replace(/[^\w.\- ]/g, '_');
+      return reply.header('content-type', /^text\/(csv|plain)$/.test(file.contentType) ? `${file.contentType}; charset=utf-8` : 'application/octet-stream').header('content-disposition', `attachment; filename="${name}"`).header('x-content-type-options', 'nosniff').send(file.content);
+    },
   );
 
   r.get(

@@ -66,6 +66,8 @@ export const outboxEmails = pgTable(
     subject: text('subject').notNull(),
     text: text('text').notNull().default(''),
     html: text('html'),
+    /** Files sent with it (send_report_email's CSV, export_data): text content, at most a few MiB in all. */
+    attachments: jsonb('attachments').$type<{ filename: string; contentType: string; content: string }[]>().notNull().default([]),
     /** kept | sent | failed */
     status: text('status').notNull(),
     error: text('error'),

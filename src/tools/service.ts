@@ -43,6 +43,8 @@ export class ToolService {
   readonly outbox: Outbox;
   readonly followUps: FollowUps;
   private readonly tools = new Map<string, { def: ToolDefinition; schemas: ToolJsonSchemas }>();
+  /** TROUPE_APPROVAL_TOOLS: tools this server makes ask a person before each call. */
+  private readonly asking: Set<string>;
 
   constructor(
     readonly database: Database,
@@ -56,9 +58,16 @@ export class ToolService {
     this.tickets = new Tickets(database);
     this.outbox = new Outbox(database);
     this.followUps = new FollowUps(database);
-    // TROUPE_APPROVAL_TOOLS: built-ins this server makes ask a person before each call.
-    const asking = new Set(config.TROUPE_APPROVAL_TOOLS);
-    for (const def of builtinTools(config, secrets)) this.register(asking.has(def.name) ? { ...def, requiresApproval: true } : def);
+    this.asking = new Set(config.TROUPE_APPROVAL_TOOLS);
+    this.registerPack(builtinTools(config, secrets));
+  }
+
+  /**
+   * Adds a pack of tools (the built-ins; a domain pack's, from app.ts: this module imports no
+   * pack). TROUPE_APPROVAL_TOOLS applies to them as to the built-ins.
+   */
+  registerPack(defs: readonly ToolDefinition[]): void {
+    for (const def of defs) this.register(this.asking.has(def.name) ? { ...def, requiresApproval: true } : def);
   }
 
   /** Adds a tool (a pack, a test double). Names are unique; the JSON Schema is made here, once. */

@@ -27,8 +27,29 @@ describe('API docs in a real browser', () => {
     });
     await page.goto(`${url}/docs`);
     await page.getByText('Troupe API', { exact: false }).first().waitFor({ timeout: 15_000 });
-    await page.locator('.opblock-summary-path', { hasText: '/api/v1/agents' }).first().waitFor();
-    expect(await page.locator('.opblock').count()).toBeGreaterThan(30);
+    // Swagger UI renders a tag's operations as they scroll into view: scroll until the agents'
+    // operations are there (the first tags alone hold fewer than ten).
+    const agents = page.locator('.opblock-summary-path', { hasText: '/api/v1/agents' }).first();
+    await expect
+      .poll(
+        async () => {
+          if (await agents.isVisible()) return true;
+          await page.mouse.wheel(0, 1500);
+          return false;
+        },
+        { timeout: 20_000, interval: 200 },
+      )
+      .toBe(true);
+    // Every operation is reachable: scroll through, gathering the paths shown on the way.
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      for (const p of await page.locator('.opblock-summary-path').allInnerTexts()) seen.add(p);
+      const atEnd = (await page.evaluate('window.scrollY + window.innerHeight >= document.body.scrollHeight - 2')) as boolean;
+      if (atEnd && i > 0) break;
+      await page.mouse.wheel(0, 1500);
+      await page.waitForTimeout(100);
+    }
+    expect(seen.size).toBeGreaterThan(30);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/api-docs.png' });
     expect(violations.filter((v) => /Content Security Policy|Refused/.test(v))).toEqual([]);

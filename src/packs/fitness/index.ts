@@ -3,6 +3,8 @@ import type { AppContext } from '../../app.js';
 import type { Database } from '../../db/client.js';
 import { registerFitnessCrmRoutes } from './crm/routes.js';
 import { createFitnessCrm, type FitnessCrm } from './crm/service.js';
+import { registerFitnessDemoRoutes } from './demo/routes.js';
+import { registerFitnessToolRoutes } from './tools/routes.js';
 
 /**
  * The fitness domain pack: a gym's CRM (crm/: tables, API, CSV import and export) under the same
@@ -27,4 +29,6 @@ export function fitnessCrmOf(database: Database): FitnessCrm {
  */
 export function registerFitnessRoutes(api: FastifyInstance, ctx: AppContext): void {
   void api.register(async (scope) => registerFitnessCrmRoutes(scope, () => fitnessCrmOf(ctx.database)));
+  registerFitnessDemoRoutes(api, ctx.database);
+  registerFitnessToolRoutes(api, { database: ctx.database, secrets: ctx.secrets });
 }

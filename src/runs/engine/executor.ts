@@ -1,6 +1,7 @@
 import type { ModelMessage } from 'ai';
 import { LeaseLostError, RunStop, toRunError } from '../errors.js';
 import type { RunError } from '../schema.js';
+import { isConversationSource } from '../enums.js';
 import { DelayJob } from '../dispatch-port.js';
 import { isConnectionLost } from '../../db/errors.js';
 import { claimRun, handBack } from '../claim.js';
@@ -252,7 +253,7 @@ export class RunExecutor {
       this.emitFinished(ctx, status, error);
       return parked.requeued;
     }
-    if (status === 'succeeded' && run.source === 'chat' && run.conversationId) {
+    if (status === 'succeeded' && isConversationSource(run.source) && run.conversationId) {
       await ctx.writer.write((tx) => deps.conversations.appendRunMessages(tx, run.orgId, run.conversationId!, run.id, ctx.produced, ctx.totals), write);
     } else {
       await ctx.writer.commit(write);

@@ -1,12 +1,14 @@
 import type { ModelMessage } from 'ai';
 import type { Agent } from '../../agents/dto.js';
 import { composeSystemPrompt } from '../../agents/prompt.js';
+import { isConversationSource } from '../enums.js';
 import type { RunRow } from '../store.js';
 import type { EngineDeps } from './ports.js';
 
 /**
  * The system prompt and the messages of the first model call. A chat run sees the conversation
- * (memory settings applied) with its running summary; any other run sees its task and context.
+ * (memory settings applied) with its running summary (a website visitor's chat too: source widget);
+ * any other run sees its task and context.
  */
 export async function prepare(
   deps: EngineDeps,
@@ -14,7 +16,7 @@ export async function prepare(
   agent: Agent,
 ): Promise<{ system: string; messages: ModelMessage[]; summary: string; cut: { messages: ModelMessage[]; throughSeq: number } | null }> {
   const system = composeSystemPrompt(agent).systemPrompt;
-  if (run.source === 'chat' && run.conversationId) {
+  if (isConversationSource(run.source) && run.conversationId) {
     const { messages, summary, cut } = await deps.conversations.contextFor(run.orgId, run.conversationId, agent, run.id);
     return { system, messages, summary, cut };
   }

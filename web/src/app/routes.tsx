@@ -6,11 +6,14 @@ import { approvalsRoutes } from '../pages/approvals/routes';
 import { auditRoutes } from '../pages/audit/routes';
 import { authRoutes } from '../pages/auth/routes';
 import { chatRoutes } from '../pages/chat/routes';
+import { gymRoutes } from '../pages/gym/routes';
+import { inboxRoutes } from '../pages/inbox/routes';
 import { NotFoundPage } from '../pages/not-found-page';
 import { profileRoutes } from '../pages/profile/routes';
 import { runsRoutes } from '../pages/runs/routes';
 import { settingsRoutes } from '../pages/settings/routes';
 import { tasksRoutes } from '../pages/tasks/routes';
+import { templatesRoutes } from '../pages/templates/routes';
 import { usageRoutes } from '../pages/usage/routes';
 import { RouteErrorBoundary } from './error-boundary';
 import { Root } from './root';
@@ -42,13 +45,16 @@ export const routes: RouteObject[] = [
             children: [
               { index: true, element: <Navigate to="/agents" replace /> },
               ...agentsRoutes,
+              ...templatesRoutes,
               ...chatRoutes,
               ...tasksRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
+              ...inboxRoutes,
               ...usageRoutes,
               ...auditRoutes,
               ...settingsRoutes,
+              ...gymRoutes,
               ...profileRoutes,
               { path: '*', Component: NotFoundPage },
             ],

@@ -12,7 +12,13 @@ const PATHS = {
   menu: 'M3 6h18M3 12h18M3 18h18',
   close: 'M6 6l12 12M18 6L6 18',
   plus: 'M12 5v14M5 12h14',
+  templates: 'M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z',
   signOut: 'M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11',
+  inbox: 'M3 13l3-8h12l3 8v6H3zM3 13h5l1 3h6l1-3h5',
+  members: 'M9 4a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7zM2 20c0-3.5 3.1-6 7-6s7 2.5 7 6M16 4.5a3.5 3.5 0 0 1 0 6.5M18 14c2.4.6 4 2.8 4 6',
+  classes: 'M4 5h16v15H4zM4 10h16M9 3v4M15 3v4',
+  pipeline: 'M4 4h4v16H4zM10 4h4v10h-4zM16 4h4v6h-4z',
+  analytics: 'M4 19l5-6 4 3 7-9M4 4v16h16',
 } as const;
 
 export type IconName = keyof typeof PATHS;

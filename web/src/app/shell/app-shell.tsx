@@ -2,7 +2,8 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigation } from 'react-router';
 import { useSession } from '../../auth/session';
 import { Icon } from '../../components/icons';
-import { NAV } from '../nav';
+import { useInboxCounts } from '../../pages/inbox/use-inbox-counts';
+import { GYM_NAV, NAV, type NavItem } from '../nav';
 import { NoOrganization } from './no-organization';
 import { OrgSwitcher } from './org-switcher';
 import { usePendingApprovalCount } from './pending-approvals';
@@ -23,6 +24,13 @@ export function AppShell() {
   const menuButton = useRef<HTMLButtonElement>(null);
   const nav = useRef<HTMLElement>(null);
   const pending = usePendingApprovalCount(org !== null);
+  const inbox = useInboxCounts(org !== null);
+  // What a link's badge counts: approvals waiting, the inbox's unread and open items.
+  const badge = (item: NavItem) => {
+    if (item.to === '/approvals' && pending) return { n: pending, what: 'waiting' };
+    if (item.to === '/inbox' && inbox?.attention) return { n: inbox.attention, what: 'unread or open' };
+    return null;
+  };
 
   // Close the menu after following a link. (Setting state during render on a change of the
   // location is React's documented way to reset state on a prop change.)
@@ -78,18 +86,21 @@ export function AppShell() {
         <ul className="nav-list">
           {NAV.filter((item) => can(item.minRole)).map((item) => (
             <li key={item.to}>
-              <NavLink to={item.to} className="nav-link">
-                <Icon name={item.icon} />
-                <span>{item.label}</span>
-                {item.to === '/approvals' && !!pending && (
-                  <span className="nav-count">
-                    {pending}
-                    <span className="visually-hidden"> waiting</span>
-                  </span>
-                )}
-              </NavLink>
+              <NavItemLink item={item} badge={badge(item)} />
             </li>
           ))}
+          <li className="nav-group">
+            <span className="nav-group-label" id="nav-gym">
+              Gym
+            </span>
+            <ul className="nav-list" aria-labelledby="nav-gym">
+              {GYM_NAV.filter((item) => can(item.minRole)).map((item) => (
+                <li key={item.to}>
+                  <NavItemLink item={item} badge={null} />
+                </li>
+              ))}
+            </ul>
+          </li>
         </ul>
         <div className="sidebar-footer">
           <NavLink to="/profile" className="nav-link" title={user.email}>
@@ -117,5 +128,20 @@ export function AppShell() {
         </Suspense>
       )}
     </div>
+  );
+}
+
+function NavItemLink({ item, badge }: { item: NavItem; badge: { n: number; what: string } | null }) {
+  return (
+    <NavLink to={item.to} className="nav-link">
+      <Icon name={item.icon} />
+      <span>{item.label}</span>
+      {badge && (
+        <span className="nav-count">
+          {badge.n}
+          <span className="visually-hidden"> {badge.what}</span>
+        </span>
+      )}
+    </NavLink>
   );
 }

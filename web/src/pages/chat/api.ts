@@ -30,7 +30,8 @@ export const chatApi = {
   agents: (signal?: AbortSignal) => api.get<Page<Agent>>('/agents', { query: { limit: 100, includeDeleted: true, sortBy: 'name', sortOrder: 'asc' }, signal }),
   /** One agent, also when deleted (a conversation's agent that the list does not have yet). */
   agent: (id: string, signal?: AbortSignal) => api.get<Agent>(`/agents/${encodeURIComponent(id)}`, { query: { includeDeleted: true }, signal }),
-  conversations: (signal?: AbortSignal) => api.get<Page<Conversation>>('/conversations', { query: { limit: 100 }, signal }),
+  // Website visitors' conversations are read elsewhere: nobody on staff writes in them.
+  conversations: (signal?: AbortSignal) => api.get<Page<Conversation>>('/conversations', { query: { limit: 100, visitor: false }, signal }),
   conversation: (id: string, signal?: AbortSignal) => api.get<Conversation>(`/conversations/${id}`, { signal }),
   messages: (id: string, signal?: AbortSignal) => api.get<{ items: Message[]; total: number }>(`/conversations/${id}/messages`, { query: { limit: 200 }, signal }),
   create: (agentId: string) => api.post<Conversation>('/conversations', { agentId }),

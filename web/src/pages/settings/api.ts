@@ -7,6 +7,7 @@ import type { taskSchema } from '@server/tasks/dto';
 import type { toolSettingsSchema } from '@server/tools/dto';
 import type { createApiKeyBody, inviteBody, updateOrgBody } from '@server/auth/dto';
 import type { CredentialBody } from '@server/models/dto';
+import type { CreatePublicationInput, publicationSchema, UpdatePublicationInput } from '@server/publications/dto';
 import { api } from '../../api/client';
 import type { ApiKey, Invitation, Member, Organization, Page, Role } from '../../api/types';
 
@@ -18,6 +19,7 @@ export type QueueStats = z.output<typeof queueStatsSchema>;
 export type Agent = z.output<typeof agentSchema>;
 export type Task = z.output<typeof taskSchema>;
 export type ToolSettings = z.output<typeof toolSettingsSchema>;
+export type Publication = z.output<typeof publicationSchema>;
 
 /** The settings area's endpoints. Query keys start with 'settings'. */
 export const settingsApi = {
@@ -53,6 +55,11 @@ export const settingsApi = {
   toolSettings: (signal?: AbortSignal) => api.get<ToolSettings>('/tool-settings', { signal }),
   /** Fields left out keep their value. */
   updateToolSettings: (body: { webhookRetryOnCrash?: boolean }) => api.put<ToolSettings>('/tool-settings', body),
+
+  publications: (signal?: AbortSignal) => api.get<{ items: Publication[] }>('/chat-publications', { signal }).then((r) => r.items),
+  createPublication: (body: CreatePublicationInput) => api.post<Publication>('/chat-publications', body),
+  updatePublication: (id: string, body: UpdatePublicationInput) => api.patch<Publication>(`/chat-publications/${id}`, body),
+  deletePublication: (id: string) => api.delete(`/chat-publications/${id}`),
 };
 
 export const settingsKeys = {
@@ -67,6 +74,7 @@ export const settingsKeys = {
   tasks: ['settings', 'tasks'] as const,
   queue: ['settings', 'queue'] as const,
   tools: ['settings', 'tools'] as const,
+  publications: ['settings', 'publications'] as const,
 };
 
 export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');

@@ -12,6 +12,7 @@ export const settingsRoutes: RouteObject[] = [
       { path: 'credentials', lazy: async () => ({ Component: (await import('./credentials-page')).CredentialsPage }) },
       { path: 'billing', lazy: async () => ({ Component: (await import('./billing-page')).BillingPage }) },
       { path: 'tools', lazy: async () => ({ Component: (await import('./tools-page')).ToolSettingsPage }) },
+      { path: 'website-chat', lazy: async () => ({ Component: (await import('./website-chat-page')).WebsiteChatPage }) },
       { path: 'system', lazy: async () => ({ Component: (await import('./system-page')).SystemPage }) },
     ],
   },

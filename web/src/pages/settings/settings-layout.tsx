@@ -13,6 +13,7 @@ export const SECTIONS: { to: string; label: string; minRole: Role }[] = [
   { to: 'credentials', label: 'Provider credentials', minRole: 'admin' },
   { to: 'billing', label: 'Markup and budgets', minRole: 'viewer' },
   { to: 'tools', label: 'Tools', minRole: 'admin' },
+  { to: 'website-chat', label: 'Website chat', minRole: 'viewer' },
   { to: 'system', label: 'Scheduler and queue', minRole: 'viewer' },
 ];
 
@@ -21,7 +22,7 @@ export function SettingsLayout() {
   const { can } = useSession();
   return (
     <>
-      <PageHeader title="Settings" description="Members, API keys, provider credentials, billing, tools, the scheduler and the run queue." />
+      <PageHeader title="Settings" description="Members, API keys, provider credentials, billing, tools, the website chat, the scheduler and the run queue." />
       <nav className="settings-tabs" aria-label="Settings sections">
         <ul>
           {SECTIONS.filter((s) => can(s.minRole)).map((s) => (
