@@ -33,6 +33,7 @@ import { TaskService } from './tasks/service.js';
 import { RunExecutor } from './runs/engine/executor.js';
 import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
+import { WorkflowService } from './workflows/service.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -91,6 +92,8 @@ export interface AppContext {
     publications: PublicationService;
     visitorChats: VisitorChats;
     visitorTokens: VisitorTokens;
+    /** Workflow definitions: saved versions, validation, export and import. */
+    workflows: WorkflowService;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -175,6 +178,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const publications = new PublicationService(database, agents, config.publicUrl);
   const visitorChats = new VisitorChats(database, conversations);
   const visitorTokens = new VisitorTokens(secrets);
+  const workflows = new WorkflowService(database, tools);
   const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -207,7 +211,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;

@@ -13,3 +13,4 @@ export * from './packs/fitness/crm/schema.js';
 export * from './packs/fitness/tools/schema.js';
 export * from './execute/schema.js';
 export * from './publications/schema.js';
+export * from './workflows/schema.js';

@@ -51,3 +51,13 @@ export async function agentStates(
     .where(and(eq(agents.orgId, orgId), inArray(agents.id, [...new Set(ids)])));
   return new Map(rows.map((r) => [r.id, { name: r.name, status: r.status, deleted: r.deletedAt !== null }]));
 }
+
+/** Live (not soft-deleted) agents by id, with their current version: what a workflow naming them is validated against. */
+export async function liveAgentVersions(tx: Tx, orgId: string, ids: readonly string[]): Promise<Map<string, { currentVersion: number }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: agents.id, version: agents.version })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), inArray(agents.id, [...new Set(ids)]), isNull(agents.deletedAt)));
+  return new Map(rows.map((r) => [r.id, { currentVersion: r.version }]));
+}

@@ -246,6 +246,20 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/fitness/analytics/no-show-rates': 'viewer',
   'GET /api/v1/fitness/analytics/at-risk-members': 'viewer',
   'GET /api/v1/fitness/analytics/operations': 'viewer',
+  // Workflow definitions (issue 15): viewers read, export and validate; admins write, as for agents.
+  'GET /api/v1/workflows': 'viewer',
+  'POST /api/v1/workflows': 'admin',
+  'POST /api/v1/workflows/validate': 'viewer',
+  'POST /api/v1/workflows/import': 'admin',
+  'GET /api/v1/workflows/:id': 'viewer',
+  'PUT /api/v1/workflows/:id': 'admin',
+  'DELETE /api/v1/workflows/:id': 'admin',
+  'POST /api/v1/workflows/:id/unarchive': 'admin',
+  'GET /api/v1/workflows/:id/versions': 'viewer',
+  'GET /api/v1/workflows/:id/versions/compare': 'viewer',
+  'GET /api/v1/workflows/:id/versions/:version': 'viewer',
+  'POST /api/v1/workflows/:id/versions/:version/restore': 'admin',
+  'GET /api/v1/workflows/:id/export': 'viewer',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

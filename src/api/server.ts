@@ -31,6 +31,7 @@ import { registerPublicationRoutes } from '../publications/routes.js';
 import { registerPublicChatRoutes } from '../publications/public-routes.js';
 import { registerChatPages } from '../publications/pages.js';
 import { registerInboxRoutes } from '../inbox/routes.js';
+import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -175,6 +176,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerPublicationRoutes(api, ctx);
       registerPublicChatRoutes(api, ctx);
       registerInboxRoutes(api, { database: ctx.database, sources: [toolsInboxCounter, fitnessInboxCounter] });
+      registerWorkflowRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
