@@ -13,7 +13,7 @@ import { ROLES } from '../shared/roles.js';
  * Every string in a templated field (a tool's arguments, a transform's value, an agent's task, a
  * sub-workflow's input) may hold `{{ expression }}` templates in JSONata (src/workflows/expressions.ts);
  * a string that is exactly one template gives the expression's value itself, not its text.
- * A field named `expression`, `items`, `until` or `when` is one JSONata expression without braces.
+ * A field named `expression`, `items`, `until`, `when`, `filter` or `result` is one JSONata expression without braces.
  */
 
 export const NODE_ID = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
