@@ -163,11 +163,12 @@ export class RunService {
 
   /**
    * A run of a task (its agent, instructions and context), read and created in one call (the
-   * task's read folded into troupe_run_create): POST /tasks/:id/execute and schedule fires.
+   * task's read folded into troupe_run_create): POST /tasks/:id/execute (source `task`, the
+   * default) and schedule fires (`schedule`).
    */
-  async createForTask(actor: Actor, taskId: string, idempotencyKey?: string): Promise<{ run: RunRow; created: boolean }> {
+  async createForTask(actor: Actor, taskId: string, idempotencyKey?: string, source: 'task' | 'schedule' = 'task'): Promise<{ run: RunRow; created: boolean }> {
     if (!UUID_RE.test(taskId)) throw notFound('Task');
-    const values = { fromTask: true, source: 'task', taskId, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: idempotencyKey ?? null };
+    const values = { fromTask: true, source, taskId, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: idempotencyKey ?? null };
     return this.insert(actor, { org: actor.orgId, agent: null, v: values }, undefined, (existing) => {
       if (existing.taskId !== taskId) throw conflict('This Idempotency-Key was already used for another task', 'idempotency_key_reused');
     });

@@ -8,8 +8,9 @@ export { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES, type TaskKind, type TaskPri
 
 /**
  * Work assigned to an agent: done now (`POST /tasks/:id/execute`), or by its schedule
- * (src/schedules). Each execution is a run with `task_id` and source `task`; the task keeps a
- * summary of the latest one (status, result, error) so lists need no join.
+ * (src/schedules). Each execution is a run with `task_id` and source `task` (`schedule` when
+ * its schedule fired it); the task keeps a summary of the latest one (status, result, error) so
+ * lists need no join.
  */
 export const tasks = pgTable(
   'tasks',

@@ -44,8 +44,9 @@ const toSpec = (s: ScheduleBody): ScheduleInput => ({ ...s, onceAt: s.onceAt ? n
 
 /**
  * Tasks: work assigned to an agent, executed now or by a schedule. Each execution is a run with
- * this task's id (source `task`); a trigger on runs (migration 0006) keeps the task's status and
- * latest result in step with its latest run, whichever process finishes it.
+ * this task's id (source `task`, or `schedule` when its schedule fired it); a trigger on runs
+ * (migration 0006) keeps the task's status and latest result in step with its latest run,
+ * whichever process finishes it.
  */
 export class TaskService {
   constructor(
@@ -146,7 +147,7 @@ export class TaskService {
   async fire(orgId: string, taskId: string): Promise<string | null> {
     const system: Actor = { orgId, role: 'owner', userId: null, apiKeyId: null };
     try {
-      return (await this.execute(system, taskId)).run.id;
+      return (await this.runs.createForTask(system, taskId, undefined, 'schedule')).run.id;
     } catch (err) {
       if (err instanceof AppError && (err.status === 404 || err.status === 409)) return null;
       throw err;

@@ -77,8 +77,15 @@ export function engagementQuery(orgId: string, asOf: Date, contacts: SQL, ids?: 
   const lookback = at(new Date(asOf.getTime() - Math.max(ENGAGEMENT_WINDOW_DAYS, lookbackDays) * DAY_MS));
   const until = at(asOf);
   const only = ids?.length ? sql` and contact_id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+  // With a lookback no longer than the window (the default), every aggregate reads the same rows:
+  // no filters, and the two max(at) share one state (about a fifth of the report's time went to
+  // grouping the window's check-ins, 260,000 on a 50,000-member gym).
+  const visits =
+    lookbackDays <= ENGAGEMENT_WINDOW_DAYS
+      ? sql`count(*)::int as visits, max(at) as last_at, max(at) as last_seen_at`
+      : sql`count(*) filter (where at >= ${since})::int as visits, max(at) filter (where at >= ${since}) as last_at, max(at) as last_seen_at`;
   return sql`with c as (${contacts}),
-    v as (select contact_id, count(*) filter (where at >= ${since})::int as visits, max(at) filter (where at >= ${since}) as last_at, max(at) as last_seen_at
+    v as (select contact_id, ${visits}
           from fitness_check_ins where org_id = ${orgId} and at >= ${lookback} and at < ${until}${only} group by contact_id),
     n as (select contact_id, count(*)::int as no_shows from fitness_bookings
           where org_id = ${orgId} and status = 'no_show' and starts_at >= ${since} and starts_at < ${until}${only} group by contact_id),

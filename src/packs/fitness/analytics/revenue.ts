@@ -3,16 +3,12 @@ import type { Tx } from '../../../db/client.js';
 import type { PAYMENT_METHODS } from '../crm/enums.js';
 import { byText, divideRounded, money, rate } from './format.js';
 import type { PaymentTrendParams, RevenueParams } from './params.js';
-import { bucketsBetween, parseDate } from './periods.js';
+import { addDays, bucketsBetween, dateKey, dayStart, parseDate } from './periods.js';
 import type { PaymentTrendsReport, RevenueReport } from './schemas.js';
 import { at, int, statements } from './sql.js';
 
 /** Payments that were charged: their amount came in (a refund may have given part or all of it back). */
 export const COLLECTED = sql.raw(`('succeeded', 'partially_refunded', 'refunded')`);
-
-/** The payments of a range in one currency. */
-const inRange = (orgId: string, p: { start: Date; end: Date; currency: string }) =>
-  sql`org_id = ${orgId} and paid_at >= ${at(p.start)} and paid_at < ${at(p.end)} and currency = ${p.currency}`;
 
 /**
  * The bucket (1 = the first) each row's time falls in, by binary search over the buckets' starts
@@ -25,11 +21,30 @@ export const bucketIndex = (column: SQL, starts: string[]): SQL => sql`width_buc
   sql`, `,
 )}])`;
 
-/** Payments of a range by bucket, status, method and failure reason: one scan feeds every figure of both payment reports. */
+/**
+ * The payments of a range in one currency, as rows (b, status, method, failure_reason, plan_id, n,
+ * amount, refunded) to be grouped: the whole UTC days from fitness_payment_days (one row per day
+ * and key, kept by triggers; decision 64) and the partial days at the range's ends from the
+ * payments themselves (through their (org_id, paid_at) index). Buckets start at UTC midnights, so
+ * a day falls in one bucket whole. A year of a 50,000-member gym is some 3,000 rollup rows instead
+ * of 400,000 payments.
+ */
+export function paymentRows(orgId: string, p: { start: Date; end: Date; currency: string }, starts: string[]): SQL {
+  const firstDay = dayStart(p.start).getTime() === p.start.getTime() ? p.start : addDays(dayStart(p.start), 1);
+  const lastDay = dayStart(p.end);
+  const raw = (where: SQL) => sql`select ${bucketIndex(sql`paid_at`, starts)} as b, status, method, failure_reason, plan_id, 1 as n, amount_micros as amount, refunded_micros as refunded
+      from fitness_payments where org_id = ${orgId} and currency = ${p.currency} and ${where}`;
+  if (firstDay >= lastDay) return raw(sql`paid_at >= ${at(p.start)} and paid_at < ${at(p.end)}`);
+  return sql`select ${bucketIndex(sql`(day::timestamp at time zone 'UTC')`, starts)} as b, status, method, failure_reason, plan_id, payments as n, amount_micros as amount, refunded_micros as refunded
+      from fitness_payment_days where org_id = ${orgId} and currency = ${p.currency} and day >= ${dateKey(firstDay)}::date and day < ${dateKey(lastDay)}::date
+    union all
+    ${raw(sql`((paid_at >= ${at(p.start)} and paid_at < ${at(firstDay)}) or (paid_at >= ${at(lastDay)} and paid_at < ${at(p.end)}))`)}`;
+}
+
+/** Payments of a range by bucket, status, method and failure reason: one pass feeds every figure of both payment reports. */
 function paymentGroups(orgId: string, p: { start: Date; end: Date; currency: string }, starts: string[]): SQL {
-  return sql`select ${bucketIndex(sql`paid_at`, starts)} as b, status, method, failure_reason, count(*)::int as n,
-      sum(amount_micros)::bigint as amount, sum(refunded_micros)::bigint as refunded
-    from fitness_payments where ${inRange(orgId, p)} group by 1, 2, 3, 4`;
+  return sql`select b, status, method, failure_reason, sum(n)::int as n, sum(amount)::bigint as amount, sum(refunded)::bigint as refunded
+    from (${paymentRows(orgId, p, starts)}) x group by 1, 2, 3, 4`;
 }
 
 interface Group {
@@ -55,15 +70,11 @@ const isCollected = (status: string) => status === 'succeeded' || status === 'pa
 /** Gross, refunds and net revenue by day, week or month, and net by plan (see docs/fitness.md, Metrics). */
 export async function revenueReport(tx: Tx, orgId: string, p: RevenueParams): Promise<RevenueReport> {
   const starts = bucketsBetween(p.start, p.end, p.groupBy);
-  // One pass: each payment joins its subscription (a hash of the organization's subscriptions)
-  // for the plan, and falls in a bucket and a status (a separate pass for the plans cost 60% more).
+  // The plan is on each payment (and its rollup rows): no join to the subscriptions.
   const [groups, names] = await statements(
     tx,
-    sql`select ${bucketIndex(sql`pay.paid_at`, starts)} as b, pay.status, s.plan_id, count(*)::int as n,
-        sum(pay.amount_micros)::bigint as amount, sum(pay.refunded_micros)::bigint as refunded
-      from fitness_payments pay left join fitness_subscriptions s on s.id = pay.subscription_id and s.org_id = ${orgId}
-      where pay.org_id = ${orgId} and pay.paid_at >= ${at(p.start)} and pay.paid_at < ${at(p.end)} and pay.currency = ${p.currency}
-      group by 1, 2, 3`,
+    sql`select b, status, plan_id, sum(n)::int as n, sum(amount)::bigint as amount, sum(refunded)::bigint as refunded
+      from (${paymentRows(orgId, p, starts)}) x group by 1, 2, 3`,
     sql`select id, name from fitness_plans where org_id = ${orgId}`,
   );
   const planName = new Map(names.map((r) => [String(r.id), String(r.name)]));

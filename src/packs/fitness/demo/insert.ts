@@ -2,6 +2,8 @@ import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../../../db/client.js';
 import {
+  fitnessContactRevenue,
+  fitnessPaymentDays,
   fitnessBookings,
   fitnessCheckIns,
   fitnessClasses,
@@ -46,6 +48,8 @@ const TABLES: Record<DemoTable, PgTable> = {
 
 /** The SQL names of the demo's tables (for VACUUM and counts). */
 export const DEMO_TABLE_NAMES: string[] = DEMO_TABLES.map((t) => getTableName(TABLES[t]));
+/** Tables the database fills from the demo's rows (triggers on the payments). */
+export const ROLLUP_TABLE_NAMES: string[] = [getTableName(fitnessPaymentDays), getTableName(fitnessContactRevenue)];
 
 /** A row as JSON keyed by column names (`orgId` → `org_id`); Dates become ISO strings. */
 function encoder(table: PgTable): (row: Record<string, unknown>) => string {

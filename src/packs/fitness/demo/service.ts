@@ -3,7 +3,7 @@ import type { Database } from '../../../db/client.js';
 import { conflict, isUniqueViolation } from '../../../shared/errors.js';
 import { dayStart } from '../analytics/periods.js';
 import { DEFAULT_DEMO_MEMBERS, DEFAULT_DEMO_SEED, generateDemoGym } from './generate.js';
-import { DEMO_TABLE_NAMES, insertDemoRows } from './insert.js';
+import { DEMO_TABLE_NAMES, ROLLUP_TABLE_NAMES, insertDemoRows } from './insert.js';
 import { countRows, type DemoGym, type DemoTable } from './rows.js';
 
 /** Members a demo gym may have: the API's bound (a request is not a batch job); the CLI allows more. */
@@ -69,7 +69,8 @@ export async function fillDemoGym(database: Database, orgId: string, options: Fi
   }
   const insertMs = Math.round(performance.now() - started);
   started = performance.now();
-  await database.vacuum(DEMO_TABLE_NAMES.map((t) => `(analyze) ${t}`));
+  // The payment rollups (decision 64) were written by triggers along with the payments.
+  await database.vacuum([...DEMO_TABLE_NAMES, ...ROLLUP_TABLE_NAMES].map((t) => `(analyze) ${t}`));
   const analyzeMs = Math.round(performance.now() - started);
   const counts = countRows(gym.rows);
   return {

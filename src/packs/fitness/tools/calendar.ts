@@ -87,7 +87,7 @@ export const viewCalendarEvents = defineTool({
               input.includeCancelled ? undefined : ne(b.status, 'cancelled'),
             ),
           )
-          .orderBy(asc(b.startsAt))
+          .orderBy(asc(b.startsAt), asc(b.id))
           .limit(input.limit);
         for (const r of rows) {
           events.push({
@@ -116,8 +116,9 @@ export const bookTrialClass = defineTool({
   category: 'automation',
   description:
     'Books a contact (usually a lead) into a class session as a trial. Checks the place like the front desk does: a full session ' +
-    '(session_full), a cancelled one or one that has started is refused. A lead with status lead becomes trial. Booking a session the ' +
-    'contact already holds a place in answers that booking again (alreadyBooked).',
+    '(session_full), a cancelled one, one that has started, or one at the time of another class, trial or tour the contact has ' +
+    'booked is refused. A lead with status lead becomes trial. Booking a session the contact already holds a place in answers that ' +
+    'booking again (alreadyBooked).',
   inputSchema: z.object({ contactId: idSchema('contact'), sessionId: idSchema('session') }),
   outputSchema: z.object({
     bookingId: z.string(),
@@ -141,6 +142,9 @@ export const bookTrialClass = defineTool({
       const open = availability(session);
       // Full and cancelled sessions are also refused by the CRM under the session's lock; a started one only here.
       if (!open.bookable && open.reason!.startsWith('started')) throw new ToolError(`${open.reason}; choose a later session`, 'conflict');
+      // A person cannot be in two places: another class, trial or tour booked over the session's time is refused.
+      const [clash] = await ctx.database.withOrg(ctx.orgId, (tx) => overlapping(tx, ctx.orgId, eq(fitnessBookings.contactId, contact.id), new Date(session.startsAt), new Date(session.endsAt)));
+      if (clash) throw new ToolError(`${fullName(contact)} already has a ${clash.className ?? clash.kind.replace('_', ' ')} booked at ${when(clash.startsAt)}; choose another session`, 'conflict');
     }
     const crm = crmOf(ctx);
     const actor = toolActor(ctx);

@@ -101,8 +101,10 @@ export const viewClientBookings = defineTool({
       if (input.to) where.push(lte(b.startsAt, new Date(input.to)));
       if (input.status) where.push(inArray(b.status, input.status));
       if (input.kind) where.push(eq(b.kind, input.kind));
-      const items = await bookingLines(tx, ctx.orgId, where, input.upcomingOnly ? 'asc' : 'desc', input.limit, input.offset);
-      return { client: { id: client.id, name: fullName(client) }, count: items.length, items, nextOffset: items.length === input.limit ? input.offset + items.length : null };
+      // One row more than asked tells whether another page exists (a full last page is not followed by an empty one).
+      const rows = await bookingLines(tx, ctx.orgId, where, input.upcomingOnly ? 'asc' : 'desc', input.limit + 1, input.offset);
+      const items = rows.slice(0, input.limit);
+      return { client: { id: client.id, name: fullName(client) }, count: items.length, items, nextOffset: rows.length > input.limit ? input.offset + items.length : null };
     });
   },
 });

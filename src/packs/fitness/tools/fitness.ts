@@ -26,7 +26,7 @@ async function basisOf(tx: Tx, c: ContactRow, now: Date) {
   const since = new Date(now.getTime() - 56 * DAY);
   const [goals, measurements, [visits]] = await Promise.all([
     tx.select().from(fitnessGoals).where(and(eq(fitnessGoals.contactId, c.id), eq(fitnessGoals.status, 'active'))).orderBy(asc(fitnessGoals.createdAt)),
-    tx.select().from(fitnessMeasurements).where(eq(fitnessMeasurements.contactId, c.id)).orderBy(desc(fitnessMeasurements.measuredAt)).limit(10),
+    tx.select().from(fitnessMeasurements).where(eq(fitnessMeasurements.contactId, c.id)).orderBy(desc(fitnessMeasurements.measuredAt), asc(fitnessMeasurements.id)).limit(10),
     tx
       .select({ n: sql<number>`count(*)`.mapWith(Number) })
       .from(fitnessCheckIns)

@@ -133,7 +133,7 @@ export async function contactProfile(tx: Tx, orgId: string, c: ContactRow, now =
       : Promise.resolve([]),
     c.ownerStaffId ? tx.select({ id: fitnessStaff.id, name: fitnessStaff.name, role: fitnessStaff.role }).from(fitnessStaff).where(eq(fitnessStaff.id, c.ownerStaffId)) : Promise.resolve([]),
     subscriptionLines(tx, orgId, [eq(fitnessSubscriptions.contactId, c.id)], 5),
-    tx.select().from(fitnessPayments).where(mine(fitnessPayments.contactId)).orderBy(desc(fitnessPayments.paidAt)).limit(5),
+    tx.select().from(fitnessPayments).where(mine(fitnessPayments.contactId)).orderBy(desc(fitnessPayments.paidAt), asc(fitnessPayments.id)).limit(5),
     paymentTotals(tx, and(eq(fitnessPayments.orgId, orgId), eq(fitnessPayments.contactId, c.id))!),
     bookingLines(tx, orgId, [mine(fitnessBookings.contactId), gte(fitnessBookings.startsAt, now), inArray(fitnessBookings.status, [...SEAT_TAKING_STATUSES])], 'asc', 5),
     tx
@@ -141,10 +141,10 @@ export async function contactProfile(tx: Tx, orgId: string, c: ContactRow, now =
       .from(fitnessBookings)
       .where(and(mine(fitnessBookings.contactId), gte(fitnessBookings.startsAt, since90), lt(fitnessBookings.startsAt, now)))
       .groupBy(fitnessBookings.status),
-    tx.select().from(fitnessGoals).where(and(eq(fitnessGoals.contactId, c.id), eq(fitnessGoals.status, 'active'))).orderBy(desc(fitnessGoals.createdAt)).limit(5),
-    tx.select().from(fitnessMeasurements).where(eq(fitnessMeasurements.contactId, c.id)).orderBy(desc(fitnessMeasurements.measuredAt)).limit(3),
-    tx.select().from(fitnessNotes).where(eq(fitnessNotes.contactId, c.id)).orderBy(desc(fitnessNotes.createdAt)).limit(3),
-    tx.select().from(fitnessCommunications).where(eq(fitnessCommunications.contactId, c.id)).orderBy(desc(fitnessCommunications.at)).limit(3),
+    tx.select().from(fitnessGoals).where(and(eq(fitnessGoals.contactId, c.id), eq(fitnessGoals.status, 'active'))).orderBy(desc(fitnessGoals.createdAt), asc(fitnessGoals.id)).limit(5),
+    tx.select().from(fitnessMeasurements).where(eq(fitnessMeasurements.contactId, c.id)).orderBy(desc(fitnessMeasurements.measuredAt), asc(fitnessMeasurements.id)).limit(3),
+    tx.select().from(fitnessNotes).where(eq(fitnessNotes.contactId, c.id)).orderBy(desc(fitnessNotes.createdAt), asc(fitnessNotes.id)).limit(3),
+    tx.select().from(fitnessCommunications).where(eq(fitnessCommunications.contactId, c.id)).orderBy(desc(fitnessCommunications.at), asc(fitnessCommunications.id)).limit(3),
   ]);
   const last90 = Object.fromEntries(recent.map((r) => [r.status, r.n]));
   return {
