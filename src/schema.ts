@@ -10,6 +10,7 @@ export * from './tools/schema.js';
 export * from './tasks/schema.js';
 export * from './schedules/schema.js';
 export * from './packs/fitness/crm/schema.js';
+export * from './packs/fitness/analytics/schema.js';
 export * from './packs/fitness/tools/schema.js';
 export * from './execute/schema.js';
 export * from './publications/schema.js';

@@ -1,6 +1,6 @@
 import { CommanderError, type Command } from 'commander';
 import { ConfigError } from '../config/load.js';
-import { DataDirLockedError } from '../db/client.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { EmbeddedDatabaseError } from '../db/embedded-postgres.js';
 
 /** An error meant for the person at the terminal: printed without a stack, with this exit code. */

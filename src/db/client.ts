@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
@@ -7,6 +6,7 @@ import { drizzle as drizzlePg, NodePgSession, NodePgTransaction } from 'drizzle-
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { migrate, type SqlSession } from './migrate.js';
+import { lockDataDir } from './data-dir-lock.js';
 // Types only: Drizzle is built without the relational schema (no `db.query.*` is used), so the
 // database layer loads no module's tables and stands below every module (test/structure).
 import type * as schema from '../schema.js';
@@ -495,40 +495,4 @@ export async function openPglite(dataDir: string, options: OpenOptions = {}): Pr
       release();
     },
   };
-}
-
-export class DataDirLockedError extends Error {
-  override name = 'DataDirLockedError';
-}
-
-/** Takes the data folder's `troupe.lock` (one Troupe process per folder); returns its release. */
-export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, 'troupe.lock');
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new DataDirLockedError(
-        `The embedded database in ${dataDir} is in use by another Troupe process (pid ${pid}). ` +
-          'Stop it first, or use the HTTP API / CLI against the running server.',
-      );
-    }
-  }
-  writeFileSync(file, String(process.pid));
-  return () => rmSync(file, { force: true });
-}
-
-/** Whether a process runs (a zombie, dead but not yet reaped by its parent, does not: Linux). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-    } catch {
-      return true; // no /proc (macOS), or gone just now
-    }
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type DbKind } from '../../test/helpers/databases.js';
-import { DataDirLockedError, openPglite, pgliteSession, type Database } from './client.js';
+import { openPglite, pgliteSession, type Database } from './client.js';
+import { DataDirLockedError } from './data-dir-lock.js';
 import { migrate, readMigrations } from './migrate.js';
 import { agents, organizations } from '../schema.js';
 

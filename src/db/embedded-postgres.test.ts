@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../shared/logger.js';
-import { DataDirLockedError, isAlive, type Database } from './client.js';
+import type { Database } from './client.js';
+import { DataDirLockedError, isAlive } from './data-dir-lock.js';
 import { EmbeddedDatabaseError, EmbeddedPostgresUnavailable, openEmbedded, type EmbeddedOptions, type EmbeddedPostgres } from './embedded-postgres.js';
 import { readMigrations } from './migrate.js';
 

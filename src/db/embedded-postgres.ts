@@ -2,7 +2,8 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
-import { DataDirLockedError, lockDataDir, openPglite, openPostgres, type Database } from './client.js';
+import { openPglite, openPostgres, type Database } from './client.js';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import {
   binaries, EmbeddedDatabaseError, EmbeddedPostgresUnavailable, exec, lastLines, letIn, platformPackage, privateDir, unprivilegedUser,
   type Binaries, type RunAs,

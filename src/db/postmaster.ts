@@ -4,7 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, readlinkSync, realpathSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../shared/logger.js';
-import { isAlive } from './client.js';
+import { isAlive } from './data-dir-lock.js';
 import { EmbeddedDatabaseError, exec, lastLines, serverEnv, sleep, type Binaries, type RunAs } from './postgres-binaries.js';
 
 /**

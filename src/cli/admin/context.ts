@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { createContext, type AppContext } from '../../app.js';
 import { ConfigError, loadConfig, type Config } from '../../config/load.js';
-import { DataDirLockedError } from '../../db/client.js';
+import { DataDirLockedError } from '../../db/data-dir-lock.js';
 import { EmbeddedDatabaseError } from '../../db/embedded-postgres.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { reportingAppErrors } from '../errors.js';

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/load.js';
-import { DataDirLockedError, openPostgres, type Database } from '../../db/client.js';
+import { openPostgres, type Database } from '../../db/client.js';
+import { DataDirLockedError } from '../../db/data-dir-lock.js';
 import { EmbeddedDatabaseError, openEmbedded } from '../../db/embedded-postgres.js';
 import { cannotOpen, cliLogger } from './context.js';
 

@@ -2,8 +2,6 @@ import { getTableColumns, getTableName, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../../../db/client.js';
 import {
-  fitnessContactRevenue,
-  fitnessPaymentDays,
   fitnessBookings,
   fitnessCheckIns,
   fitnessClasses,
@@ -18,6 +16,7 @@ import {
   fitnessStaff,
   fitnessSubscriptions,
 } from '../crm/schema.js';
+import { fitnessContactRevenue, fitnessPaymentDays } from '../analytics/schema.js';
 import { DEMO_TABLES, type DemoRows, type DemoTable } from './rows.js';
 
 /**
