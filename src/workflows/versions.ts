@@ -1,7 +1,8 @@
 import { and, asc, count, desc, eq, getTableColumns, gt, lt } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { badRequest } from '../shared/errors.js';
-import { decodeCursor, encodeCursor, type Page, type PageQuery } from '../shared/pagination.js';
+import { toPage } from '../shared/keyset.js';
+import { decodeCursor, type Page, type PageQuery } from '../shared/pagination.js';
 import type { Actor } from '../shared/roles.js';
 import type { WorkflowDefinition } from './definition.js';
 import type { WorkflowVersion, WorkflowVersionSummary } from './dto.js';
@@ -59,15 +60,12 @@ export async function listVersions(tx: Tx, orgId: string, workflowId: string, q:
       .limit(q.limit + 1)
       .offset(q.offset ?? 0),
   ]);
-  const page = rows.slice(0, q.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(versionSummary),
+  return toPage(
+    rows.map((r) => ({ ...r, sortKey: r.version, id: workflowId })),
+    q,
     total,
-    limit: q.limit,
-    offset: q.cursor ? null : (q.offset ?? 0),
-    nextCursor: rows.length > q.limit && last ? encodeCursor({ value: last.version, id: workflowId }) : null,
-  };
+    versionSummary,
+  );
 }
 
 /** One version with its definition, or null. */
