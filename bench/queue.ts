@@ -21,7 +21,7 @@
  * database is created and dropped). Redis: REDIS_URL (default redis://127.0.0.1:6379; the
  * queues are removed afterwards).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,7 @@ import type { Actor } from '../src/shared/roles.js';
 import { ledgerEntries } from '../src/billing/schema.js';
 import { loadConfig } from '../src/config/load.js';
 import { seedBenchAgent } from './seed.js';
+import { pool, start, stop, until, type Proc } from './harness.js';
 import { runs, runSteps } from '../src/runs/schema.js';
 import { scheduleFires } from '../src/schedules/schema.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -68,36 +69,11 @@ function respond({ body }: { body: Record<string, unknown> }): StubReply {
   return messages.some((m) => m.role === 'tool') ? { text: 'It is 42.', usage } : { toolCalls: [{ name: 'calculator', args: { expression: '6 * 7' } }], usage };
 }
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
 
 /** Troupe's workers run from the build, as `npm start` runs them (main() builds it first). */
 const WORKER = 'dist/cli/main.js';
 
-function start(argv: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
-  // This file (the bare workers) runs through tsx; the build runs as plain JavaScript.
-  const loader = argv.some((a) => a.endsWith('.ts')) ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, ...argv], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) resolve({ child, out: () => out, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`${argv.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-}
 
-async function stop(procs: Proc[]) {
-  for (const p of procs) p.child.kill('SIGTERM');
-  await Promise.all(procs.map((p) => p.exited));
-}
 
 /** CPU time (ms) used so far by these processes, from /proc (utime + stime). */
 function cpuMs(pids: number[]): number {
@@ -143,23 +119,7 @@ function serverPids(name: string): number[] {
     .map(Number);
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
-async function until(cond: () => Promise<boolean>, what: string, ms = 600_000, every = 20) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 async function bare(queueName: string): Promise<{ wall: number }> {
   const workers = await Promise.all(Array.from({ length: WORKERS }, () => start(['bench/queue.ts', '--bare-worker', queueName, '--concurrency', String(CONCURRENCY)], {}, /bare worker ready/)));

@@ -15,6 +15,7 @@ import { ModelService } from './models/service.js';
 import { conversationOwner } from './conversations/lookups.js';
 import { inVisibleConversation } from './conversations/visibility.js';
 import { taskTitles } from './tasks/lookups.js';
+import { workflowNames } from './workflows/lookups.js';
 import { ConversationService } from './conversations/service.js';
 import { VisitorChats } from './conversations/visitors.js';
 import { TaskTypeService } from './execute/service.js';
@@ -34,6 +35,7 @@ import { RunExecutor } from './runs/engine/executor.js';
 import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
 import { WorkflowService } from './workflows/service.js';
+import { WorkflowRunner } from './workflows/engine/runner.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -153,7 +155,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const runBus = new RunBus({ relay: chooseRelay(config, logger), logger });
   await runBus.start();
   const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const executor = new RunExecutor({ database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events }, workerId, config.TROUPE_RUN_LEASE_SECONDS * 1000);
+  // A parent workflow run a child's end queued (troupe_runs_write_org) is dispatched at once; the
+  // recovery sweep covers a dispatch that fails.
+  const wake = (orgId: string, runId: string, reason: string) =>
+    void dispatcher.dispatch({ orgId, runId, wake: reason }).catch((err: unknown) => events.emit('dispatch:failed', { orgId, runId, at: new Date(), error: err instanceof Error ? err.message : String(err) }));
+  const workflowRunner = new WorkflowRunner(database);
+  const executor = new RunExecutor(
+    { database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events, workflows: workflowRunner, wake },
+    workerId,
+    config.TROUPE_RUN_LEASE_SECONDS * 1000,
+  );
   const queue = {
     concurrency: config.TROUPE_WORKER_CONCURRENCY,
     attempts: config.TROUPE_QUEUE_ATTEMPTS,
@@ -166,7 +177,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const recovery = new RunRecovery(database, dispatcher, logger, config.TROUPE_RECOVER_EVERY_SECONDS * 1000);
   const maintenance = new TableMaintenance(database, logger, config.TROUPE_MAINTENANCE_SECONDS * 1000);
   // What runs read of the modules built on them (tasks, chat), so runs import neither.
-  const origins = { taskTitles, conversationOwner, inVisibleConversation };
+  const origins = { taskTitles, conversationOwner, inVisibleConversation, workflowNames };
   const runs = new RunService(database, agents, tools, audit, runBus, origins, dispatcher, events);
   const schedules = new ScheduleService(database);
   const tasks = new TaskService(database, agents, runs, schedules);
@@ -178,8 +189,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const publications = new PublicationService(database, agents, config.publicUrl);
   const visitorChats = new VisitorChats(database, conversations);
   const visitorTokens = new VisitorTokens(secrets);
-  const workflows = new WorkflowService(database, tools);
-  const scheduler = new Scheduler(database, (fire) => tasks.fire(fire.orgId, fire.taskId), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
+  const workflows = new WorkflowService(database, tools, runs, schedules);
+  tools.workflowStarter = workflows.starterForTools;
+  const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
     logger,

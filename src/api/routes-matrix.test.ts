@@ -260,6 +260,9 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/workflows/:id/versions/:version': 'viewer',
   'POST /api/v1/workflows/:id/versions/:version/restore': 'admin',
   'GET /api/v1/workflows/:id/export': 'viewer',
+  'POST /api/v1/workflows/:id/run': 'member',
+  'POST /api/v1/workflows/:id/nodes/:nodeId/test': 'member',
+  'GET /api/v1/runs/:id/nodes': 'viewer',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

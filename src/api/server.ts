@@ -32,6 +32,7 @@ import { registerPublicChatRoutes } from '../publications/public-routes.js';
 import { registerChatPages } from '../publications/pages.js';
 import { registerInboxRoutes } from '../inbox/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
+import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -177,6 +178,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerPublicChatRoutes(api, ctx);
       registerInboxRoutes(api, { database: ctx.database, sources: [toolsInboxCounter, fitnessInboxCounter] });
       registerWorkflowRoutes(api, ctx);
+      registerWorkflowRunRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

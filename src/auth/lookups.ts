@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import type { Role } from '../shared/roles.js';
+import { organizations } from '../db/tenancy.js';
 import { apiKeys, memberships, users } from './schema.js';
 
 /**
@@ -33,4 +34,11 @@ export async function membersInRoles(tx: Tx, orgId: string, roles: readonly Role
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.orgId, orgId), inArray(memberships.role, [...roles])));
+}
+
+/** Names of organizations by id (a workflow's `env.org.name`). */
+export async function orgNames(tx: Tx, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.select({ id: organizations.id, name: organizations.name }).from(organizations).where(inArray(organizations.id, [...new Set(ids)]));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, date, index, integer, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, runOrgId } from '../db/columns.js';
 import { runs } from '../runs/schema.js';
@@ -34,6 +35,7 @@ export const ledgerEntries = pgTable(
     uniqueIndex('ledger_entries_step_key').on(t.stepId),
     index('ledger_entries_org_created_idx').on(t.orgId, t.createdAt),
     index('ledger_entries_org_agent_created_idx').on(t.orgId, t.agentId, t.createdAt),
+    index('ledger_entries_org_workflow_idx').on(t.orgId, t.workflowId, t.createdAt).where(sql`workflow_id is not null`),
   ],
 );
 

@@ -59,6 +59,7 @@ export class ApprovalNotices {
           id: approvals.id,
           runId: approvals.runId,
           toolName: approvals.toolName,
+          approverRole: approvals.approverRole,
           args: approvals.args,
           status: approvals.status,
           agentId: runs.agentId,
@@ -70,16 +71,16 @@ export class ApprovalNotices {
         .where(and(eq(approvals.orgId, orgId), eq(approvals.id, approvalId)));
       if (!row || row.status !== 'pending') return null;
       if (await notifiedAbout(tx, orgId, 'approvalId', approvalId)) return null;
-      const needed = deciderRole(tools.get(row.toolName)?.grantRoles);
+      const needed = (row.approverRole as Role | null) ?? deciderRole(tools.get(row.toolName)?.grantRoles);
       const [names, titles, people, conversationUserId] = await Promise.all([
-        agentNames(tx, orgId, [row.agentId]),
+        agentNames(tx, orgId, row.agentId ? [row.agentId] : []),
         origins.taskTitles(tx, orgId, row.taskId ? [row.taskId] : []),
         membersInRoles(tx, orgId, ROLES.filter((r) => roleAtLeast(r, needed))),
         row.conversationId ? origins.conversationOwner(tx, orgId, row.conversationId) : Promise.resolve(undefined),
       ]);
       const a = {
         ...row,
-        agentName: names.get(row.agentId) ?? null,
+        agentName: (row.agentId && names.get(row.agentId)) ?? null,
         taskTitle: row.taskId ? (titles.get(row.taskId) ?? null) : null,
         conversationUserId: conversationUserId ?? null,
         inConversation: row.conversationId !== null,

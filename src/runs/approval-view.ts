@@ -18,6 +18,8 @@ export interface RunOrigins {
   taskTitles(tx: Tx, orgId: string, ids: readonly string[]): Promise<Map<string, string>>;
   /** The person a conversation belongs to; undefined when it does not exist (conversations/lookups.ts). */
   conversationOwner(tx: Tx, orgId: string, id: string): Promise<string | null | undefined>;
+  /** Names of the organization's workflows by id (workflows/lookups.ts). */
+  workflowNames(tx: Tx, orgId: string, ids: readonly string[]): Promise<Map<string, string>>;
   /**
    * Given a column holding a conversation id: the condition that it is null or names a
    * conversation the actor sees; undefined when the actor sees them all.
@@ -28,6 +30,8 @@ export interface RunOrigins {
 /** An approval as a person deciding it needs to see it: who asks, for which task, what the call does, who decided. */
 export interface ApprovalView extends ApprovalRow {
   agent: { id: string; name: string } | null;
+  /** The workflow the run belongs to (a workflow run's, or the one an agent run serves). */
+  workflow: { id: string; name: string } | null;
   task: { id: string; title: string } | null;
   /** One readable line for the call (the tool's `describe`, else "Call <tool> with: k=v, …"). */
   description: string;
@@ -45,16 +49,17 @@ export async function approvalViews(
   orgId: string,
   rows: ApprovalRow[],
   describe: (toolName: string, args: unknown) => string,
-  origins: Pick<RunOrigins, 'taskTitles'>,
+  origins: Pick<RunOrigins, 'taskTitles' | 'workflowNames'>,
 ): Promise<ApprovalView[]> {
   if (rows.length === 0) return [];
   const runIds = [...new Set(rows.map((r) => r.runId))];
   const runRows = await tx
-    .select({ runId: runs.id, agentId: runs.agentId, taskId: runs.taskId })
+    .select({ runId: runs.id, agentId: runs.agentId, taskId: runs.taskId, workflowId: runs.workflowId })
     .from(runs)
     .where(and(eq(runs.orgId, orgId), inArray(runs.id, runIds)));
-  const [agentName, taskTitle, userName, keyName] = await Promise.all([
-    agentNames(tx, orgId, runRows.map((o) => o.agentId)),
+  const [agentName, workflowName, taskTitle, userName, keyName] = await Promise.all([
+    agentNames(tx, orgId, runRows.flatMap((o) => (o.agentId ? [o.agentId] : []))),
+    origins.workflowNames(tx, orgId, runRows.flatMap((o) => (o.workflowId ? [o.workflowId] : []))),
     origins.taskTitles(tx, orgId, runRows.flatMap((o) => (o.taskId ? [o.taskId] : []))),
     userNames(tx, rows.flatMap((r) => (r.decidedBy ? [r.decidedBy] : []))),
     apiKeyNames(tx, orgId, rows.flatMap((r) => (r.decidedByApiKeyId ? [r.decidedByApiKeyId] : []))),
@@ -62,13 +67,15 @@ export async function approvalViews(
   const byRun = new Map(runRows.map((o) => [o.runId, o]));
   return rows.map((row) => {
     const o = byRun.get(row.runId);
-    const agent = o ? agentName.get(o.agentId) : undefined;
+    const agent = o?.agentId ? agentName.get(o.agentId) : undefined;
+    const workflow = o?.workflowId ? workflowName.get(o.workflowId) : undefined;
     const task = o?.taskId ? taskTitle.get(o.taskId) : undefined;
     const user = row.decidedBy ? userName.get(row.decidedBy) : undefined;
     const key = row.decidedByApiKeyId ? keyName.get(row.decidedByApiKeyId) : undefined;
     return {
       ...row,
-      agent: o && agent !== undefined ? { id: o.agentId, name: agent } : null,
+      agent: o?.agentId && agent !== undefined ? { id: o.agentId, name: agent } : null,
+      workflow: o?.workflowId && workflow !== undefined ? { id: o.workflowId, name: workflow } : null,
       task: o?.taskId && task !== undefined ? { id: o.taskId, title: task } : null,
       description: describe(row.toolName, row.args),
       decider:

@@ -65,7 +65,7 @@ describe.each(['postgres', 'pglite'] as const)('runs batched on %s', (kind) => {
     const { database, calls } = counting();
     const claims = await Promise.all(ids.map((id) => claimRun(database, owner.orgId, id, `worker-${kind}`)));
     expect(claims.map((c) => c?.run.id)).toEqual(ids);
-    expect(claims.every((c) => c!.lease.generation === 1 && c!.agent.id === agent.id && c!.steps.length === 0)).toBe(true);
+    expect(claims.every((c) => c!.lease.generation === 1 && c!.agent!.id === agent.id && c!.steps.length === 0)).toBe(true);
     expect(calls.get('troupe_runs_claim') ?? 0).toBeGreaterThan(0);
     expect((calls.get('troupe_run_claim') ?? 0) + (calls.get('troupe_runs_claim') ?? 0)).toBeLessThan(N / 4);
     const [row] = await t.ctx.database.withOrg(owner.orgId, (tx) => tx.select({ n: agents.executionCount }).from(agents).where(eq(agents.id, agent.id)));
@@ -111,7 +111,7 @@ describe.each(['postgres', 'pglite'] as const)('runs batched on %s', (kind) => {
           finish: [{ stepKey: 'model:1', status: 'succeeded', output: { text: `out ${i}` }, inputTokens: 10, outputTokens: 2, costMicros: 5, billedMicros: 6, latencyMs: 3 }],
           ledger: [
             {
-              stepKey: 'model:1', agentId: claims[i]!.agent.id, conversationId: null, taskId: null, provider: 'openai', model: 'gpt-4o-mini',
+              stepKey: 'model:1', agentId: claims[i]!.agent!.id, conversationId: null, taskId: null, provider: 'openai', model: 'gpt-4o-mini',
               inputTokens: 10, outputTokens: 2, cachedInputTokens: 0, baseCostMicros: 5, billedCostMicros: 6, markupBps: 2000, priceEffectiveFrom: null, at: new Date(),
             },
           ],
@@ -119,7 +119,7 @@ describe.each(['postgres', 'pglite'] as const)('runs batched on %s', (kind) => {
           audit: [{ action: 'run.finished', details: { i } }],
           patch: { status: 'succeeded', stopReason: 'completed', output: `out ${i}`, finished: true, release: true },
           add: { stepCount: 1, inputTokens: 10, outputTokens: 2, costMicros: 5, billedMicros: 6 },
-          spendAgent: claims[i]!.agent.id,
+          spendAgent: claims[i]!.agent!.id,
         }),
       ),
     );

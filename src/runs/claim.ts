@@ -32,7 +32,8 @@ export interface Claim {
   run: RunRow;
   lastSeq: number;
   steps: StepRow[];
-  agent: AgentRow;
+  /** Null for a workflow run. */
+  agent: AgentRow | null;
   spend: SpendStanding;
 }
 
@@ -71,14 +72,14 @@ export async function claimRun(database: Database, orgId: string, runId: string,
   >(database, RUN_CLAIM).call({ org: orgId, run: runId, owner, leaseMs });
   if (!r) return null;
   const run = rowFromJson(runs, r.run);
-  if (!r.agent) throw new Error(`claimRun: the agent of run ${runId} is missing`);
+  if (!r.agent && run.agentId !== null) throw new Error(`claimRun: the agent of run ${runId} is missing`);
   return {
     lease: { orgId, runId, generation: run.generation, owner, ms: leaseMs },
     run,
     lastSeq: Number(r.lastSeq),
     // JSON text (migration 0017): parsed here, so step inputs and outputs keep their key order.
     steps: (typeof r.steps === 'string' ? (JSON.parse(r.steps) as Record<string, unknown>[]) : r.steps).map((s) => rowFromJson(runSteps, s)),
-    agent: agentFromJson(r.agent),
+    agent: r.agent ? agentFromJson(r.agent) : null,
     spend: normalize(r.spend),
   };
 }

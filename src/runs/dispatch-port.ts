@@ -17,10 +17,17 @@ export interface RunJob {
    * takeover (decision 41). A duplicate is harmless: the claim fences by generation.
    */
   takeover?: number;
+  /**
+   * Set when a parked workflow run is woken (a child run finished, an approval was decided): what
+   * woke it. Deduplicated by (run, wake), so a timer's delayed job of the same run does not
+   * swallow it; a run not waking any more finds nothing to claim.
+   */
+  wake?: string;
 }
 
 /** What a dispatcher deduplicates a job by: the run, or the run and generation for a takeover. */
-export const dedupeKey = (job: Pick<RunJob, 'runId' | 'takeover'>): string => (job.takeover === undefined ? job.runId : `${job.runId}@${job.takeover}`);
+export const dedupeKey = (job: Pick<RunJob, 'runId' | 'takeover' | 'wake'>): string =>
+  job.takeover !== undefined ? `${job.runId}@${job.takeover}` : job.wake !== undefined ? `${job.runId}#${job.wake}` : job.runId;
 
 /**
  * Executes one job. Resolves when the run reached a resting state (or someone else held it).

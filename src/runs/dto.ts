@@ -9,13 +9,19 @@ const runErrorSchema = z.object({ code: z.string(), category: z.enum(['user', 's
 export const runSchema = z
   .object({
     id: z.uuid(),
-    agentId: z.uuid(),
-    agentVersion: z.number().int(),
+    agentId: z.uuid().nullable().describe('Null for a workflow run'),
+    agentVersion: z.number().int().nullable(),
     source: z.enum(RUN_SOURCES),
+    workflowId: z.uuid().nullable().describe("A workflow run's workflow; on an agent run a workflow node started, the workflow it serves"),
+    workflowVersion: z.number().int().nullable().describe('The workflow version a workflow run runs (pinned at its start)'),
+    parentRunId: z.uuid().nullable().describe('The workflow run that started this run'),
+    result: z.unknown().describe("A workflow run's output (JSON), or an agent run's structured output; null otherwise"),
     conversationId: z.uuid().nullable(),
     taskId: z.uuid().nullable(),
     status: z.enum(RUN_STATUSES),
-    input: z.object({ task: z.string(), context: z.record(z.string(), z.unknown()).optional(), maxTokens: z.number().int().optional() }),
+    input: z
+      .looseObject({ task: z.string().optional(), context: z.record(z.string(), z.unknown()).optional(), maxTokens: z.number().int().optional() })
+      .describe("An agent run's task (with context and maxTokens); a workflow run's input, as the workflow's input schema says"),
     output: z.string().nullable(),
     error: runErrorSchema.nullable(),
     stopReason: z.string().nullable().describe('completed, max_steps, timeout, budget_exceeded, canceled, waiting_approval, error'),
@@ -68,14 +74,16 @@ export const approvalSchema = z
     toolName: z.string(),
     toolCallId: z.string(),
     args: z.unknown(),
-    reason: z.string().describe('requires_approval, or interrupted (a call that may have half-run before a crash)'),
+    reason: z.string().describe('requires_approval, interrupted (a call that may have half-run before a crash), or workflow (a workflow approval node: args hold its title, description and form)'),
+    response: z.record(z.string(), z.unknown()).nullable().describe("A workflow approval's form values, given with the decision"),
     status: z.enum(APPROVAL_STATUSES),
     decidedBy: z.uuid().nullable().describe('The user who decided; null for a decision made with an API key (see decider)'),
     decidedByApiKeyId: z.uuid().nullable().describe('The API key that decided, when no user did'),
     comment: z.string().nullable(),
     decidedAt: isoOrNull,
     createdAt: iso.describe('When the agent asked'),
-    agent: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('The agent whose run asks'),
+    agent: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('The agent whose run asks (null for a workflow approval node)'),
+    workflow: z.object({ id: z.uuid(), name: z.string() }).nullable().describe('The workflow the run belongs to'),
     task: z.object({ id: z.uuid(), title: z.string() }).nullable().describe('The task the run came from; null for other runs'),
     description: z.string().describe('The call in one readable line, e.g. "Send an email to a@b.c: \'Subject\'"'),
     decider: z
@@ -92,7 +100,10 @@ export const executeBody = z.object({
 });
 
 /** `POST /approvals/:id/approve|reject`: an optional comment (a rejection's goes to the model). */
-export const decisionBody = z.object({ comment: z.string().trim().max(2000).optional() });
+export const decisionBody = z.object({
+  comment: z.string().trim().max(2000).optional(),
+  values: z.record(z.string(), z.unknown()).optional().describe("A workflow approval's form values (checked against its form's fields when approving)"),
+});
 
 /** `status=failed,canceled` or `status=failed&status=canceled`: any of these statuses. */
 const runStatuses = z
@@ -111,6 +122,8 @@ const runStatuses = z
  */
 export const runListQuery = pageQuery.extend({
   agentId: z.uuid().optional(),
+  workflowId: z.uuid().optional().describe("The workflow's own runs (not the agent runs its nodes started)"),
+  parentRunId: z.uuid().optional().describe('The runs a workflow run started (its agent nodes and sub-workflows)'),
   status: runStatuses.optional(),
   source: z.enum(RUN_SOURCES).optional(),
   from: z.iso.datetime({ offset: true }).optional(),

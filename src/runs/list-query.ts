@@ -1,4 +1,4 @@
-import { eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { badRequest } from '../shared/errors.js';
 import type { PageQuery } from '../shared/pagination.js';
 import { runs, type RunSource, type RunStatus } from './schema.js';
@@ -7,6 +7,8 @@ import { runs, type RunSource, type RunStatus } from './schema.js';
 export interface RunFilter extends PageQuery {
   agentId?: string;
   taskId?: string;
+  workflowId?: string;
+  parentRunId?: string;
   /** Any of these statuses. */
   status?: RunStatus[];
   source?: RunSource;
@@ -57,6 +59,8 @@ export function runConditions(orgId: string, q: RunFilter, visible: SQL | undefi
   if (visible) where.push(visible);
   if (q.agentId) where.push(eq(runs.agentId, q.agentId));
   if (q.taskId) where.push(eq(runs.taskId, q.taskId));
+  if (q.workflowId) where.push(eq(runs.workflowId, q.workflowId), isNull(runs.agentId));
+  if (q.parentRunId) where.push(eq(runs.parentRunId, q.parentRunId));
   if (q.status?.length) where.push(q.status.length === 1 ? eq(runs.status, q.status[0]!) : inArray(runs.status, q.status));
   if (q.source) where.push(eq(runs.source, q.source));
   const from = q.from ? new Date(q.from) : undefined;

@@ -32,7 +32,7 @@ export interface RecoverableRun {
 
 /**
  * Runs that should be moving, oldest first, at most `limit`: queued runs (queued at least
- * `settledMs` ago), running runs whose lease expired, and runs waiting for approvals that were
+ * `settledMs` ago), running runs whose lease expired, parked workflow runs whose timer is due, and runs waiting for approvals that were
  * all decided, which are queued again here (stranded by a version before decision 40, which lost
  * a decision made while the run was being parked; or decided after a cancel was requested). The
  * main query reads the rows as they were before (one snapshot), so it finds these through `stranded`.
@@ -50,6 +50,7 @@ export async function recoverableRuns(database: Database, limit: number, settled
       where r.finished_at is null
         and ((r.status = 'queued' and r.updated_at <= now() - ${settledMs} * interval '1 millisecond')
           or (r.status = 'running' and (r.lease_expires_at is null or r.lease_expires_at < now()))
+          or (r.status = 'waiting' and r.wake_at <= now())
           or r.id in (select id from stranded))
       order by r.created_at
       limit ${limit}`),

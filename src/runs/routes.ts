@@ -165,7 +165,7 @@ export function registerRunRoutes(app: FastifyInstance, ctx: AppContext) {
       },
       async (req) => {
         if (decision === 'reject' && req.body?.comment === '') throw badRequest('comment may not be empty', [{ path: 'body.comment', message: 'empty' }]);
-        return runsService.decide(actorOf(req), req.params.id, decision === 'approve' ? 'approved' : 'rejected', req.body?.comment);
+        return runsService.decide(actorOf(req), req.params.id, decision === 'approve' ? 'approved' : 'rejected', req.body?.comment, req.body?.values);
       },
     );
   }

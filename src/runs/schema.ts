@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, json, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, type AnyPgColumn, integer, json, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { agents } from '../agents/schema.js';
+import { workflows } from '../workflows/schema.js';
 import { createdAt, id, orgId, runOrgId, ts, updatedAt } from '../db/columns.js';
 import { APPROVAL_STATUSES, RUN_SOURCES, RUN_STATUSES, STEP_KINDS, STEP_STATUSES } from './enums.js';
 
@@ -20,6 +21,8 @@ export interface RunInput {
   task: string;
   context?: Record<string, unknown>;
   maxTokens?: number;
+  /** A workflow run's input is the workflow's own (no task). */
+  [key: string]: unknown;
 }
 
 /**
@@ -32,10 +35,22 @@ export const runs = pgTable(
   {
     id: id(),
     orgId: orgId(),
-    agentId: uuid('agent_id')
-      .notNull()
-      .references(() => agents.id, { onDelete: 'cascade' }),
-    agentVersion: integer('agent_version').notNull(),
+    /** Null for a workflow run (it has `workflowId` instead; runs_agent_or_workflow). */
+    agentId: uuid('agent_id').references(() => agents.id, { onDelete: 'cascade' }),
+    agentVersion: integer('agent_version'),
+    /**
+     * A workflow run's workflow and the version it runs (pinned at start); on an agent run started
+     * by a workflow node, the workflow it serves (its ledger rows carry it).
+     */
+    workflowId: uuid('workflow_id').references(() => workflows.id, { onDelete: 'cascade' }),
+    workflowVersion: integer('workflow_version'),
+    /** The workflow run that started this one (an agent node's or a sub-workflow's child run), and the execution key it serves. */
+    parentRunId: uuid('parent_run_id').references((): AnyPgColumn => runs.id, { onDelete: 'cascade' }),
+    parentKey: text('parent_key'),
+    /** A workflow run's output (JSON), or an agent run's structured output. */
+    result: jsonb('result').$type<unknown>(),
+    /** A `waiting` workflow run's earliest timer: it may be claimed again from then on. */
+    wakeAt: ts('wake_at'),
     source: text('source', { enum: RUN_SOURCES }).notNull(),
     conversationId: uuid('conversation_id'),
     taskId: uuid('task_id'),
@@ -74,6 +89,9 @@ export const runs = pgTable(
     // update); finished_at changes once, at the end (migration 0011).
     index('runs_unfinished_idx').on(t.createdAt).where(sql`finished_at is null`),
     uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
+    index('runs_org_workflow_created_idx').on(t.orgId, t.workflowId, t.createdAt).where(sql`workflow_id is not null`),
+    index('runs_parent_idx').on(t.parentRunId).where(sql`parent_run_id is not null`),
+    check('runs_agent_or_workflow', sql`${t.agentId} is not null or ${t.workflowId} is not null`),
   ],
 );
 
@@ -150,6 +168,10 @@ export const approvals = pgTable(
     /** The API key that decided (no user); migration 0020. */
     decidedByApiKeyId: uuid('decided_by_api_key_id'),
     comment: text('comment'),
+    /** A workflow approval node's: the lowest role that may decide (else the tool's grant roles). */
+    approverRole: text('approver_role'),
+    /** A workflow approval node's form values, given with the decision. */
+    response: jsonb('response').$type<Record<string, unknown>>(),
     decidedAt: ts('decided_at'),
     createdAt: createdAt(),
   },

@@ -6,7 +6,7 @@ import { budgetExceeded, type BudgetRefusal } from '../billing/reservations.js';
 import { roleAtLeast, type Actor, type Role } from '../shared/roles.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database } from '../db/client.js';
-import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
+import { AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { rowFromJson } from '../db/json-row.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
@@ -18,6 +18,7 @@ import type { TaskPriority } from '../tasks/enums.js';
 import type { ToolsPort } from './engine/ports.js';
 import { approvals, runs, runSteps, type RunInput, type RunSource, type RunStatus } from './schema.js';
 import { eventsAfter, type EventRow, type RunRow, type StepRow } from './store.js';
+import { cancelTree } from './engine/workflow-host.js';
 import { approvalViews, type ApprovalView, type RunOrigins } from './approval-view.js';
 import { genericDescription } from '../tools/describe.js';
 import { runConditions, type RunFilter } from './list-query.js';
@@ -174,6 +175,49 @@ export class RunService {
     });
   }
 
+  /**
+   * Creates a queued workflow run (issue 15) of `version` with a validated `input`, and
+   * dispatches it. With an idempotency key, a repeated request returns the run the first made.
+   */
+  async createWorkflowRun(
+    actor: Actor,
+    w: { workflowId: string; version: number; input: unknown; source: RunSource; idempotencyKey?: string },
+  ): Promise<{ run: RunRow; created: boolean }> {
+    const key = w.idempotencyKey ?? null;
+    let run: RunRow;
+    try {
+      const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+        tx
+          .insert(runs)
+          .values({
+            orgId: actor.orgId,
+            source: w.source,
+            workflowId: w.workflowId,
+            workflowVersion: w.version,
+            input: w.input as RunInput,
+            createdBy: actor.userId,
+            apiKeyId: actor.apiKeyId,
+            idempotencyKey: key,
+          })
+          .returning(),
+      );
+      run = row!;
+    } catch (err) {
+      if (key && isUniqueViolation(err)) {
+        const [existing] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, key))));
+        if (existing) {
+          if (existing.workflowId !== w.workflowId || existing.agentId !== null) throw conflict('This Idempotency-Key was already used for another run', 'idempotency_key_reused');
+          return { run: existing, created: false };
+        }
+      }
+      throw err;
+    }
+    await this.audit.record({ orgId: actor.orgId, actor, action: 'run.created', targetType: 'run', targetId: run.id, details: { workflowId: w.workflowId, version: w.version, source: w.source } });
+    this.dispatch({ orgId: actor.orgId, runId: run.id });
+    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, at: run.createdAt });
+    return { run, created: true };
+  }
+
   /** Creates (one batched statement, migration 0010) and dispatches; a reused idempotency key returns the run it made. */
   private async insert(actor: Actor, item: CreateItem, priority: TaskPriority | undefined, sameRequest: (existing: RunRow) => void): Promise<{ run: RunRow; created: boolean }> {
     let run: RunRow;
@@ -199,7 +243,7 @@ export class RunService {
       throw err;
     }
     this.dispatch({ orgId: actor.orgId, runId: run.id, priority });
-    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: run.agentId, source: run.source, at: run.createdAt });
+    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: run.agentId ?? '', source: run.source, at: run.createdAt });
     return { run, created: true };
   }
 
@@ -297,6 +341,7 @@ export class RunService {
     if (FINAL.includes(run.status)) throw conflict(`The run has already ${run.status === 'canceled' ? 'been canceled' : run.status}`, 'run_finished');
     // Decided on the row as it is now, not as read above: a worker may have claimed it since.
     const running = sql`${runs.status} = 'running'`;
+    let cascaded: string[] = [];
     const [updated] = await this.database.withOrg(actor.orgId, async (tx) => {
       const rows = await tx
         .update(runs)
@@ -307,9 +352,11 @@ export class RunService {
           finishedAt: sql`case when ${running} then ${runs.finishedAt} else now() end`,
           updatedAt: sql`now()`,
         })
-        .where(and(eq(runs.id, run.id), eq(runs.orgId, actor.orgId), inArray(runs.status, ['queued', 'running', 'waiting_approval'])))
+        .where(and(eq(runs.id, run.id), eq(runs.orgId, actor.orgId), inArray(runs.status, ['queued', 'running', 'waiting_approval', 'waiting'])))
         .returning();
       // A canceled run's waiting tool calls will never run: they leave the approvals inbox.
+      // A workflow run's children are canceled with it (theirs too; engine/workflow-host.ts).
+      if (rows[0]?.status === 'canceled') cascaded = await cancelTree(tx, actor.orgId, [run.id]);
       if (rows[0]?.status === 'canceled') {
         await tx
           .update(approvals)
@@ -322,6 +369,7 @@ export class RunService {
     // is aborted; decision 38); one that ended here has rested, which its waiters hear.
     if (updated?.status === 'canceled') this.bus.rested(run.id);
     else this.bus.requestCancel(run.id);
+    for (const id of cascaded) this.bus.requestCancel(id);
     await this.audit.record({ orgId: actor.orgId, actor, action: 'run.canceled', targetType: 'run', targetId: run.id });
     return updated ?? (await this.get(actor, id));
   }
@@ -353,15 +401,17 @@ export class RunService {
    * Approves or rejects a pending tool call and puts the run back in the queue to continue. Who
    * may decide: a role that may grant the tool (its grantRoles), else an admin.
    */
-  async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined): Promise<ApprovalView> {
+  async decide(actor: Actor, approvalId: string, decision: 'approved' | 'rejected', comment: string | undefined, values?: Record<string, unknown>): Promise<ApprovalView> {
     if (!UUID_RE.test(approvalId)) throw notFound('Approval');
     const [current] = await this.database.withOrg(actor.orgId, (tx) =>
       tx.select().from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.id, approvalId), this.approvalVisible(actor))),
     );
     if (!current) throw notFound('Approval');
-    // The lowest role that may give an agent this tool may also decide on its calls.
+    // The lowest role that may give an agent this tool may also decide on its calls; a workflow
+    // approval node names its own.
     const grant = (this.tools.get(current.toolName)?.grantRoles ?? ['admin']) as Role[];
-    const needed = grant.reduce<Role>((low, r) => (roleAtLeast(low, r) ? r : low), 'owner');
+    const needed = (current.approverRole as Role | null) ?? grant.reduce<Role>((low, r) => (roleAtLeast(low, r) ? r : low), 'owner');
+    const response = decision === 'approved' && current.reason === 'workflow' ? formValues(current.args, values ?? {}) : null;
     if (!roleAtLeast(actor.role, needed)) {
       throw forbidden(`Deciding on ${current.toolName} needs the ${needed} role or higher`, 'insufficient_role');
     }
@@ -371,14 +421,14 @@ export class RunService {
       await tx.select({ id: runs.id }).from(runs).where(and(eq(runs.id, current.runId), eq(runs.orgId, actor.orgId))).for('update');
       const [row] = await tx
         .update(approvals)
-        .set({ status: decision, decidedBy: actor.userId, decidedByApiKeyId: actor.apiKeyId, comment: comment ?? null, decidedAt: sql`now()` })
+        .set({ status: decision, decidedBy: actor.userId, decidedByApiKeyId: actor.apiKeyId, comment: comment ?? null, response, decidedAt: sql`now()` })
         .where(and(eq(approvals.id, approvalId), eq(approvals.orgId, actor.orgId), eq(approvals.status, 'pending')))
         .returning();
       if (!row) throw new AppError(409, 'approval_decided', 'This approval was already decided');
       await tx
         .update(runs)
         .set({ status: 'queued', updatedAt: sql`now()` })
-        .where(and(eq(runs.id, row.runId), eq(runs.orgId, actor.orgId), eq(runs.status, 'waiting_approval'), isNull(runs.cancelRequestedAt)));
+        .where(and(eq(runs.id, row.runId), eq(runs.orgId, actor.orgId), inArray(runs.status, ['waiting_approval', 'waiting']), isNull(runs.cancelRequestedAt)));
       return row;
     });
     await this.audit.record({
@@ -389,7 +439,7 @@ export class RunService {
       targetId: updated.runId,
       details: { approvalId, tool: updated.toolName, ...(comment ? { comment } : {}) },
     });
-    this.dispatch({ orgId: actor.orgId, runId: updated.runId });
+    this.dispatch({ orgId: actor.orgId, runId: updated.runId, wake: `approval:${approvalId}` });
     this.eventPort?.emit('approval:decided', { orgId: actor.orgId, runId: updated.runId, approvalId, decision, at: new Date() });
     const [view] = await this.database.withOrg(actor.orgId, (tx) => approvalViews(tx, actor.orgId, [updated], this.describeCall, this.origins));
     return view!;
@@ -427,3 +477,31 @@ export class RunService {
   }
 }
 
+
+/**
+ * A workflow approval's form values, checked against its fields (stored in the approval's args
+ * as `form`): required fields present, each of its type, a select's value one of its options;
+ * unknown names refused. 400 naming each field otherwise.
+ */
+function formValues(args: unknown, values: Record<string, unknown>): Record<string, unknown> {
+  const form = ((args as { form?: unknown } | null)?.form ?? []) as { name: string; label: string; type: string; required?: boolean; options?: string[] }[];
+  const errors: { path: string; message: string }[] = [];
+  const out: Record<string, unknown> = {};
+  const names = new Set(form.map((f) => f.name));
+  for (const k of Object.keys(values)) if (!names.has(k)) errors.push({ path: `body.values.${k}`, message: 'the form has no such field' });
+  for (const f of form) {
+    const v = values[f.name];
+    const path = `body.values.${f.name}`;
+    if (v === undefined || v === null || v === '') {
+      if (f.required) errors.push({ path, message: `${f.label} is required` });
+      continue;
+    }
+    const ok =
+      f.type === 'number' ? typeof v === 'number' && Number.isFinite(v) : f.type === 'boolean' ? typeof v === 'boolean' : typeof v === 'string' && v.length <= 10_000;
+    if (!ok) errors.push({ path, message: `${f.label} must be a ${f.type === 'number' || f.type === 'boolean' ? f.type : 'string'}` });
+    else if (f.type === 'select' && f.options && !f.options.includes(v as string)) errors.push({ path, message: `${f.label} must be one of: ${f.options.join(', ')}` });
+    else out[f.name] = v;
+  }
+  if (errors.length) throw badRequest('The form values do not fit the approval form', errors);
+  return out;
+}

@@ -36,7 +36,7 @@ export interface NewEvent {
 export interface StepStart {
   seq: number;
   stepKey: string;
-  kind: 'model_call' | 'tool_call';
+  kind: 'model_call' | 'tool_call' | 'node';
   model?: string;
   toolName?: string;
   toolCallId?: string;
@@ -65,6 +65,8 @@ export interface LedgerRow {
   agentId: string;
   conversationId: string | null;
   taskId: string | null;
+  /** The workflow the run serves (an agent node's child run), for usage by workflow. */
+  workflowId?: string | null;
   provider: string;
   model: string;
   inputTokens: number;
@@ -88,6 +90,10 @@ export interface RunPatch {
   /** Gives the lease up (lease owner and expiry cleared). */
   release?: boolean;
   usedRulesModel?: boolean;
+  /** A workflow run's output, or an agent run's structured output. */
+  result?: unknown;
+  /** A parked workflow run's earliest timer (null: none). */
+  wakeAt?: Date | null;
 }
 
 export interface RunCounters {
@@ -177,6 +183,11 @@ function merge(writes: SqlWrite[]): SqlWrite {
   for (const w of writes) {
     out.start = concat(out.start, w.start);
     out.finish = concat(out.finish, w.finish);
+    // One UPDATE applies the batch: a step finished twice in it would take either row, so the later wins.
+    if (out.finish && w.finish && out.finish.length > w.finish.length) {
+      const later = new Map(w.finish.map((f) => [f.stepKey, f]));
+      out.finish = [...out.finish.slice(0, out.finish.length - w.finish.length).filter((f) => !later.has(f.stepKey)), ...w.finish];
+    }
     out.ledger = concat(out.ledger, w.ledger);
     out.events = concat(out.events, w.events);
     out.audit = concat(out.audit, w.audit);
@@ -292,6 +303,18 @@ export class RunWriter {
    * way to the wait (decision 40: a decision is consumed whenever the run reaches its wait).
    */
   async park(wait: Write, requeue: Write): Promise<WriteResult & { requeued: boolean }> {
+    return this.parkWith('troupe_run_park', wait, requeue, []);
+  }
+
+  /**
+   * A workflow run's park (troupe_workflow_park): `wait` unless one of `children` finished, one of
+   * `approvalIds` was decided, or a cancel was asked meanwhile; then `requeue`.
+   */
+  async parkWorkflow(wait: Write, requeue: Write, children: string[], approvalIds: string[]): Promise<WriteResult & { requeued: boolean }> {
+    return this.parkWith('troupe_workflow_park', wait, requeue, [`{${children.join(',')}}`, `{${approvalIds.join(',')}}`]);
+  }
+
+  private async parkWith(fn: string, wait: Write, requeue: Write, extra: string[]): Promise<WriteResult & { requeued: boolean }> {
     await this.flush();
     // Both numbered from the same seq: one of them is written.
     const seq = this.nextSeq;
@@ -299,7 +322,7 @@ export class RunWriter {
     this.nextSeq = seq;
     const requeued = this.numbered(requeue);
     const { orgId, runId, generation, ms } = this.lease;
-    const p = this.database.call<RawWriteResult>('troupe_run_park', [orgId, runId, generation, ms, JSON.stringify(waiting), JSON.stringify(requeued)]);
+    const p = this.database.call<RawWriteResult>(fn, [orgId, runId, generation, ms, JSON.stringify(waiting), JSON.stringify(requeued), ...extra]);
     this.last = p.catch(() => {});
     const r = await p;
     if (r.fenced) throw new LeaseLostError(runId);

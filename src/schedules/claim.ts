@@ -8,7 +8,9 @@ import { scheduleFires, schedulerStops, schedules } from './schema.js';
 export interface ScheduleFire {
   orgId: string;
   scheduleId: string;
-  taskId: string;
+  /** The task to run, or (a workflow's schedule trigger) null and `workflowId`. */
+  taskId: string | null;
+  workflowId: string | null;
   fireAt: Date;
 }
 
@@ -47,6 +49,7 @@ export async function claimDue(tx: Tx, now: Date, options: { graceMs: number; ba
       id: schedules.id,
       orgId: schedules.orgId,
       taskId: schedules.taskId,
+      workflowId: schedules.workflowId,
       cron: schedules.cron,
       timezone: schedules.timezone,
       onceAt: schedules.onceAt,
@@ -80,7 +83,7 @@ export async function claimDue(tx: Tx, now: Date, options: { graceMs: number; ba
       .update(schedules)
       .set({ nextFireAt: plan.next, ...(fired ? { lastFireAt: plan.fireAt } : {}) })
       .where(eq(schedules.id, s.id));
-    if (inserted.length) claims.push({ orgId: s.orgId, scheduleId: s.id, taskId: s.taskId, fireAt: plan.fireAt, plan, delayMs });
+    if (inserted.length) claims.push({ orgId: s.orgId, scheduleId: s.id, taskId: s.taskId, workflowId: s.workflowId, fireAt: plan.fireAt, plan, delayMs });
   }
   const [next] = await tx
     .select({ at: sql<Date | null>`min(${schedules.nextFireAt})`.mapWith(schedules.nextFireAt) })

@@ -28,7 +28,8 @@ export const cronCheckSchema = z
 export const scheduleSchema = z
   .object({
     id: z.uuid(),
-    taskId: z.uuid(),
+    taskId: z.uuid().nullable().describe('The task it runs; null for a workflow schedule trigger'),
+    workflowId: z.uuid().nullable().describe('The workflow whose schedule trigger it is (its current version runs); null for a task'),
     cron: z.string().nullable().describe('Set for a repeating schedule'),
     timezone: z.string(),
     onceAt: isoDateOrNull.describe('Set for a one-off'),
@@ -78,7 +79,7 @@ export const schedulerStatusSchema = z
       })
       .nullable()
       .describe('The holder of the scheduler lease; null: no process leads right now'),
-    nextFires: z.array(z.object({ scheduleId: z.uuid(), taskId: z.uuid(), at: isoDate })).describe('The next 10 fires across the schedules'),
+    nextFires: z.array(z.object({ scheduleId: z.uuid(), taskId: z.uuid().nullable(), workflowId: z.uuid().nullable(), at: isoDate })).describe('The next 10 fires across the schedules'),
     process: processSchema.nullable().describe('null when this process runs no scheduler'),
   })
   .meta({ id: 'SchedulerStatus' });

@@ -211,7 +211,7 @@ export class Scheduler {
     let runId: string | null = null;
     let outcome: 'fired' | 'skipped' | 'failed' | 'budget_exceeded' = 'fired';
     try {
-      runId = await this.onFire({ orgId: c.orgId, scheduleId: c.scheduleId, taskId: c.taskId, fireAt: c.fireAt });
+      runId = await this.onFire({ orgId: c.orgId, scheduleId: c.scheduleId, taskId: c.taskId, workflowId: c.workflowId, fireAt: c.fireAt });
       if (!runId) outcome = 'skipped';
     } catch (err) {
       if (err instanceof AppError && err.code === 'budget_exceeded') {

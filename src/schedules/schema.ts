@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 import { tasks } from '../tasks/schema.js';
+import { workflows } from '../workflows/schema.js';
 import { MISFIRE_POLICIES } from './enums.js';
 
 export { MISFIRE_POLICIES, type MisfirePolicy } from './enums.js';
@@ -16,9 +17,10 @@ export const schedules = pgTable(
   {
     id: id(),
     orgId: orgId(),
-    taskId: uuid('task_id')
-      .notNull()
-      .references(() => tasks.id, { onDelete: 'cascade' }),
+    /** The task it runs; or, for a workflow's schedule trigger, null and `workflowId` set. */
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'cascade' }),
+    /** The workflow whose schedule trigger this is (its current version runs at each fire; issue 15). */
+    workflowId: uuid('workflow_id').references(() => workflows.id, { onDelete: 'cascade' }),
     cron: text('cron'),
     timezone: text('timezone').notNull().default('UTC'),
     onceAt: ts('once_at'),
@@ -32,6 +34,8 @@ export const schedules = pgTable(
   },
   (t) => [
     uniqueIndex('schedules_task_key').on(t.taskId),
+    uniqueIndex('schedules_workflow_key').on(t.workflowId),
+    check('schedules_task_or_workflow', sql`${t.taskId} is not null or ${t.workflowId} is not null`),
     index('schedules_due_idx').on(t.nextFireAt).where(sql`next_fire_at is not null and not paused`),
   ],
 );

@@ -72,11 +72,11 @@ describe('ScheduleService', () => {
       await tx.insert(scheduleFires).values({ orgId: s.orgId, scheduleId: s.id, fireAt: at });
       await tx.execute(sql`update schedules set next_fire_at = null, last_fire_at = ${at.toISOString()} where id = ${s.id}`);
     });
-    expect((await set(s.orgId, s.taskId, { onceAt: at }))!.nextFireAt).toBeNull();
+    expect((await set(s.orgId, s.taskId!, { onceAt: at }))!.nextFireAt).toBeNull();
     await service.pause(actor(s.orgId), s.id);
     expect((await service.resume(actor(s.orgId), s.id)).nextFireAt).toBeNull();
     const later = new Date(at.getTime() + 60_000);
-    expect((await set(s.orgId, s.taskId, { onceAt: later }))!.nextFireAt).toEqual(later);
+    expect((await set(s.orgId, s.taskId!, { onceAt: later }))!.nextFireAt).toEqual(later);
   });
 
   it("prunes recurring schedules' fire records past the retention, and keeps a one-off's", async () => {
@@ -165,7 +165,7 @@ describe('ScheduleService', () => {
     }
     expect((await service.list(actor(orgId), { limit: 20, sortOrder: 'desc' })).items[0]!.id).toBe(paused.id);
     expect((await service.list(actor(orgId), { limit: 20, sortOrder: 'asc', paused: true })).items.map((i) => i.id)).toEqual([paused.id]);
-    expect((await service.list(actor(orgId), { limit: 20, sortOrder: 'asc', taskId: later.taskId })).total).toBe(1);
+    expect((await service.list(actor(orgId), { limit: 20, sortOrder: 'asc', taskId: later.taskId! })).total).toBe(1);
     const foreign = Buffer.from(JSON.stringify([42, soon.id])).toString('base64url');
     await expect(service.list(actor(orgId), { limit: 2, sortOrder: 'asc', cursor: foreign })).rejects.toMatchObject({ status: 400 });
   });

@@ -46,7 +46,19 @@ export class ScheduleService {
    * `path` (default `body.schedule`), e.g. `body.schedule.cron`.
    */
   async setForTask(tx: Tx, orgId: string, taskId: string, spec: ScheduleInput | null, options: { path?: string; now?: Date } = {}): Promise<ScheduleView | null> {
-    const where = and(eq(schedules.orgId, orgId), eq(schedules.taskId, taskId));
+    return this.set(tx, orgId, { taskId }, spec, options);
+  }
+
+  /**
+   * A workflow's schedule trigger (issue 15), as setForTask: set from its current version's
+   * trigger on every save, deleted (null) when the trigger is not a schedule or the workflow is archived.
+   */
+  async setForWorkflow(tx: Tx, orgId: string, workflowId: string, spec: ScheduleInput | null, options: { path?: string; now?: Date } = {}): Promise<ScheduleView | null> {
+    return this.set(tx, orgId, { workflowId }, spec, options);
+  }
+
+  private async set(tx: Tx, orgId: string, target: { taskId: string } | { workflowId: string }, spec: ScheduleInput | null, options: { path?: string; now?: Date }): Promise<ScheduleView | null> {
+    const where = and(eq(schedules.orgId, orgId), 'taskId' in target ? eq(schedules.taskId, target.taskId) : eq(schedules.workflowId, target.workflowId));
     if (spec === null) {
       await tx.delete(schedules).where(where);
       return null;
@@ -83,8 +95,8 @@ export class ScheduleService {
     const values = { cron, timezone, onceAt, misfire, paused, nextFireAt, updatedAt: now };
     const [row] = await tx
       .insert(schedules)
-      .values({ orgId, taskId, ...values })
-      .onConflictDoUpdate({ target: schedules.taskId, set: values })
+      .values({ orgId, ...target, ...values })
+      .onConflictDoUpdate({ target: 'taskId' in target ? schedules.taskId : schedules.workflowId, set: values })
       .returning();
     return scheduleView(row!);
   }
@@ -93,7 +105,7 @@ export class ScheduleService {
   async forTasks(tx: Tx, orgId: string, taskIds: string[]): Promise<Map<string, ScheduleView>> {
     if (!taskIds.length) return new Map();
     const rows = await tx.select().from(schedules).where(and(eq(schedules.orgId, orgId), inArray(schedules.taskId, taskIds)));
-    return new Map(rows.map((r) => [r.taskId, scheduleView(r)]));
+    return new Map(rows.flatMap((r) => (r.taskId ? [[r.taskId, scheduleView(r)] as const] : [])));
   }
 
   /** Soonest next fire first by default (sortOrder asc); schedules that will not fire come last. */

@@ -11,7 +11,7 @@ export interface SchedulerStatus {
   /** The process that leads (fires everyone's schedules): the holder of the unexpired lease; null when nobody holds one. */
   leader: { holder: string; since: Date; heartbeatAt: Date; expiresAt: Date } | null;
   /** The organization's next fires across its schedules, soonest first (what would fire while stopped, once started). */
-  nextFires: { scheduleId: string; taskId: string; at: Date }[];
+  nextFires: { scheduleId: string; taskId: string | null; workflowId: string | null; at: Date }[];
 }
 
 /** How many fires `nextFires` lists. */
@@ -31,7 +31,7 @@ export async function schedulerStatus(database: Database, orgId: string): Promis
     // The first NEXT_FIRES schedules by next fire are enough: any later schedule's first fire
     // comes after NEXT_FIRES earlier ones.
     const upcoming = await tx
-      .select({ id: schedules.id, taskId: schedules.taskId, cron: schedules.cron, timezone: schedules.timezone, nextFireAt: schedules.nextFireAt })
+      .select({ id: schedules.id, taskId: schedules.taskId, workflowId: schedules.workflowId, cron: schedules.cron, timezone: schedules.timezone, nextFireAt: schedules.nextFireAt })
       .from(schedules)
       .where(and(eq(schedules.orgId, orgId), isNotNull(schedules.nextFireAt), eq(schedules.paused, false)))
       .orderBy(asc(schedules.nextFireAt))
@@ -50,7 +50,7 @@ export async function schedulerStatus(database: Database, orgId: string): Promis
   const fires = upcoming.flatMap((s) => {
     const first = s.nextFireAt!;
     const later = s.cron ? nextFires(s, first, NEXT_FIRES - 1) : [];
-    return [first, ...later].map((at) => ({ scheduleId: s.id, taskId: s.taskId, at }));
+    return [first, ...later].map((at) => ({ scheduleId: s.id, taskId: s.taskId, workflowId: s.workflowId, at }));
   });
   fires.sort((a, b) => a.at.getTime() - b.at.getTime() || a.scheduleId.localeCompare(b.scheduleId));
   return { running: !stop, stoppedAt: stop?.stoppedAt ?? null, leader: leader ?? null, nextFires: fires.slice(0, NEXT_FIRES) };

@@ -8,7 +8,10 @@ export type ScheduleRow = typeof schedules.$inferSelect;
 /** A schedule as services and the API show it. */
 export interface ScheduleView {
   id: string;
-  taskId: string;
+  /** The task it runs; null for a workflow's schedule trigger. */
+  taskId: string | null;
+  /** The workflow whose schedule trigger it is; null for a task's. */
+  workflowId: string | null;
   /** Set for a repeating schedule; null for a one-off. */
   cron: string | null;
   timezone: string;
@@ -28,6 +31,7 @@ export interface ScheduleView {
 export const scheduleView = (r: ScheduleRow): ScheduleView => ({
   id: r.id,
   taskId: r.taskId,
+  workflowId: r.workflowId,
   cron: r.cron,
   timezone: r.timezone,
   onceAt: r.onceAt,

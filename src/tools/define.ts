@@ -16,7 +16,8 @@ export const TOOL_NAME_RE = /^[a-z][a-z0-9_]{0,63}$/;
 /** What a tool gets besides its arguments: who is calling, within which run, and the process's handles. */
 export interface ToolContext {
   orgId: string;
-  agentId: string;
+  /** The calling agent; null when a workflow's tool node calls the tool (no agent, no model). */
+  agentId: string | null;
   runId: string;
   toolCallId: string;
   /** Aborted when the run is canceled or the tool's own time limit passes. */
@@ -27,6 +28,16 @@ export interface ToolContext {
   logger: Logger;
   /** Turns a follow-up into a task (the tasks module); absent where no tasks exist (tool tests). */
   followUpTask?: FollowUpTaskPort;
+  /** Starts workflow runs (the workflows module; trigger_workflow); absent where none exist. */
+  workflowStarter?: WorkflowStarterPort;
+}
+
+export interface WorkflowStarterPort {
+  /**
+   * Starts a run of the organization's workflow with `input` (checked against its input schema);
+   * once per `idempotencyKey`. Throws the API's 4xx errors (unknown workflow, archived, bad input).
+   */
+  start(orgId: string, workflowId: string, input: Record<string, unknown>, idempotencyKey: string): Promise<{ runId: string; status: string }>;
 }
 
 export interface FollowUpTaskPort {

@@ -135,6 +135,7 @@ describe('the registry', () => {
       'send_email',
       'send_slack_message',
       'send_webhook',
+      'trigger_workflow',
     ]);
     expect(tools.get('greet')?.name).toBe('greet');
     expect(tools.get('missing')).toBeUndefined();

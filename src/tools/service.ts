@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';
 import { builtinTools } from './builtin/index.js';
-import type { FollowUpTaskPort, ToolCategory, ToolContext, ToolDefinition } from './define.js';
+import type { FollowUpTaskPort, WorkflowStarterPort, ToolCategory, ToolContext, ToolDefinition } from './define.js';
 import { toolFailure, type ToolIssue, type ToolOutcome } from './errors.js';
 import { describeCall } from './describe.js';
 import { checkArguments, executeTool } from './execute.js';
@@ -117,7 +117,11 @@ export class ToolService {
     const def = this.get(name);
     if (!def) return toolFailure('unknown_tool', `There is no tool named "${String(name).slice(0, 100)}"`);
     if (options.allowed && !options.allowed.includes(name)) return toolFailure('not_allowed', `This agent may not use the tool ${name}`);
-    return executeTool(def, rawArgs, this.followUpTask ? { ...ctx, followUpTask: this.followUpTask } : ctx);
+    return executeTool(def, rawArgs, {
+      ...ctx,
+      ...(this.followUpTask ? { followUpTask: this.followUpTask } : {}),
+      ...(this.workflowStarter ? { workflowStarter: this.workflowStarter } : {}),
+    });
   }
 
   /**
@@ -148,6 +152,9 @@ export class ToolService {
 
   /** Set once the tasks module exists (app.ts): schedule_follow_up then creates real tasks. */
   followUpTask: FollowUpTaskPort | null = null;
+
+  /** Set once the workflows module exists (app.ts): trigger_workflow starts runs through it. */
+  workflowStarter: WorkflowStarterPort | null = null;
 
   /**
    * Problems with an agent's tool list given by someone of `actorRole`: unknown names, and tools

@@ -1,12 +1,18 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client.js';
-import { AppError, notFound } from '../shared/errors.js';
+import { AppError, badRequest, conflict, notFound } from '../shared/errors.js';
+import type { RunSource } from '../runs/enums.js';
+import type { RunRow } from '../runs/store.js';
+import { jsonSchemaProblems } from './engine/json-values.js';
 import { UUID_RE } from '../shared/ids.js';
 import { keysetPage } from '../shared/keyset.js';
 import type { Page, PageQuery } from '../shared/pagination.js';
 import type { Actor } from '../shared/roles.js';
 import { diffDefinitions } from './compare.js';
-import type { WorkflowDefinition, WorkflowProblem } from './definition.js';
+import type { NodeConfig, WorkflowDefinition, WorkflowProblem } from './definition.js';
+import { renderTemplatedJson } from './expressions.js';
+import type { WorkflowStarterPort } from '../tools/define.js';
+import { ToolError } from '../tools/errors.js';
 import type { SaveWorkflowInput, ValidationResult, VersionComparison, Workflow, WorkflowSummary, WorkflowVersion, WorkflowVersionSummary } from './dto.js';
 import { loadValidationEnv, type ToolLookup } from './env.js';
 import { definitionFromFile, fileName, renderFile, CONTENT_TYPES, type ExportFormat } from './file-format.js';
@@ -46,11 +52,103 @@ export const toSummary = (row: WorkflowRow): WorkflowSummary => ({
  * imported as files. Every call runs in the actor's organization and filters on org_id, so
  * another organization's workflow is simply not found.
  */
+/** What workflows need of runs to start one (RunService; handed in by the app). */
+export interface WorkflowRunStarter {
+  createWorkflowRun(
+    actor: Actor,
+    w: { workflowId: string; version: number; input: unknown; source: RunSource; idempotencyKey?: string },
+  ): Promise<{ run: RunRow; created: boolean }>;
+}
+
+/** What workflows need of schedules (ScheduleService): a workflow's schedule trigger kept as a schedule. */
+export interface WorkflowSchedules {
+  setForWorkflow(tx: Tx, orgId: string, workflowId: string, spec: { cron: string; timezone: string } | null, options?: { path?: string }): Promise<unknown>;
+}
+
 export class WorkflowService {
   constructor(
     private readonly database: Database,
     private readonly tools: ToolLookup,
+    private runs: WorkflowRunStarter | null = null,
+    private readonly schedules: WorkflowSchedules | null = null,
   ) {}
+
+  /**
+   * A fire of a workflow's schedule trigger: a run of its current version (source `schedule`),
+   * with the trigger's `input` (templated JSON; `input.firedAt` is the fire time). Once per fire
+   * time (its idempotency key). Null when there is nothing to run any more (archived, gone, the
+   * trigger no longer a schedule, the input refused).
+   */
+  async fire(orgId: string, workflowId: string, fireAt: Date): Promise<string | null> {
+    const system: Actor = { orgId, role: 'owner', userId: null, apiKeyId: null };
+    try {
+      const workflow = await this.get(system, workflowId);
+      const trigger = workflow.definition.graph.nodes.find((n) => n.type === 'trigger');
+      const config = trigger?.config as NodeConfig<'trigger'> | undefined;
+      if (!trigger || config?.kind !== 'schedule') return null;
+      const scope = {
+        input: { firedAt: fireAt.toISOString() },
+        nodes: {},
+        run: { id: '', workflowId, version: workflow.currentVersion, startedAt: fireAt.toISOString() },
+        env: { org: { id: orgId, name: '' } },
+      };
+      const input = config.input === undefined ? {} : await renderTemplatedJson(config.input, scope, { nodeId: trigger.id, path: 'config.input' });
+      const { run } = await this.start(system, workflowId, input, { source: 'schedule', idempotencyKey: `schedule:${workflowId}:${fireAt.toISOString()}` });
+      return run.id;
+    } catch (err) {
+      if (err instanceof AppError && err.status >= 400 && err.status < 500) return null;
+      throw err;
+    }
+  }
+
+  /** trigger_workflow's way in (tools/builtin/trigger-workflow.ts): a run started by an agent (source `agent`); a refusal is the tool's failure. */
+  readonly starterForTools: WorkflowStarterPort = {
+    start: async (orgId, workflowId, input, idempotencyKey) => {
+      const system: Actor = { orgId, role: 'owner', userId: null, apiKeyId: null };
+      try {
+        const { run } = await this.start(system, workflowId, input, { source: 'agent', idempotencyKey });
+        return { runId: run.id, status: run.status };
+      } catch (err) {
+        if (err instanceof AppError && err.status < 500) {
+          throw new ToolError(err.message, 'invalid_arguments', err.errors?.map((e) => ({ path: e.path.replace(/^body\./, ''), message: e.message })));
+        }
+        throw err;
+      }
+    },
+  };
+
+  /** Keeps the workflow's schedule as its trigger says (a cron refused is a 400 naming the trigger's field). */
+  private async syncSchedule(tx: Tx, orgId: string, workflowId: string, definition: WorkflowDefinition | null, prefix = 'body.definition.') {
+    if (!this.schedules) return;
+    const index = definition ? definition.graph.nodes.findIndex((n) => n.type === 'trigger') : -1;
+    const config = index >= 0 ? (definition!.graph.nodes[index]!.config as NodeConfig<'trigger'>) : undefined;
+    const spec = config?.kind === 'schedule' ? { cron: config.cron, timezone: config.timezone } : null;
+    await this.schedules.setForWorkflow(tx, orgId, workflowId, spec, { path: `${prefix}graph.nodes[${index}].config` });
+  }
+
+  setRuns(runs: WorkflowRunStarter) {
+    this.runs = runs;
+  }
+
+  /**
+   * Starts a run of the workflow's current version with `input`, checked against its input
+   * schema (400 invalid_input naming each field). 409 workflow_archived for an archived workflow.
+   */
+  async start(actor: Actor, id: string, input: unknown, options: { source?: RunSource; idempotencyKey?: string } = {}): Promise<{ run: RunRow; created: boolean }> {
+    const workflow = await this.get(actor, id);
+    if (workflow.archivedAt) throw conflict('This workflow is archived; unarchive it to run it', 'workflow_archived');
+    const value = input ?? {};
+    const problems = jsonSchemaProblems(workflow.definition.inputSchema, value);
+    if (problems.length) {
+      throw badRequest(
+        'The input does not fit the workflow input schema',
+        problems.map((p) => ({ path: p.path ? `body.input.${p.path}` : 'body.input', message: p.message })),
+        'invalid_input',
+      );
+    }
+    if (!this.runs) throw new Error('WorkflowService: no run starter');
+    return this.runs.createWorkflowRun(actor, { workflowId: workflow.id, version: workflow.currentVersion, input: value, source: options.source ?? 'api', idempotencyKey: options.idempotencyKey });
+  }
 
   /** Problems of a definition, nothing saved. `workflowId`: the workflow it would be saved to. */
   async validate(actor: Actor, input: unknown, workflowId?: string): Promise<ValidationResult> {
@@ -108,6 +206,7 @@ export class WorkflowService {
       const row = await this.load(tx, actor, id, true);
       if (row.archivedAt) return;
       await tx.update(workflows).set({ archivedAt: sql`now()`, updatedAt: sql`now()` }).where(this.where(actor, row.id));
+      await this.syncSchedule(tx, actor.orgId, row.id, null);
     });
   }
 
@@ -115,7 +214,10 @@ export class WorkflowService {
   async unarchive(actor: Actor, id: string): Promise<Workflow> {
     await this.database.withOrg(actor.orgId, async (tx) => {
       const row = await this.load(tx, actor, id, true);
-      if (row.archivedAt) await tx.update(workflows).set({ archivedAt: null, updatedAt: sql`now()` }).where(this.where(actor, row.id));
+      if (!row.archivedAt) return;
+      await tx.update(workflows).set({ archivedAt: null, updatedAt: sql`now()` }).where(this.where(actor, row.id));
+      const current = await findVersion(tx, actor.orgId, row.id, row.currentVersion);
+      await this.syncSchedule(tx, actor.orgId, row.id, current?.definition ?? null);
     });
     return this.get(actor, id);
   }
@@ -217,12 +319,14 @@ export class WorkflowService {
       })
       .returning();
     await insertVersion(tx, row!, 1, definition, note, actor);
+    await this.syncSchedule(tx, actor.orgId, row!.id, definition, prefix);
     return { ...toSummary(row!), definition };
   }
 
   private async addVersion(tx: Tx, actor: Actor, row: WorkflowRow, definition: WorkflowDefinition, note: string): Promise<Workflow> {
     const version = row.currentVersion + 1;
     await insertVersion(tx, row, version, definition, note, actor);
+    await this.syncSchedule(tx, actor.orgId, row.id, definition);
     const [updated] = await tx
       .update(workflows)
       .set({ name: definition.name, description: definition.description, tags: definition.tags, currentVersion: version, updatedAt: sql`now()` })

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
@@ -11,33 +9,10 @@ import { runs, runSteps } from '../../src/runs/schema.js';
 import { supportTickets } from '../../src/tools/schema.js';
 import { TEST_SECRET_KEY, seedMember } from '../helpers/app.js';
 import { createPgDatabase } from '../helpers/databases.js';
+import { spawnScript, until } from './spawn.js';
 import { startProviderStub, type ProviderStub } from '../helpers/provider-stub.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function worker(env: Record<string, string>, orgId: string, runId: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', orgId, runId], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  exited.then((code) => {
-    if (code !== 0 && code !== null) console.error(`crash worker exited ${code}:\n${out}`);
-  });
-  return { child, exited };
-}
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+const worker = (env: Record<string, string>, orgId: string, runId: string) => spawnScript('worker.ts', [orgId, runId], env);
 
 describe('crash and resume', () => {
   let stub: ProviderStub;

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
@@ -11,34 +9,13 @@ import { loadConfig } from '../../src/config/load.js';
 import { approvals, runs, runSteps } from '../../src/runs/schema.js';
 import { TEST_SECRET_KEY, seedMember } from '../helpers/app.js';
 import { createPgDatabase } from '../helpers/databases.js';
+import { spawnScript, until } from './spawn.js';
 import { startProviderStub, type ProviderStub } from '../helpers/provider-stub.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** One worker process executing one run (test/crash/worker.ts). */
-function worker(env: Record<string, string>, orgId: string, runId: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/crash/worker.ts', orgId, runId], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  void exited.then((code) => {
-    if (code !== 0 && code !== null) console.error(`crash worker exited ${code}:\n${out}`);
-  });
-  return { child, exited };
-}
+const worker = (env: Record<string, string>, orgId: string, runId: string) => spawnScript('worker.ts', [orgId, runId], env);
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 interface Delivery {
   id: string;

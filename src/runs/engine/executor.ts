@@ -4,8 +4,9 @@ import type { RunError } from '../schema.js';
 import { isConversationSource } from '../enums.js';
 import { DelayJob } from '../dispatch-port.js';
 import { isConnectionLost } from '../../db/errors.js';
-import { claimRun, handBack } from '../claim.js';
-import { LEASE_MS, RunWriter, type Write } from '../store.js';
+import { claimRun, handBack, type Claim } from '../claim.js';
+import { LEASE_MS, RunWriter, type RunRow, type Write } from '../store.js';
+import { cancelTree, workflowHost } from './workflow-host.js';
 import { rateLimitWait } from './rate-limit.js';
 import { abortReason, abortStop, type RunContext } from './context.js';
 import { modelStep } from './model-step.js';
@@ -67,6 +68,8 @@ export class RunExecutor {
     // decision 38) and aborts the in-flight model or tool call.
     const offCancel = deps.bus.onCancel(runId, () => controller.abort('canceled'));
     let timer: NodeJS.Timeout | undefined;
+    // A parked workflow run's earliest timer: the job comes back then (DelayJob, after the finally).
+    let wakeIn: number | null = null;
     // Keeps the lease while a long model or tool call writes nothing, so no other worker takes the
     // run over (and pays for the call again); also notices a cancel whose notice the relay lost.
     const heartbeat = setInterval(() => {
@@ -78,6 +81,8 @@ export class RunExecutor {
       );
     }, this.leaseMs / 3);
     try {
+      // A workflow run: its engine carries it to its rest; the agent loop below is skipped.
+      if (claim.agent === null) throw new WorkflowRested(await this.workflow(claim, writer, controller.signal));
       const agent = deps.agents.fromRow(claim.agent);
       const wait = await rateLimitWait(deps.database, run, agent.limits);
       if (wait > 0) throw new DelayJob(wait);
@@ -112,42 +117,52 @@ export class RunExecutor {
       await this.loop(ctx);
       await this.finish(ctx, 'succeeded', 'completed', null);
     } catch (err) {
-      if (err instanceof LeaseLostError || (controller.signal.aborted && abortReason(controller.signal) === 'lease_lost')) {
-        deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
-        deps.events?.emit('run:released', { orgId, runId, reason: 'lease_lost', at: new Date() });
-        return;
-      }
-      if (err instanceof DrainStop || (controller.signal.aborted && abortReason(controller.signal) === 'shutdown')) {
-        await this.release(writer, 'shutdown').catch(() => {});
-        deps.events?.emit('run:released', { orgId, runId, reason: 'shutdown', at: new Date() });
-        return;
-      }
-      if (isConnectionLost(err)) {
-        // The database went away under the run (a restart, a failover, a terminated backend): not
-        // the run's fault. Hand it back if the database answers again, and fail the job so the
-        // dispatcher retries it; if the database is still away, the lease lapses and the recovery
-        // sweep dispatches the run again. Either way it resumes from its last recorded step.
-        deps.logger.warn({ err, runId }, 'lost the database connection during a run; handing it back');
-        await handBack(deps.database, claim.lease).catch(() => {});
-        deps.events?.emit('run:released', { orgId, runId, reason: 'connection_lost', at: new Date() });
-        throw err;
-      }
-      if (err instanceof DelayJob) {
-        // The agent's own rate (limits.actionsPerMinute/Hour): back to queued, and the dispatcher
-        // tries the job again once the window has room.
-        await this.release(writer, 'rate_limited').catch(() => {});
-        throw err;
-      }
-      const stop = err instanceof RunStop ? err : controller.signal.aborted ? abortStop(controller.signal) : null;
-      const ctx = { deps, run, writer, produced: [], totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 }, lastText: '' } as unknown as RunContext;
-      try {
-        if (stop) again = await this.finish(ctx, stop.status, stop.stopReason, stop.error ?? null);
-        else {
-          deps.logger.error({ err, runId }, 'run failed');
-          await this.finish(ctx, 'failed', 'error', toRunError(err));
+      if (err instanceof WorkflowRested) {
+        // A workflow run rested (finished, or parked): no failure.
+        if (err.rest === 'requeued') again = true;
+        else wakeIn = err.rest;
+      } else {
+        if (err instanceof LeaseLostError || (controller.signal.aborted && abortReason(controller.signal) === 'lease_lost')) {
+          deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
+          deps.events?.emit('run:released', { orgId, runId, reason: 'lease_lost', at: new Date() });
+          return;
         }
-      } catch (finishErr) {
-        if (!(finishErr instanceof LeaseLostError)) deps.logger.error({ err: finishErr, runId }, 'could not record the end of a run');
+        if (err instanceof DrainStop || (controller.signal.aborted && abortReason(controller.signal) === 'shutdown')) {
+          await this.release(writer, 'shutdown').catch(() => {});
+          deps.events?.emit('run:released', { orgId, runId, reason: 'shutdown', at: new Date() });
+          return;
+        }
+        if (isConnectionLost(err)) {
+          // The database went away under the run (a restart, a failover, a terminated backend): not
+          // the run's fault. Hand it back if the database answers again, and fail the job so the
+          // dispatcher retries it; if the database is still away, the lease lapses and the recovery
+          // sweep dispatches the run again. Either way it resumes from its last recorded step.
+          deps.logger.warn({ err, runId }, 'lost the database connection during a run; handing it back');
+          await handBack(deps.database, claim.lease).catch(() => {});
+          deps.events?.emit('run:released', { orgId, runId, reason: 'connection_lost', at: new Date() });
+          throw err;
+        }
+        if (err instanceof DelayJob) {
+          // The agent's own rate (limits.actionsPerMinute/Hour): back to queued, and the dispatcher
+          // tries the job again once the window has room.
+          await this.release(writer, 'rate_limited').catch(() => {});
+          throw err;
+        }
+        const stop = err instanceof RunStop ? err : controller.signal.aborted ? abortStop(controller.signal) : null;
+        const ctx = { deps, run, writer, produced: [], totals: { inputTokens: 0, outputTokens: 0, costMicros: 0 }, lastText: '' } as unknown as RunContext;
+        try {
+          if (stop) again = await this.finish(ctx, stop.status, stop.stopReason, stop.error ?? null);
+          else if (claim.agent === null) {
+            deps.logger.error({ err, runId }, 'workflow run failed');
+            await this.finish(ctx, 'failed', 'error', toRunError(err));
+          }
+          else {
+            deps.logger.error({ err, runId }, 'run failed');
+            await this.finish(ctx, 'failed', 'error', toRunError(err));
+          }
+        } catch (finishErr) {
+          if (!(finishErr instanceof LeaseLostError)) deps.logger.error({ err: finishErr, runId }, 'could not record the end of a run');
+        }
       }
     } finally {
       clearInterval(heartbeat);
@@ -159,6 +174,59 @@ export class RunExecutor {
     // Claimed anew (the park gave the lease up), in this job: the approval's dispatch found the
     // run still running and did nothing.
     if (again) await this.execute(orgId, runId, signal);
+    else if (wakeIn !== null) throw new DelayJob(wakeIn);
+  }
+
+  /**
+   * A workflow run (no agent): its engine (deps.workflows) carries it to its next rest. Returns
+   * 'requeued' when its park found something it waits on already done, the ms until its earliest
+   * timer when it parked on one, or null (finished, or parked on outside events only).
+   */
+  private async workflow(claim: Claim, writer: RunWriter, signal: AbortSignal): Promise<'requeued' | number | null> {
+    const { deps } = this;
+    const { run } = claim;
+    if (!deps.workflows) throw new RunStop('failed', 'error', { code: 'workflows_unavailable', category: 'system', message: 'This process cannot run workflows' });
+    deps.events?.emit('run:started', { orgId: run.orgId, runId: run.id, agentId: '', agentName: undefined, source: run.source, queuedAt: run.createdAt, at: new Date(), resumed: run.generation > 1 });
+    void writer.send(
+      {
+        events: [{ type: 'run.started', data: { runId: run.id, workflowId: run.workflowId, generation: claim.lease.generation, resumed: run.generation > 1 } }],
+        audit: run.generation === 1 ? [{ action: 'run.started', details: { workflowId: run.workflowId, version: run.workflowVersion, source: run.source } }] : undefined,
+      },
+      { hold: true },
+    );
+    const rest = await deps.workflows.run(workflowHost(deps, claim, writer, signal));
+    if (rest.kind === 'parked') return rest.requeued ? 'requeued' : rest.wakeAt === null ? null : Math.max(0, rest.wakeAt - Date.now());
+    const { status, error, output } = rest;
+    await writer.commit({
+      events: [{ type: 'run.finished', data: { status, stopReason: status === 'succeeded' ? 'completed' : 'error', output: output as never, error: error as never } }],
+      audit: [{ action: 'run.finished', details: { status, stopReason: status === 'succeeded' ? 'completed' : 'error' } }],
+      patch: {
+        status,
+        stopReason: status === 'succeeded' ? 'completed' : 'error',
+        error,
+        result: status === 'succeeded' ? (output ?? null) : undefined,
+        output: status === 'succeeded' ? JSON.stringify(output ?? null) : undefined,
+        wakeAt: null,
+        finished: true,
+        release: true,
+      },
+    });
+    await this.afterEnd(run);
+    deps.events?.emit('run:finished', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, status, ...(error ? { errorCode: error.code } : {}), startedAt: run.startedAt ?? run.createdAt, at: new Date() });
+    return null;
+  }
+
+  /**
+   * After a run ended: its parent workflow run hears of it (troupe_runs_write_org queued it when
+   * parked; this dispatches it), and a workflow run's children still going are canceled.
+   */
+  private async afterEnd(run: RunRow) {
+    const { deps } = this;
+    if (run.parentRunId) deps.wake?.(run.orgId, run.parentRunId, `child:${run.id}`);
+    if (run.agentId === null) {
+      const canceled = await deps.database.withOrg(run.orgId, (tx) => cancelTree(tx, run.orgId, [run.id]));
+      for (const id of canceled) deps.bus.requestCancel(id);
+    }
   }
 
   /**
@@ -258,6 +326,7 @@ export class RunExecutor {
     } else {
       await ctx.writer.commit(write);
     }
+    await this.afterEnd(run).catch((err: unknown) => deps.logger.warn({ err, runId: run.id }, 'could not tell the parent run or cancel the children'));
     this.emitFinished(ctx, status, error);
     return false;
   }
@@ -265,12 +334,20 @@ export class RunExecutor {
   /** Tells the event port where the run stopped, once that is written. */
   private emitFinished(ctx: RunContext, status: string, error: RunError | null) {
     const { run } = ctx;
-    this.deps.events?.emit('run:finished', { orgId: run.orgId, runId: run.id, agentId: run.agentId, source: run.source, status, ...(error ? { errorCode: error.code } : {}), startedAt: run.startedAt ?? run.createdAt, at: new Date() });
+    this.deps.events?.emit('run:finished', { orgId: run.orgId, runId: run.id, agentId: run.agentId ?? '', source: run.source, status, ...(error ? { errorCode: error.code } : {}), startedAt: run.startedAt ?? run.createdAt, at: new Date() });
   }
 
   /** Shutdown: hand the run back (queued) so the next worker resumes it at once instead of after the lease expires. */
   private async release(writer: RunWriter, reason: 'shutdown' | 'rate_limited') {
     await writer.commit({ events: [{ type: 'run.released', data: { reason } }], patch: { status: 'queued', release: true } });
+  }
+}
+
+/** How a workflow run rested, carried out of the run's try block (past the agent loop) to its end. */
+class WorkflowRested extends Error {
+  override name = 'WorkflowRested';
+  constructor(readonly rest: 'requeued' | number | null) {
+    super('workflow run rested');
   }
 }
 

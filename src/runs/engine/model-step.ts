@@ -151,6 +151,7 @@ export async function finishModelStep(
         agentId: agent.id,
         conversationId: run.conversationId,
         taskId: run.taskId,
+        workflowId: run.workflowId,
         provider: call.used.ref.provider,
         model: call.used.ref.modelId,
         ...usage,

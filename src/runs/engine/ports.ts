@@ -8,7 +8,8 @@ import type { Logger } from '../../shared/logger.js';
 import type { EngineEvents } from '../../observability/events.js';
 import type { RunBus } from '../bus.js';
 import type { SpendStanding } from '../../billing/budgets.js';
-import type { AgentRow } from '../store.js';
+import type { AgentRow, RunRow, RunWriter, StepRow } from '../store.js';
+import type { RunError } from '../schema.js';
 
 /**
  * What the run engine needs from other modules, as interfaces: the engine imports these, never
@@ -54,7 +55,7 @@ export interface ToolsPort {
   execute(
     name: string,
     args: unknown,
-    ctx: { orgId: string; agentId: string; runId: string; toolCallId: string; signal: AbortSignal; database: Database; config: Config; logger: Logger },
+    ctx: { orgId: string; agentId: string | null; runId: string; toolCallId: string; signal: AbortSignal; database: Database; config: Config; logger: Logger },
   ): Promise<ToolOutcomePort>;
 }
 
@@ -130,4 +131,71 @@ export interface EngineDeps {
   conversations: ConversationsPort;
   /** Where the engine says what happened (runs, steps, model and tool calls, approvals); absent: nobody listens. */
   events?: EngineEvents;
+  /** Runs workflow runs (runs with no agent); absent: they fail. */
+  workflows?: WorkflowRunnerPort;
+  /** Dispatches a run again (a parent a child's end woke); absent: the recovery sweep does it. */
+  wake?: (orgId: string, runId: string, reason: string) => void;
+}
+
+/** A child run a workflow node waits on, as the workflow engine reads it. */
+export interface ChildRunState {
+  id: string;
+  status: string;
+  finished: boolean;
+  /** The agent's final text. */
+  output: string | null;
+  /** A workflow run's output, or an agent run's structured output. */
+  result: unknown;
+  error: { code: string; message: string } | null;
+}
+
+/** A decision a workflow node waits on. */
+export interface ApprovalState {
+  id: string;
+  status: 'pending' | 'approved' | 'rejected';
+  response: Record<string, unknown> | null;
+  comment: string | null;
+  decidedBy: string | null;
+  decidedByApiKeyId: string | null;
+}
+
+/**
+ * What the run engine hands a workflow run's engine (src/workflows/engine/runner.ts) for one
+ * claim: the run, its steps, its writer (fenced by the lease) and the few things only the runs
+ * module may do (child runs, approvals, tools).
+ */
+export interface WorkflowHost {
+  run: RunRow;
+  steps: StepRow[];
+  writer: RunWriter;
+  /** Aborted by cancel, timeout or shutdown; `abortReason` says which. */
+  signal: AbortSignal;
+  nextSeq: number;
+  database: Database;
+  config: Config;
+  logger: Logger;
+  tools: ToolsPort;
+  events?: EngineEvents;
+  /**
+   * Creates (once per `key`: a repeated call returns the run made before) a queued child run and
+   * dispatches it: an agent's run, or a workflow's (its version pinned), serving execution `key`.
+   */
+  startChild(c: { key: string; agentId?: string; workflowId?: string; workflowVersion?: number; input: unknown }): Promise<string>;
+  children(ids: string[]): Promise<Map<string, ChildRunState>>;
+  /** Creates (once per step) a pending approval for the node step `stepKey`; returns its id. */
+  requestApproval(a: { stepKey: string; toolName: string; args: unknown; reason: string; approverRole?: string }): Promise<string>;
+  approvals(ids: string[]): Promise<Map<string, ApprovalState>>;
+  /** Cancels child runs (and theirs) and rejects their pending approvals; rejects the given approvals of this run. */
+  abandon(childIds: string[], approvalIds: string[]): Promise<void>;
+  /** The organization's name (for `env.org.name`). */
+  orgName(): Promise<string>;
+}
+
+/** How a workflow run rests after one claim. */
+export type WorkflowRest =
+  | { kind: 'finished'; status: 'succeeded' | 'failed'; output: unknown; error: RunError | null }
+  | { kind: 'parked'; wakeAt: number | null; requeued: boolean };
+
+export interface WorkflowRunnerPort {
+  run(host: WorkflowHost): Promise<WorkflowRest>;
 }

@@ -1,5 +1,6 @@
 -- Current definition of troupe_run_take (decision 50): edit it here, the migrator applies it.
 -- Earlier texts: migrations 0004_write_batches, 0017_webhook_retry.
+-- A `waiting` workflow run is taken once its earliest timer is due (wake_at; issue 15).
 CREATE OR REPLACE FUNCTION public.troupe_run_take(p_org uuid, p_run uuid, p_owner text, p_lease_ms integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12,7 +13,8 @@ BEGIN
     status = 'running', lease_owner = p_owner, lease_expires_at = now() + p_lease_ms * interval '1 millisecond',
     generation = generation + 1, started_at = coalesce(started_at, now()), updated_at = now()
   WHERE id = p_run AND org_id = p_org
-    AND (status = 'queued' OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+    AND (status = 'queued' OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+      OR (status = 'waiting' AND wake_at <= now()))
   RETURNING * INTO r;
   IF NOT FOUND THEN RETURN NULL; END IF;
   RETURN jsonb_build_object(

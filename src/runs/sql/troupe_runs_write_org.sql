@@ -1,5 +1,8 @@
 -- Current definition of troupe_runs_write_org (decision 50): edit it here, the migrator applies it.
 -- Earlier texts: migrations 0010_engine_lean, 0011_engine_plans, 0017_webhook_retry.
+-- Issue 15: a run's `result` and `wake_at`; a child run that finishes adds its totals to its
+-- parent workflow run and, when the parent is parked (`waiting`), queues it again, in the same
+-- transaction (troupe_workflow_park holds the parent's row while it checks its children).
 CREATE OR REPLACE FUNCTION public.troupe_runs_write_org(p_org uuid, p_items jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -11,6 +14,7 @@ DECLARE
   v_written uuid[];
   v_ok jsonb;
   v_spend jsonb;
+  v_children_done uuid[];
 BEGIN
   PERFORM set_config('app.org_id', p_org::text, true);
   WITH i AS (
@@ -26,6 +30,8 @@ BEGIN
       stop_reason = CASE WHEN i.patch ? 'stopReason' THEN i.patch->>'stopReason' ELSE stop_reason END,
       error = CASE WHEN i.patch ? 'error' THEN nullif(i.patch->'error', 'null'::jsonb) ELSE error END,
       output = CASE WHEN i.patch ? 'output' THEN i.patch->>'output' ELSE output END,
+      result = CASE WHEN i.patch ? 'result' THEN i.patch->'result' ELSE result END,
+      wake_at = CASE WHEN i.patch ? 'wakeAt' THEN (i.patch->>'wakeAt')::timestamptz ELSE wake_at END,
       deadline_at = coalesce((i.patch->>'deadlineAt')::timestamptz, deadline_at),
       finished_at = CASE WHEN (i.patch->>'finished')::boolean THEN now() ELSE finished_at END,
       used_rules_model = used_rules_model OR coalesce((i.patch->>'usedRulesModel')::boolean, false),
@@ -37,8 +43,10 @@ BEGIN
       billed_micros = billed_micros + coalesce((i.add->>'billedMicros')::bigint, 0)
     FROM i
     WHERE runs.id = ANY(v_runs) AND runs.id = i.run AND runs.org_id = p_org AND runs.generation = i.gen
-    RETURNING runs.id, runs.cancel_requested_at)
-  SELECT coalesce(jsonb_object_agg(u.id::text, u.cancel_requested_at IS NOT NULL), '{}'::jsonb), coalesce(array_agg(u.id), '{}') INTO v_ok, v_written FROM u;
+    RETURNING runs.id, runs.cancel_requested_at, runs.parent_run_id IS NOT NULL AND coalesce((i.patch->>'finished')::boolean, false) AS child_done)
+  SELECT coalesce(jsonb_object_agg(u.id::text, u.cancel_requested_at IS NOT NULL), '{}'::jsonb), coalesce(array_agg(u.id), '{}'),
+    coalesce(array_agg(u.id) FILTER (WHERE u.child_done), '{}')
+  INTO v_ok, v_written, v_children_done FROM u;
 
   IF p_items @? '$[*].w.start' THEN
     INSERT INTO run_steps AS st (org_id, run_id, seq, step_key, kind, status, model, tool_name, tool_call_id, input)
@@ -83,9 +91,9 @@ BEGIN
   END IF;
 
   IF p_items @? '$[*].w.ledger' THEN
-    INSERT INTO ledger_entries (org_id, agent_id, run_id, step_id, conversation_id, task_id, provider, model, input_tokens, output_tokens,
+    INSERT INTO ledger_entries (org_id, agent_id, run_id, step_id, conversation_id, task_id, workflow_id, provider, model, input_tokens, output_tokens,
       cached_input_tokens, base_cost_micros, billed_cost_micros, markup_bps, price_effective_from, created_at)
-    SELECT p_org, (l->>'agentId')::uuid, x.run, st.id, (l->>'conversationId')::uuid, (l->>'taskId')::uuid, l->>'provider', l->>'model',
+    SELECT p_org, (l->>'agentId')::uuid, x.run, st.id, (l->>'conversationId')::uuid, (l->>'taskId')::uuid, (l->>'workflowId')::uuid, l->>'provider', l->>'model',
       (l->>'inputTokens')::integer, (l->>'outputTokens')::integer, (l->>'cachedInputTokens')::integer, (l->>'baseCostMicros')::bigint,
       (l->>'billedCostMicros')::bigint, (l->>'markupBps')::integer, (l->>'priceEffectiveFrom')::date, (l->>'at')::timestamptz
     FROM (SELECT n, (i->>'run')::uuid AS run, l->>'stepKey' AS key, l, k FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t(i, n), jsonb_array_elements(i->'w'->'ledger') WITH ORDINALITY AS m(l, k)
@@ -93,6 +101,18 @@ BEGIN
     JOIN run_steps st ON st.run_id = ANY(v_written) AND st.run_id = x.run AND st.org_id = p_org AND st.step_key = x.key
     ORDER BY x.n, x.k
     ON CONFLICT (step_id) DO NOTHING;
+  END IF;
+
+  IF cardinality(v_children_done) > 0 THEN
+    UPDATE runs p SET
+      status = CASE WHEN p.status = 'waiting' THEN 'queued' ELSE p.status END,
+      wake_at = CASE WHEN p.status = 'waiting' THEN NULL ELSE p.wake_at END,
+      updated_at = now(),
+      input_tokens = p.input_tokens + c.input_tokens, output_tokens = p.output_tokens + c.output_tokens,
+      cached_input_tokens = p.cached_input_tokens + c.cached_input_tokens,
+      cost_micros = p.cost_micros + c.cost_micros, billed_micros = p.billed_micros + c.billed_micros
+    FROM runs c
+    WHERE c.id = ANY(v_children_done) AND c.org_id = p_org AND p.id = c.parent_run_id AND p.org_id = p_org AND p.finished_at IS NULL;
   END IF;
 
   SELECT coalesce(jsonb_object_agg(d.agent, troupe_spend(p_org, d.agent::uuid, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'))), '{}'::jsonb) INTO v_spend

@@ -10,6 +10,7 @@ import { scheduleFollowUp } from './schedule-follow-up.js';
 import { sendEmail } from './send-email.js';
 import { sendSlackMessage } from './send-slack-message.js';
 import { sendWebhook } from './send-webhook.js';
+import { triggerWorkflow } from './trigger-workflow.js';
 
 /** The built-in pack. The network tools take the config for their time limits; send_webhook the key its signing secret is stored under. */
 export function builtinTools(config: Config, secrets?: SecretBox): ToolDefinition[] {
@@ -23,5 +24,6 @@ export function builtinTools(config: Config, secrets?: SecretBox): ToolDefinitio
     notifyStaff,
     createSupportTicket,
     scheduleFollowUp,
+    triggerWorkflow,
   ];
 }

@@ -42,7 +42,8 @@ export const scheduleFollowUp = defineTool({
     const dueAt = input.dueAt !== undefined ? new Date(input.dueAt) : new Date(Date.now() + input.inMinutes! * 60_000);
     // A task for this agent that runs once when the follow-up falls due; the follow-up row stays
     // as the record people list (GET /follow-ups).
-    const taskId = ctx.followUpTask ? await ctx.followUpTask.create(ctx.orgId, { agentId: ctx.agentId, runId: ctx.runId, dueAt, note: input.note, contact: input.contact }) : null;
+    // A workflow's tool node has no agent to run it later: the follow-up is then a record only.
+    const taskId = ctx.followUpTask && ctx.agentId ? await ctx.followUpTask.create(ctx.orgId, { agentId: ctx.agentId, runId: ctx.runId, dueAt, note: input.note, contact: input.contact }) : null;
     const row = await new FollowUps(ctx.database).create(ctx.orgId, { dueAt, note: input.note, contact: input.contact, agentId: ctx.agentId, runId: ctx.runId });
     return { id: row.id, dueAt: row.dueAt.toISOString(), status: 'pending' as const, taskId };
   },

@@ -51,6 +51,7 @@ export const scheduleTask = defineTool({
     const c = input.contactId ? await loadContact(ctx, input.contactId) : null;
     const contact = c ? { id: c.id, name: fullName(c), ...(c.email ? { email: c.email } : {}), ...(c.phone ? { phone: c.phone } : {}) } : undefined;
     const agentId = input.agentId ?? ctx.agentId;
+    if (!agentId) throw new ToolError('Give agentId: the agent that is to run the task (a workflow node has none of its own)', 'invalid_arguments', [{ path: 'input.agentId', message: 'required outside an agent run' }]);
     const taskId = await ctx.followUpTask.create(ctx.orgId, { agentId, runId: ctx.runId, dueAt: runAt, note: input.instructions, contact });
     if (!taskId) throw new ToolError('No agent with this id in this organization', 'not_found');
     return { taskId, agentId, runAt: runAt.toISOString() };

@@ -96,6 +96,7 @@ function useToday() {
       const { items, complete } = await agentsApi.runsSince(todayStart(), signal);
       const byAgent = new Map<string, { runs: number; billedMicros: number }>();
       for (const run of items) {
+        if (!run.agentId) continue;
         const t = byAgent.get(run.agentId) ?? { runs: 0, billedMicros: 0 };
         t.runs += 1;
         t.billedMicros += run.billedMicros;

@@ -94,10 +94,21 @@ export function RunPage() {
               {label(r.status)}
               {r.stopReason && r.stopReason !== 'completed' && r.stopReason !== r.status ? ` (${label(r.stopReason)})` : ''}
             </dd>
-            <dt>Agent</dt>
-            <dd>
-              {agentName ? <Link to={`/agents/${r.agentId}`}>{agentName}</Link> : <IdChip id={r.agentId} what="agent" />} (version {r.agentVersion})
-            </dd>
+            {r.agentId ? (
+              <>
+                <dt>Agent</dt>
+                <dd>
+                  {agentName ? <Link to={`/agents/${r.agentId}`}>{agentName}</Link> : <IdChip id={r.agentId} what="agent" />} (version {r.agentVersion})
+                </dd>
+              </>
+            ) : (
+              <>
+                <dt>Workflow</dt>
+                <dd>
+                  <Link to={`/workflows/${r.workflowId}`}>Open the workflow</Link> (version {r.workflowVersion})
+                </dd>
+              </>
+            )}
             <dt>Run id</dt>
             <dd>
               <IdChip id={r.id} what="run" />

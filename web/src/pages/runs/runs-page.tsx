@@ -168,7 +168,9 @@ export function RunsTable({ runs, agentName, taskTitle, caption = 'Runs' }: { ru
               <td>
                 <StatusBadge status={r.status} />
               </td>
-              {agentName && <td>{agentName(r.agentId) ?? <IdChip id={r.agentId} what="agent" />}</td>}
+              {agentName && (
+                <td>{r.agentId ? (agentName(r.agentId) ?? <IdChip id={r.agentId} what="agent" />) : <Link to={`/workflows/${r.workflowId}`}>Workflow</Link>}</td>
+              )}
               <td>{r.source}</td>
               {taskTitle && <td>{r.taskId ? <Link to={`/tasks/${r.taskId}`}>{taskTitle(r.taskId)}</Link> : '—'}</td>}
               <td className="num">{r.stepCount}</td>

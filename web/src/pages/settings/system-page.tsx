@@ -136,7 +136,11 @@ function NextFires({ s }: { s: SchedulerStatus }) {
                 <time dateTime={f.at}>{when(f.at)}</time>
               </td>
               <td data-label="Task">
-                <Link to={`/tasks/${f.taskId}`}>{titles.get(f.taskId) ?? <span className="mono">{f.taskId.slice(0, 8)}</span>}</Link>
+                {f.taskId ? (
+                  <Link to={`/tasks/${f.taskId}`}>{titles.get(f.taskId) ?? <span className="mono">{f.taskId.slice(0, 8)}</span>}</Link>
+                ) : (
+                  <Link to={`/workflows/${f.workflowId}`}>Workflow {f.workflowId?.slice(0, 8)}</Link>
+                )}
               </td>
             </tr>
           ))}
