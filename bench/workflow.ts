@@ -165,7 +165,7 @@ async function main() {
     // 1. Added time per node, one run at a time.
     const mixedId = await create(mixed(agentId));
     const task = await ctx.services.tasks.create(system, { agentId, title: 'Alone', instructions: 'Say hi to Ann', context: {}, priority: 'normal' });
-    const wait = (runId: string) => ctx!.services.runs.waitForRest(system, runId, 60_000);
+    const wait = (runId: string) => ctx!.services.runs.waitForRest(system, runId, 60_000, undefined, { pastChildRuns: true });
     const timeOne = async (startRun: () => Promise<string>) => {
       const t0 = performance.now();
       const run = await wait(await startRun());

@@ -6,7 +6,7 @@ import { budgetExceeded, type BudgetRefusal } from '../billing/reservations.js';
 import { roleAtLeast, type Actor, type Role } from '../shared/roles.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database } from '../db/client.js';
-import { AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
+import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { rowFromJson } from '../db/json-row.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
@@ -19,6 +19,7 @@ import type { ToolsPort } from './engine/ports.js';
 import { approvals, runs, runSteps, type RunInput, type RunSource, type RunStatus } from './schema.js';
 import { eventsAfter, type EventRow, type RunRow, type StepRow } from './store.js';
 import { cancelTree } from './engine/workflow-host.js';
+import { formValues } from './approval-form.js';
 import { approvalViews, type ApprovalView, type RunOrigins } from './approval-view.js';
 import { genericDescription } from '../tools/describe.js';
 import { runConditions, type RunFilter } from './list-query.js';
@@ -186,22 +187,9 @@ export class RunService {
     const key = w.idempotencyKey ?? null;
     let run: RunRow;
     try {
-      const [row] = await this.database.withOrg(actor.orgId, (tx) =>
-        tx
-          .insert(runs)
-          .values({
-            orgId: actor.orgId,
-            source: w.source,
-            workflowId: w.workflowId,
-            workflowVersion: w.version,
-            input: w.input as RunInput,
-            createdBy: actor.userId,
-            apiKeyId: actor.apiKeyId,
-            idempotencyKey: key,
-          })
-          .returning(),
-      );
-      run = row!;
+      // The run and its audit entry in one statement (troupe_workflow_run_create).
+      const v = { source: w.source, workflowId: w.workflowId, version: w.version, input: w.input, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: key, audit: actorColumns(actor) };
+      run = rowFromJson(runs, await this.database.call<Record<string, unknown>>('troupe_workflow_run_create', [actor.orgId, JSON.stringify(v)]));
     } catch (err) {
       if (key && isUniqueViolation(err)) {
         const [existing] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, key))));
@@ -212,7 +200,6 @@ export class RunService {
       }
       throw err;
     }
-    await this.audit.record({ orgId: actor.orgId, actor, action: 'run.created', targetType: 'run', targetId: run.id, details: { workflowId: w.workflowId, version: w.version, source: w.source } });
     this.dispatch({ orgId: actor.orgId, runId: run.id });
     this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, at: run.createdAt });
     return { run, created: true };
@@ -264,7 +251,7 @@ export class RunService {
    * no await in between. The first read is then skipped (two round trips of every
    * `?wait=true`): the run cannot have rested yet, as its executor needs the database first.
    */
-  async waitForRest(actor: Actor, id: string, timeoutMs: number, created?: RunRow): Promise<RunRow> {
+  async waitForRest(actor: Actor, id: string, timeoutMs: number, created?: RunRow, options: { pastChildRuns?: boolean } = {}): Promise<RunRow> {
     const deadline = Date.now() + timeoutMs;
     // Read the row at once (unless just created): the run may have rested before we watched.
     let check = created === undefined;
@@ -280,7 +267,7 @@ export class RunService {
         if (check) {
           check = false;
           run = await this.get(actor, id);
-          if (run.status !== 'queued' && run.status !== 'running') return run;
+          if (run.status !== 'queued' && run.status !== 'running' && !(options.pastChildRuns && (await this.waitsOnChildRunsOnly(actor, run)))) return run;
         }
         // The last read is fresh here: the timer that reaches the deadline asks for one.
         const left = deadline - Date.now();
@@ -301,6 +288,18 @@ export class RunService {
     } finally {
       off();
     }
+  }
+
+  /**
+   * A parked workflow run that waits only for its own child runs (no timer, no person): a
+   * `?wait=true` on a workflow waits on through it, as the children are work in progress.
+   */
+  async waitsOnChildRunsOnly(actor: Actor, run: RunRow): Promise<boolean> {
+    if (run.status !== 'waiting' || run.wakeAt !== null) return false;
+    const [pending] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx.select({ id: approvals.id }).from(approvals).where(and(eq(approvals.orgId, actor.orgId), eq(approvals.runId, run.id), eq(approvals.status, 'pending'))).limit(1),
+    );
+    return pending === undefined;
   }
 
   /** Ids of the organization's agents (deleted ones too) whose name contains `text`, case-insensitive; the first 100. */
@@ -478,30 +477,3 @@ export class RunService {
 }
 
 
-/**
- * A workflow approval's form values, checked against its fields (stored in the approval's args
- * as `form`): required fields present, each of its type, a select's value one of its options;
- * unknown names refused. 400 naming each field otherwise.
- */
-function formValues(args: unknown, values: Record<string, unknown>): Record<string, unknown> {
-  const form = ((args as { form?: unknown } | null)?.form ?? []) as { name: string; label: string; type: string; required?: boolean; options?: string[] }[];
-  const errors: { path: string; message: string }[] = [];
-  const out: Record<string, unknown> = {};
-  const names = new Set(form.map((f) => f.name));
-  for (const k of Object.keys(values)) if (!names.has(k)) errors.push({ path: `body.values.${k}`, message: 'the form has no such field' });
-  for (const f of form) {
-    const v = values[f.name];
-    const path = `body.values.${f.name}`;
-    if (v === undefined || v === null || v === '') {
-      if (f.required) errors.push({ path, message: `${f.label} is required` });
-      continue;
-    }
-    const ok =
-      f.type === 'number' ? typeof v === 'number' && Number.isFinite(v) : f.type === 'boolean' ? typeof v === 'boolean' : typeof v === 'string' && v.length <= 10_000;
-    if (!ok) errors.push({ path, message: `${f.label} must be a ${f.type === 'number' || f.type === 'boolean' ? f.type : 'string'}` });
-    else if (f.type === 'select' && f.options && !f.options.includes(v as string)) errors.push({ path, message: `${f.label} must be one of: ${f.options.join(', ')}` });
-    else out[f.name] = v;
-  }
-  if (errors.length) throw badRequest('The form values do not fit the approval form', errors);
-  return out;
-}

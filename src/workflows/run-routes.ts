@@ -66,7 +66,8 @@ export function nodeExecution(step: StepRow, childRuns: Map<string, string>): No
     childRunId: waitRun ?? childRuns.get(key) ?? null,
     startedAt: step.startedAt.toISOString(),
     finishedAt: step.status === 'succeeded' || step.status === 'failed' || step.status === 'skipped' ? (step.finishedAt?.toISOString() ?? null) : null,
-    durationMs: step.latencyMs,
+    // From its start to its end, waits included (latencyMs is the engine's own work of the last claim).
+    durationMs: step.finishedAt && (step.status === 'succeeded' || step.status === 'failed') ? Math.max(0, step.finishedAt.getTime() - step.startedAt.getTime()) : null,
   };
 }
 
@@ -80,7 +81,7 @@ export function registerWorkflowRunRoutes(app: FastifyInstance, ctx: AppContext)
       config: { access: 'member' },
       schema: {
         tags,
-        summary: "Run the workflow's current version: 202 with the queued run, or with ?wait=true the run once it finishes or waits (200)",
+        summary: "Run the workflow's current version: 202 with the queued run, or with ?wait=true the run once it finishes or waits for a person or a timer (200; its own agent runs are waited through)",
         description: 'The input is checked against the workflow input schema: 400 `invalid_input` names each field. An `Idempotency-Key` returns the run the first request made.',
         params: idParams,
         querystring: z.object({ wait: z.stringbool().default(false) }),
@@ -93,8 +94,9 @@ export function registerWorkflowRunRoutes(app: FastifyInstance, ctx: AppContext)
       const actor = actorOf(req);
       const { run, created } = await ctx.services.workflows.start(actor, req.params.id, req.body?.input ?? {}, { idempotencyKey: req.headers['idempotency-key'] });
       if (!req.query.wait) return reply.code(202).send(run);
-      const rested = await ctx.services.runs.waitForRest(actor, run.id, ctx.config.TROUPE_RUN_WAIT_SECONDS * 1000, created ? run : undefined);
-      return reply.code(rested.status === 'queued' || rested.status === 'running' ? 202 : 200).send(rested);
+      const rested = await ctx.services.runs.waitForRest(actor, run.id, ctx.config.TROUPE_RUN_WAIT_SECONDS * 1000, created ? run : undefined, { pastChildRuns: true });
+      const busy = rested.status === 'queued' || rested.status === 'running' || (await ctx.services.runs.waitsOnChildRunsOnly(actor, rested));
+      return reply.code(busy ? 202 : 200).send(rested);
     },
   );
 

@@ -24,6 +24,18 @@ import { compile, nodeOfKey, plan, type CompiledWorkflow, type ExecutionState, t
  * non-idempotent tool's start is committed before the call).
  */
 export class WorkflowRunner implements WorkflowRunnerPort {
+  /** Organization names for `env.org.name`, kept a minute (a rename shows within that). */
+  private readonly orgNames = new Map<string, { name: string; at: number }>();
+
+  async orgName(orgId: string, read: () => Promise<string>): Promise<string> {
+    const hit = this.orgNames.get(orgId);
+    if (hit && Date.now() - hit.at < 60_000) return hit.name;
+    const name = await read();
+    if (this.orgNames.size >= 10_000) this.orgNames.clear();
+    this.orgNames.set(orgId, { name, at: Date.now() });
+    return name;
+  }
+
   /** Compiled definitions by `workflowId@version` (versions never change). */
   private readonly cache = new Map<string, { definition: WorkflowDefinition; compiled: CompiledWorkflow }>();
 
@@ -175,7 +187,7 @@ class Execution {
       this.scopeBase = {
         input: run.input,
         run: { id: run.id, workflowId: run.workflowId!, version: run.workflowVersion!, startedAt: (run.startedAt ?? run.createdAt).toISOString() },
-        env: { org: { id: run.orgId, name: await this.host.orgName() } },
+        env: { org: { id: run.orgId, name: await this.runner.orgName(run.orgId, () => this.host.orgName()) } },
       };
     }
     return { ...this.scopeBase, ...p };

@@ -15,6 +15,7 @@ export const NAV: NavItem[] = [
   { to: '/templates', label: 'Templates', icon: 'templates', minRole: 'viewer' },
   { to: '/chat', label: 'Chat', icon: 'chat', minRole: 'viewer' },
   { to: '/tasks', label: 'Tasks', icon: 'tasks', minRole: 'viewer' },
+  { to: '/workflows', label: 'Workflows', icon: 'workflows', minRole: 'viewer' },
   { to: '/runs', label: 'Runs', icon: 'runs', minRole: 'viewer' },
   { to: '/approvals', label: 'Approvals', icon: 'approvals', minRole: 'viewer' },
   { to: '/inbox', label: 'Inbox', icon: 'inbox', minRole: 'viewer' },

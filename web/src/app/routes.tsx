@@ -15,6 +15,7 @@ import { settingsRoutes } from '../pages/settings/routes';
 import { tasksRoutes } from '../pages/tasks/routes';
 import { templatesRoutes } from '../pages/templates/routes';
 import { usageRoutes } from '../pages/usage/routes';
+import { workflowsRoutes } from '../pages/workflows/routes';
 import { RouteErrorBoundary } from './error-boundary';
 import { Root } from './root';
 import { AppShell } from './shell/app-shell';
@@ -48,6 +49,7 @@ export const routes: RouteObject[] = [
               ...templatesRoutes,
               ...chatRoutes,
               ...tasksRoutes,
+              ...workflowsRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,

@@ -3,6 +3,7 @@ const PATHS = {
   agents: 'M12 3a4 4 0 1 1 0 8 4 4 0 0 1 0-8zM4 21c0-4 3.6-7 8-7s8 3 8 7',
   chat: 'M4 5h16v11H9l-5 4z',
   tasks: 'M9 6h11M9 12h11M9 18h11M4 6l1 1 2-2M4 12l1 1 2-2M4 18l1 1 2-2',
+  workflows: 'M3 4h6v5H3zM15 15h6v5h-6zM3 15h6v5H3zM6 9v6M9 17.5h6M9 6.5h3a3 3 0 0 1 3 3V15',
   runs: 'M5 4l14 8-14 8z',
   approvals: 'M4 12l5 5L20 6',
   usage: 'M4 20V10M10 20V4M16 20v-7M22 20H2',

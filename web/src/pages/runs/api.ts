@@ -26,7 +26,7 @@ export interface RunFilters {
 }
 
 /** Runs that are not over yet: pages showing them keep polling. */
-export const isActive = (status: string) => status === 'queued' || status === 'running' || status === 'waiting_approval';
+export const isActive = (status: string) => status === 'queued' || status === 'running' || status === 'waiting_approval' || status === 'waiting';
 
 export const runsApi = {
   list: ({ taskId, status, ...rest }: RunFilters, signal?: AbortSignal) => {

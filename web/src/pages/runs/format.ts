@@ -50,6 +50,7 @@ export function statusTone(status: string): BadgeTone {
     case 'rejected':
       return 'danger';
     case 'waiting_approval':
+    case 'waiting':
     case 'pending':
       return 'warning';
     case 'queued':

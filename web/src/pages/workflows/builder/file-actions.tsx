@@ -1,0 +1,93 @@
+import { useRef, useState } from 'react';
+import { errorMessage } from '../../../api/errors';
+import { Button } from '../../../components/button';
+import { workflowsApi, type EditorDefinition } from '../api';
+
+/** Saves `text` as a file through the browser's download. */
+export function download(text: string, filename: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A workflow file's definition (`{troupeWorkflow: 1, ...definition}`, JSON or YAML); throws a message for a person. */
+export async function readWorkflowFile(file: File): Promise<EditorDefinition> {
+  const text = await file.text();
+  let value: unknown;
+  try {
+    value = /\.ya?ml$/i.test(file.name) ? (await import('yaml')).parse(text) : JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file.name} is not valid ${/\.ya?ml$/i.test(file.name) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${file.name} is not a workflow file`);
+  const { troupeWorkflow, ...definition } = value as Record<string, unknown>;
+  if (troupeWorkflow !== 1) throw new Error(`${file.name} is not a Troupe workflow file ("troupeWorkflow": 1 is missing)`);
+  const graph = definition.graph as { nodes?: unknown; edges?: unknown } | undefined;
+  if (!graph || !Array.isArray(graph.nodes) || !Array.isArray(graph.edges)) throw new Error(`${file.name} has no graph of nodes and edges`);
+  return definition as unknown as EditorDefinition;
+}
+
+/**
+ * Export (the saved version, as the server writes it: the file re-imports to the same
+ * definition) and import (a file's definition replaces the canvas, as an unsaved change that
+ * undo takes back).
+ */
+export function FileActions({ workflowId, dirty, canEdit, onImport }: { workflowId: string; dirty: boolean; canEdit: boolean; onImport: (d: EditorDefinition) => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<'json' | 'yaml' | null>(null);
+  const exportAs = async (format: 'json' | 'yaml') => {
+    setBusy(format);
+    setError(null);
+    try {
+      const file = await workflowsApi.exportFile(workflowId, format);
+      download(file.text, file.filename, file.type);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <div className="wf-file-actions" role="group" aria-label="Import and export">
+      <Button className="btn-small" busy={busy === 'json'} onClick={() => void exportAs('json')} title={dirty ? 'Exports the saved version' : undefined}>
+        Export JSON
+      </Button>
+      <Button className="btn-small" busy={busy === 'yaml'} onClick={() => void exportAs('yaml')} title={dirty ? 'Exports the saved version' : undefined}>
+        Export YAML
+      </Button>
+      {canEdit && (
+        <>
+          <Button className="btn-small" onClick={() => input.current?.click()}>
+            Import file…
+          </Button>
+          <input
+            ref={input}
+            type="file"
+            accept=".json,.yaml,.yml,application/json,application/yaml"
+            className="visually-hidden"
+            aria-label="Workflow file to import"
+            tabIndex={-1}
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (!file) return;
+              setError(null);
+              readWorkflowFile(file).then(onImport, (err: unknown) => setError(errorMessage(err)));
+            }}
+          />
+        </>
+      )}
+      {error && (
+        <p role="alert" className="form-error small">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
