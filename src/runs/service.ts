@@ -78,6 +78,14 @@ const RUN_CREATE: BatchedCall<CreateItem> = {
   lockKey: (i) => `${i.org}/${String(i.v.taskId ?? '')}/${i.agent ?? ''}`,
 };
 
+/** Workflow runs made at the same moment go together (troupe_workflow_runs_create). */
+const WORKFLOW_RUN_CREATE: BatchedCall<{ org: string; v: Record<string, unknown> }> = {
+  one: 'troupe_workflow_run_create',
+  args: (i) => [i.org, JSON.stringify(i.v)],
+  many: 'troupe_workflow_runs_create',
+  lockKey: (i) => `${i.org}/${String(i.v.workflowId)}`,
+};
+
 /**
  * Runs as the API sees them: create (and dispatch), read, cancel, and decide approvals. The
  * engine (engine/executor.ts) does the work; this service only writes the states a person or
@@ -189,7 +197,7 @@ export class RunService {
     try {
       // The run and its audit entry in one statement (troupe_workflow_run_create).
       const v = { source: w.source, workflowId: w.workflowId, version: w.version, input: w.input, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: key, audit: actorColumns(actor) };
-      run = rowFromJson(runs, await this.database.call<Record<string, unknown>>('troupe_workflow_run_create', [actor.orgId, JSON.stringify(v)]));
+      run = rowFromJson(runs, await batcher<{ org: string; v: Record<string, unknown> }, Record<string, unknown>>(this.database, WORKFLOW_RUN_CREATE).call({ org: actor.orgId, v }));
     } catch (err) {
       if (key && isUniqueViolation(err)) {
         const [existing] = await this.database.withOrg(actor.orgId, (tx) => tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, key))));

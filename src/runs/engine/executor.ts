@@ -211,7 +211,7 @@ export class RunExecutor {
         release: true,
       },
     });
-    await this.afterEnd(run);
+    await this.afterEnd(run, status);
     deps.events?.emit('run:finished', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, status, ...(error ? { errorCode: error.code } : {}), startedAt: run.startedAt ?? run.createdAt, at: new Date() });
     return null;
   }
@@ -220,10 +220,11 @@ export class RunExecutor {
    * After a run ended: its parent workflow run hears of it (troupe_runs_write_org queued it when
    * parked; this dispatches it), and a workflow run's children still going are canceled.
    */
-  private async afterEnd(run: RunRow) {
+  private async afterEnd(run: RunRow, status: string) {
     const { deps } = this;
     if (run.parentRunId) deps.wake?.(run.orgId, run.parentRunId, `child:${run.id}`);
-    if (run.agentId === null) {
+    // A workflow run that succeeded has no child going (the planner abandoned what it did not need).
+    if (run.agentId === null && status !== 'succeeded') {
       const canceled = await deps.database.withOrg(run.orgId, (tx) => cancelTree(tx, run.orgId, [run.id]));
       for (const id of canceled) deps.bus.requestCancel(id);
     }
@@ -326,7 +327,7 @@ export class RunExecutor {
     } else {
       await ctx.writer.commit(write);
     }
-    await this.afterEnd(run).catch((err: unknown) => deps.logger.warn({ err, runId: run.id }, 'could not tell the parent run or cancel the children'));
+    await this.afterEnd(run, status).catch((err: unknown) => deps.logger.warn({ err, runId: run.id }, 'could not tell the parent run or cancel the children'));
     this.emitFinished(ctx, status, error);
     return false;
   }

@@ -160,7 +160,7 @@ class Execution {
         changed = true;
       }
       if (p.done) {
-        await host.writer.flush();
+        // The results sent so far ride with the run's final write (the writer keeps the order).
         if (p.done.status === 'succeeded') return { kind: 'finished', status: 'succeeded', output: p.done.output, error: null };
         const e = p.done.error;
         return failed(e.code ?? 'node_failed', `Node \`${e.nodeId}\` failed${e.attempts > 1 ? ` after ${e.attempts} attempts` : ''}: ${e.message}`, { ...e });
