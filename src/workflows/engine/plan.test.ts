@@ -319,7 +319,8 @@ describe('plan: big graphs', () => {
     last = `s${i}`;
   }
 
-  it('plans a 500-node graph 1000 times in well under 2 s after compiling', () => {
+  // Its speed is measured in bench/workflow (a test never times: decision of the README's rules).
+  it('plans a 500-node graph: the next ready node, with every upstream output in its scope', () => {
     const d = wf(nodes, edges);
     expect(d.graph.nodes).toHaveLength(500);
     const state: S = { t: ok(), h1: ok(), h2: ok(), h3: ok(), h4: ok() };
@@ -328,8 +329,5 @@ describe('plan: big graphs', () => {
     const p = plan(c, state, NOW);
     expect(brief(p)).toEqual({ ...idle, ready: ['c50'] });
     expect(Object.keys(p.ready[0]!.scope.nodes)).toHaveLength(5 + 50 * 4);
-    const started = performance.now();
-    for (let i = 0; i < 1000; i++) plan(c, state, NOW);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 });

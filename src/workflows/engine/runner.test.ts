@@ -237,6 +237,33 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(done.result).toBe('refunded: damaged');
   });
 
+  it('a run keeps the version it started on when the workflow is saved while it waits', async () => {
+    const def = (value: string) => ({
+      name: 'Pinned',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'ok', type: 'approval', config: { title: 'Go?' } },
+          { id: 'after', type: 'transform', config: { value } },
+        ],
+        edges: [
+          { source: 'start', target: 'ok' },
+          { source: 'ok', target: 'after', sourceHandle: 'approved' },
+        ],
+      },
+    });
+    const id = await create(def('version one'));
+    const run = await runToRest(id);
+    expect(run.status).toBe('waiting');
+    expect((await call('PUT', `/workflows/${id}`, roles.admin, { definition: def('version two') })).statusCode).toBe(200);
+    const approvalId = byNode(await nodes(run.id)).get('ok')!.waitingOn!.approvalId!;
+    expect((await call('POST', `/approvals/${approvalId}/approve`, roles.admin, {})).statusCode).toBe(200);
+    const done = await until(run.id, (r) => r.status === 'succeeded');
+    expect(done).toMatchObject({ workflowVersion: 1, result: 'version one' });
+    const next = await runToRest(id);
+    expect(next.workflowVersion).toBe(2);
+  });
+
   it('a delay parks the run and it goes on when the timer is due', async () => {
     const id = await create({
       name: 'Later',
