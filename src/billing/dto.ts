@@ -28,6 +28,7 @@ export const usageReportSchema = z
     byModel: z.array(z.object({ provider: z.string(), model: z.string(), ...usageTotalsShape })),
     byConversation: z.array(z.object({ conversationId: z.uuid().nullable().describe('null: calls outside any conversation'), ...usageTotalsShape })),
     byTask: z.array(z.object({ taskId: z.uuid().nullable().describe('null: calls outside any task'), ...usageTotalsShape })),
+    byWorkflow: z.array(z.object({ workflowId: z.uuid().nullable().describe('null: calls of runs no workflow started'), ...usageTotalsShape })).describe('By the workflow whose agent nodes made the calls'),
     byDay: z.array(z.object({ date: z.string().describe('YYYY-MM-DD, UTC'), ...usageTotalsShape })),
     omitted: z
       .object({ conversations: omittedSchema, tasks: omittedSchema })

@@ -21,6 +21,8 @@ export interface UsageReport {
   /** conversationId null: calls outside any conversation. The `top` most billed; the rest in `omitted`. */
   byConversation: (UsageTotals & { conversationId: string | null })[];
   byTask: (UsageTotals & { taskId: string | null })[];
+  /** workflowId null: calls of runs no workflow started (issue 15: an agent node's run carries its workflow). */
+  byWorkflow: (UsageTotals & { workflowId: string | null })[];
   /** Every UTC day of the month that has calls. */
   byDay: (UsageTotals & { date: string })[];
   /** What byConversation / byTask left out past `top` (groups: how many keys). */
@@ -51,6 +53,7 @@ export async function usageReport(database: Database, orgId: string, month: Mont
     const days = await sumBy(tx, where, sql`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`);
     const conversations = await sumTopBy(tx, where, sql`conversation_id`, top);
     const tasks = await sumTopBy(tx, where, sql`task_id`, top);
+    const workflows = await sumBy(tx, where, sql`workflow_id`);
     const [org] = await tx.select().from(organizations).where(eq(organizations.id, orgId));
     const budgeted = await agentBudgets(tx, orgId);
     const names = await agentNames(tx, orgId, agents.map((a) => a.key!));
@@ -66,6 +69,7 @@ export async function usageReport(database: Database, orgId: string, month: Mont
       }),
       byConversation: conversations.items.map((c) => ({ conversationId: c.key, ...c.totals })),
       byTask: tasks.items.map((t) => ({ taskId: t.key, ...t.totals })),
+      byWorkflow: workflows.map((w) => ({ workflowId: w.key, ...w.totals })),
       byDay: days.map((d) => ({ date: d.key!, ...d.totals })),
       omitted: { conversations: conversations.rest, tasks: tasks.rest },
       budgets: {

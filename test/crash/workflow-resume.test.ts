@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../src/app.js';
 import { createAgentSchema } from '../../src/agents/dto.js';
 import { loadConfig } from '../../src/config/load.js';
+import { monthOf } from '../../src/billing/month.js';
 import { runs, runSteps } from '../../src/runs/schema.js';
 import type { Actor } from '../../src/shared/roles.js';
 import { supportTickets } from '../../src/tools/schema.js';
@@ -116,8 +117,10 @@ describe('workflow runs under SIGKILL', () => {
     expect(stub.requests).toHaveLength(1);
     const [tickets] = await ctx.database.system((tx) => tx.select({ n: count() }).from(supportTickets).where(eq(supportTickets.orgId, actor.orgId)));
     expect(tickets!.n).toBe(1);
-    // The child's cost is the parent's too.
+    // The child's cost is the parent's too, and its ledger row counts for the workflow.
     expect(final.billedMicros).toBe((await runRow(child)).billedMicros);
+    const usage = await ctx.services.billing.usage(actor.orgId, monthOf(new Date()), 100);
+    expect(usage.byWorkflow.find((w) => w.workflowId === workflow.id)).toMatchObject({ calls: 1 });
   });
 
   it('a delay parked by a process that dies ends in the next process, once due', { timeout: 120_000 }, async () => {

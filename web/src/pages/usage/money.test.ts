@@ -57,6 +57,7 @@ describe('usage money helpers', () => {
       byModel: [{ provider: 'openai', model: 'gpt-4o-mini', ...t(billed) }],
       byConversation: [],
       byTask: [],
+      byWorkflow: [],
       byDay: [{ date: `${month}-02`, ...t(billed) }],
       omitted: { conversations: { groups: 0, ...t(0) }, tasks: { groups: 0, ...t(0) } },
       budgets: { org: { budgetMicros: null, spentMicros: billed, percent: null }, agents: [] },
