@@ -191,6 +191,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const visitorTokens = new VisitorTokens(secrets);
   const workflows = new WorkflowService(database, tools, runs, schedules);
   tools.workflowStarter = workflows.starterForTools;
+  // A failed workflow run starts its error workflow (settings.errorWorkflowId), once.
+  workflowRunner.onFailure = (orgId, errorWorkflowId, input, key) =>
+    workflows.start({ orgId, role: 'owner', userId: null, apiKeyId: null }, errorWorkflowId, input, { source: 'workflow', idempotencyKey: key });
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,

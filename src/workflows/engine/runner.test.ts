@@ -196,6 +196,37 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(String(ok.result)).toMatch(/^expression_/);
   });
 
+  it('a failed run starts the error workflow with the failed run, once', async () => {
+    const handler = await create({
+      name: 'On error',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'note', type: 'transform', config: { value: 'failed at {{ input.failedRun.error.details.nodeId }}: {{ input.failedRun.input.tag }}' } },
+        ],
+        edges: [{ source: 'start', target: 'note' }],
+      },
+    });
+    const id = await create({
+      name: 'Fragile',
+      settings: { errorWorkflowId: handler },
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'boom', type: 'tool', config: { tool: 'calculator', args: { expression: '1 / ' } } },
+        ],
+        edges: [{ source: 'start', target: 'boom' }],
+      },
+    });
+    const run = await runToRest(id, { tag: 'T1' });
+    expect(run.status).toBe('failed');
+    const runsOf = async (workflowId: string) => json<{ items: Run[] }>(await call('GET', `/runs?workflowId=${workflowId}`, roles.admin)).items;
+    for (let i = 0; i < 200 && (await runsOf(handler))[0]?.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 50));
+    const handled = await runsOf(handler);
+    expect(handled).toHaveLength(1);
+    expect(handled[0]!.result).toBe('failed at boom: T1');
+  });
+
   it('an approval node waits without a worker, shows in the approvals inbox, and the decision with form values goes on', async () => {
     const id = await create({
       name: 'Approve refund',

@@ -41,6 +41,13 @@ export class WorkflowRunner implements WorkflowRunnerPort {
 
   constructor(private readonly database: Database) {}
 
+  /**
+   * Starts a workflow's error workflow (`settings.errorWorkflowId`) with a failed run (as n8n's
+   * error trigger): set by the app (the workflows service), once per failed run (its idempotency
+   * key). Absent: nothing starts.
+   */
+  onFailure: ((orgId: string, errorWorkflowId: string, input: { failedRun: Record<string, unknown> }, idempotencyKey: string) => Promise<unknown>) | null = null;
+
   async definition(orgId: string, workflowId: string, version: number): Promise<{ definition: WorkflowDefinition; compiled: CompiledWorkflow } | null> {
     const k = `${workflowId}@${version}`;
     const hit = this.cache.get(k);
@@ -64,7 +71,15 @@ export class WorkflowRunner implements WorkflowRunnerPort {
     const { run } = host;
     const found = await this.definition(run.orgId, run.workflowId!, run.workflowVersion!);
     if (!found) return failed('workflow_not_found', `The version ${run.workflowVersion} of workflow ${run.workflowId} does not exist`);
-    return new Execution(this, host, found.definition, found.compiled).go();
+    const rest = await new Execution(this, host, found.definition, found.compiled).go();
+    const errorWorkflowId = found.definition.settings.errorWorkflowId;
+    if (rest.kind === 'finished' && rest.status === 'failed' && errorWorkflowId && this.onFailure) {
+      const failedRun = { id: run.id, workflowId: run.workflowId, version: run.workflowVersion, input: run.input, error: rest.error, failedAt: new Date().toISOString() };
+      await this.onFailure(run.orgId, errorWorkflowId, { failedRun }, `error:${run.id}`).catch((err: unknown) =>
+        host.logger.warn({ err, runId: run.id, errorWorkflowId }, 'could not start the error workflow of a failed run'),
+      );
+    }
+    return rest;
   }
 }
 
