@@ -96,7 +96,7 @@ export async function startNode(node: WorkflowNode, scope: ExpressionScope, env:
       const version = config.version ?? (await env.currentVersion(config.workflowId));
       if (version === null) throw new NodeFailure('workflow_not_found', `node \`${node.id}\`: the workflow ${config.workflowId} does not exist`);
       const runId = await env.host.startChild({ key: childKey(env), workflowId: config.workflowId, workflowVersion: version, input });
-      return waiting({ kind: 'run', runId }, env.attempt);
+      return waiting({ kind: 'run', runId, ...deadlineOf(node) } as Wait, env.attempt);
     }
     case 'approval':
       return startApproval(node, scope, env);
@@ -104,6 +104,9 @@ export async function startNode(node: WorkflowNode, scope: ExpressionScope, env:
       return startTool(node, scope, env);
   }
 }
+
+/** A node's own time limit (`timeoutSeconds`) on what it waits for: its child run is given up then (`node_timeout`). */
+const deadlineOf = (node: WorkflowNode): { deadline?: number } => (node.timeoutSeconds ? { deadline: Date.now() + node.timeoutSeconds * 1000 } : {});
 
 /** A child run's key: one per attempt, so a retried node starts a new child. */
 const childKey = (env: NodeEnv, repair = 0) => `${env.key}#${env.attempt}${repair ? `.r${repair}` : ''}`;
@@ -120,7 +123,7 @@ async function startAgent(node: WorkflowNode, scope: ExpressionScope, env: NodeE
   }
   const input = { task, ...(context && typeof context === 'object' && !Array.isArray(context) ? { context: context as Record<string, unknown> } : context === undefined ? {} : { context: { value: context } }) };
   const runId = await env.host.startChild({ key: childKey(env, repair), agentId: config.agentId, input });
-  return waiting({ kind: 'run', runId, repair } as Wait, env.attempt);
+  return waiting({ kind: 'run', runId, repair, ...deadlineOf(node) } as Wait, env.attempt);
 }
 
 async function startApproval(node: WorkflowNode, scope: ExpressionScope, env: NodeEnv): Promise<NodeResult> {
@@ -160,7 +163,8 @@ async function startTool(node: WorkflowNode, scope: ExpressionScope, env: NodeEn
     agentId: null,
     runId: host.run.id,
     toolCallId: `${env.key}#${env.attempt}`,
-    signal: host.signal,
+    // The node's own time limit, besides the run's cancel and deadline.
+    signal: node.timeoutSeconds ? AbortSignal.any([host.signal, AbortSignal.timeout(node.timeoutSeconds * 1000)]) : host.signal,
     database: host.database,
     config: host.config,
     logger: host.logger,

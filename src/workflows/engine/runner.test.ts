@@ -295,6 +295,48 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(next.workflowVersion).toBe(2);
   });
 
+  it("a sub-workflow runs as a child workflow run; past the node's timeoutSeconds it is given up (node_timeout) and canceled", async () => {
+    const slow = await create({
+      name: 'Slow child',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'wait', type: 'delay', config: { seconds: 60 } },
+          { id: 'out', type: 'transform', config: { value: 'child {{ input.x }}' } },
+        ],
+        edges: [
+          { source: 'start', target: 'wait' },
+          { source: 'wait', target: 'out' },
+        ],
+      },
+    });
+    const quick = await create({
+      name: 'Quick child',
+      graph: { nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }, { id: 'out', type: 'transform', config: { value: 'child {{ input.x }}' } }], edges: [{ source: 'start', target: 'out' }] },
+    });
+    const parent = (child: string, timeoutSeconds?: number) => ({
+      name: 'Parent',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'sub', type: 'sub_workflow', ...(timeoutSeconds ? { timeoutSeconds } : {}), config: { workflowId: child, input: { x: '{{ input.x }}' } } },
+        ],
+        edges: [{ source: 'start', target: 'sub' }],
+      },
+    });
+    const ok = json<Run>(await call('POST', `/workflows/${await create(parent(quick))}/run`, roles.admin, { input: { x: 7 } }));
+    const okDone = await until(ok.id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(okDone.result).toBe('child 7');
+    const childId = byNode(await nodes(ok.id)).get('sub')!.childRunId!;
+    expect(json<Run>(await call('GET', `/runs/${childId}`, roles.admin))).toMatchObject({ parentRunId: ok.id, workflowId: quick, status: 'succeeded' });
+
+    const late = json<Run>(await call('POST', `/workflows/${await create(parent(slow, 1))}/run`, roles.admin, { input: { x: 1 } }));
+    const lateDone = await until(late.id, (r) => r.status === 'failed');
+    expect(lateDone.error!.code).toBe('node_timeout');
+    const slowChild = byNode(await nodes(late.id)).get('sub')!.childRunId!;
+    expect(json<Run>(await call('GET', `/runs/${slowChild}`, roles.admin)).status).toBe('canceled');
+  });
+
   it('a delay parks the run and it goes on when the timer is due', async () => {
     const id = await create({
       name: 'Later',

@@ -294,9 +294,21 @@ class Execution {
     if (runs.length === 0 && approvals.length === 0) return;
     const [children, decisions] = await Promise.all([this.host.children(runs.map(([, w]) => w.runId)), this.host.approvals(approvals.map(([, w]) => w.approvalId))]);
     const ended: { key: string; on: Wait; end: Parameters<typeof resumeNode>[4] }[] = [];
+    const late: [string, string][] = [];
     for (const [key, on] of runs) {
       const child = children.get(on.runId);
       if (child?.finished) ended.push({ key, on, end: { kind: 'run', child } });
+      else if ((on as { deadline?: number }).deadline! <= Date.now()) late.push([key, on.runId]);
+    }
+    // Past the node's own time limit: the child is given up, the node fails (its policy decides what next).
+    for (const [key] of late) {
+      const cn = nodeOfKey(this.compiled, key);
+      const st = this.state.get(key) as ExecutionState & { status: 'waiting' };
+      this.store(key, { status: 'failed', error: { code: 'node_timeout', message: `node \`${cn?.id ?? key}\` took longer than its time limit (timeoutSeconds: ${cn?.node.timeoutSeconds})` }, attempts: st.attempt ?? 1, finishedAt: Date.now() }, undefined, cn?.node);
+    }
+    if (late.length) {
+      await this.host.writer.flush();
+      await this.host.abandon(late.map(([, id]) => id), []);
     }
     for (const [key, on] of approvals) {
       const a = decisions.get(on.approvalId);
@@ -357,7 +369,11 @@ class Execution {
     let wake = wakeAt ?? Infinity;
     for (const st of this.state.values()) {
       if (st.status !== 'waiting') continue;
-      if (st.on.kind === 'run') children.push(st.on.runId);
+      if (st.on.kind === 'run') {
+        children.push(st.on.runId);
+        const deadline = (st.on as { deadline?: number }).deadline;
+        if (deadline !== undefined) wake = Math.min(wake, deadline);
+      }
       if (st.on.kind === 'approval') {
         approvals.push(st.on.approvalId);
         const until = (st.on as { until?: number }).until;
