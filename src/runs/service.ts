@@ -326,6 +326,14 @@ export class RunService {
     return this.database.withOrg(actor.orgId, (tx) => keysetPage(tx, { table: runs, id: runs.id, sort: timestampSort(runs.createdAt), where }, q, (r) => r));
   }
 
+  /** The runs a workflow run started (id and the execution key each serves), every one of them. */
+  async childRuns(actor: Actor, id: string): Promise<{ id: string; parentKey: string | null }[]> {
+    const run = await this.get(actor, id);
+    return this.database.readOrg(actor.orgId, (tx) =>
+      tx.select({ id: runs.id, parentKey: runs.parentKey }).from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.parentRunId, run.id))).orderBy(runs.createdAt),
+    );
+  }
+
   async steps(actor: Actor, id: string): Promise<StepRow[]> {
     const run = await this.get(actor, id);
     return this.database.withOrg(actor.orgId, (tx) =>

@@ -146,9 +146,9 @@ export function registerWorkflowRunRoutes(app: FastifyInstance, ctx: AppContext)
     },
     async (req) => {
       const actor = actorOf(req);
-      const steps = await ctx.services.runs.steps(actor, req.params.id);
-      const children = await ctx.services.runs.list(actor, { parentRunId: req.params.id, limit: 200 } as never);
-      const childRuns = new Map(children.items.flatMap((c) => (c.parentKey ? [[c.parentKey.split('#')[0]!, c.id] as const] : [])));
+      const [steps, children] = await Promise.all([ctx.services.runs.steps(actor, req.params.id), ctx.services.runs.childRuns(actor, req.params.id)]);
+      // A child's key is `<execution key>#<attempt>[.r<repair>]`; the latest made wins.
+      const childRuns = new Map(children.flatMap((c) => (c.parentKey ? [[c.parentKey.split('#')[0]!, c.id] as const] : [])));
       return { items: steps.filter((s) => s.kind === 'node').map((s) => nodeExecution(s, childRuns)) };
     },
   );
