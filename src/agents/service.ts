@@ -133,6 +133,14 @@ export class AgentService {
     return toAgent(row);
   }
 
+  /** The agent with version `version`'s configuration (its current status kept); null when it has no such version. */
+  async atVersion(row: AgentRow, version: number): Promise<Agent | null> {
+    if (version === row.version) return toAgent(row);
+    const found = await this.database.readOrg(row.orgId, (tx) => findVersion(tx, row.orgId, row.id, version));
+    if (!found) return null;
+    return { ...toAgent(row), ...found.snapshot, status: row.status, version };
+  }
+
   /** One agent; a soft-deleted one only with `includeDeleted` (default false). */
   async get(actor: Actor, id: string, options: { includeDeleted?: boolean } = {}): Promise<Agent> {
     return this.database.readOrg(actor.orgId, async (tx) => toAgent(await this.load(tx, actor, id, options)));

@@ -83,7 +83,7 @@ export class RunExecutor {
     try {
       // A workflow run: its engine carries it to its rest; the agent loop below is skipped.
       if (claim.agent === null) throw new WorkflowRested(await this.workflow(claim, writer, controller.signal));
-      const agent = deps.agents.fromRow(claim.agent);
+      const agent = await agentOf(deps, claim.agent, run);
       const wait = await rateLimitWait(deps.database, run, agent.limits);
       if (wait > 0) throw new DelayJob(wait);
       // The deadline counts from the first start, so a resumed run does not get its time again.
@@ -342,6 +342,17 @@ export class RunExecutor {
   private async release(writer: RunWriter, reason: 'shutdown' | 'rate_limited') {
     await writer.commit({ events: [{ type: 'run.released', data: { reason } }], patch: { status: 'queued', release: true } });
   }
+}
+
+/**
+ * The agent a run runs as: the current configuration, or for a workflow's child run the version it
+ * was made with (an agent node's `agentVersion`, else the version current when the node started it).
+ */
+async function agentOf(deps: EngineDeps, row: NonNullable<Claim['agent']>, run: RunRow) {
+  if (run.source !== 'workflow' || run.agentVersion === null || run.agentVersion === row.version) return deps.agents.fromRow(row);
+  const pinned = await deps.agents.atVersion(row, run.agentVersion);
+  if (!pinned) throw new RunStop('failed', 'error', { code: 'agent_version_not_found', category: 'user', message: `The agent ${row.name} has no version ${run.agentVersion}` });
+  return pinned;
 }
 
 /** How a workflow run rested, carried out of the run's try block (past the agent loop) to its end. */

@@ -101,6 +101,11 @@ export interface AuditPort {
 export interface AgentsPort {
   /** The agent as the API shows it, from its row (the engine loads it with the claim). */
   fromRow(row: AgentRow): Agent;
+  /**
+   * The agent with the configuration of one of its versions (a workflow's agent node that pins
+   * `agentVersion`); its status stays the current one. Null when it has no such version.
+   */
+  atVersion(row: AgentRow, version: number): Promise<Agent | null>;
 }
 
 /** The conversation side of a chat run: what the model sees, and where the reply goes. */
@@ -180,7 +185,7 @@ export interface WorkflowHost {
    * Creates (once per `key`: a repeated call returns the run made before) a queued child run and
    * dispatches it: an agent's run, or a workflow's (its version pinned), serving execution `key`.
    */
-  startChild(c: { key: string; agentId?: string; workflowId?: string; workflowVersion?: number; input: unknown }): Promise<string>;
+  startChild(c: { key: string; agentId?: string; agentVersion?: number; workflowId?: string; workflowVersion?: number; input: unknown }): Promise<string>;
   children(ids: string[]): Promise<Map<string, ChildRunState>>;
   /** Creates (once per step) a pending approval for the node step `stepKey`; returns its id. */
   requestApproval(a: { stepKey: string; toolName: string; args: unknown; reason: string; approverRole?: string }): Promise<string>;

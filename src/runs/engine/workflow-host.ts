@@ -104,6 +104,7 @@ async function createChild(database: Database, parent: RunRow, c: Parameters<Wor
           workflowId: parent.workflowId,
           parentRunId: parent.id,
           parentKey: c.key,
+          ...(c.agentVersion === undefined ? {} : { agentVersion: c.agentVersion }),
         }),
       ]);
       if (out.run) return rowFromJson(runs, out.run).id;

@@ -1,6 +1,7 @@
 -- Current definition of troupe_run_create (decision 50): edit it here, the migrator applies it.
 -- Earlier texts: migrations 0003_engine_writes, 0010_engine_lean, 0015_budget_reservations.
--- Issue 15: an agent node's child run carries its workflow, parent run and execution key.
+-- Issue 15: an agent node's child run carries its workflow, parent run and execution key, and the
+-- agent version the node pins (agentVersion), if any, as its agent_version.
 CREATE OR REPLACE FUNCTION public.troupe_run_create(p_org uuid, p_agent uuid, p_v jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -26,7 +27,7 @@ BEGIN
   END IF;
   INSERT INTO runs (org_id, agent_id, agent_version, source, conversation_id, task_id, input, created_by, api_key_id, idempotency_key,
     workflow_id, parent_run_id, parent_key)
-  VALUES (p_org, v_agent, a.version, p_v->>'source', (p_v->>'conversationId')::uuid, (p_v->>'taskId')::uuid, v_input,
+  VALUES (p_org, v_agent, coalesce((p_v->>'agentVersion')::int, a.version), p_v->>'source', (p_v->>'conversationId')::uuid, (p_v->>'taskId')::uuid, v_input,
     (p_v->>'createdBy')::uuid, (p_v->>'apiKeyId')::uuid, p_v->>'idempotencyKey',
     (p_v->>'workflowId')::uuid, (p_v->>'parentRunId')::uuid, p_v->>'parentKey')
   RETURNING * INTO r;

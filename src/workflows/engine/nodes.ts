@@ -122,7 +122,7 @@ async function startAgent(node: WorkflowNode, scope: ExpressionScope, env: NodeE
       (problem ? `\n\nYour previous answer did not fit it: ${problem}. Answer again.` : '');
   }
   const input = { task, ...(context && typeof context === 'object' && !Array.isArray(context) ? { context: context as Record<string, unknown> } : context === undefined ? {} : { context: { value: context } }) };
-  const runId = await env.host.startChild({ key: childKey(env, repair), agentId: config.agentId, input });
+  const runId = await env.host.startChild({ key: childKey(env, repair), agentId: config.agentId, ...(config.agentVersion === undefined ? {} : { agentVersion: config.agentVersion }), input });
   return waiting({ kind: 'run', runId, repair, ...deadlineOf(node) } as Wait, env.attempt);
 }
 

@@ -33,7 +33,7 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
   let roles: Awaited<ReturnType<typeof seedRoles>>;
   let agentId: string;
 
-  const call = (method: 'GET' | 'POST' | 'PUT', url: string, who: Member, payload?: unknown, headers: Record<string, string> = {}) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH', url: string, who: Member, payload?: unknown, headers: Record<string, string> = {}) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: { ...who.headers, ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
 
   async function create(definition: unknown): Promise<string> {
@@ -386,6 +386,35 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(done.result).toEqual({ text: child.output });
     const children = json<{ items: { id: string }[] }>(await call('GET', `/runs?parentRunId=${done.id}`, roles.admin));
     expect(children.items.map((c) => c.id)).toEqual([childId]);
+  });
+
+  it("an agent node's agentVersion runs that version of the agent, not the current one", async () => {
+    // Version 1 may use the clock tool (the offline rules model calls a tool the task names), version 2 may not.
+    const agent = json<{ id: string }>(await call('POST', '/agents', roles.admin, { name: 'Pinned', model: 'openai:gpt-4o-mini', tools: ['current_time'] }));
+    const patched = await call('PATCH', `/agents/${agent.id}`, roles.admin, { tools: [] });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const agentNode = (id: string, agentVersion?: number) => ({ id, type: 'agent', config: { agentId: agent.id, task: 'Tell me the current_time', ...(agentVersion ? { agentVersion } : {}) } });
+    const id = await create({
+      name: 'Pinned agent',
+      graph: {
+        nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }, agentNode('old', 1), agentNode('now')],
+        edges: [
+          { source: 'start', target: 'old' },
+          { source: 'start', target: 'now' },
+        ],
+      },
+    });
+    const started = json<Run>(await call('POST', `/workflows/${id}/run`, roles.admin, { input: {} }));
+    const done = await until(started.id, (r) => r.status === 'succeeded' || r.status === 'failed');
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    const n = byNode(await nodes(done.id));
+    const child = async (runId: string) => {
+      const run = json<{ agentVersion: number }>(await call('GET', `/runs/${runId}`, roles.admin));
+      const steps = json<{ items: { kind: string; toolName: string | null }[] }>(await call('GET', `/runs/${runId}/steps`, roles.admin)).items;
+      return { version: run.agentVersion, tools: steps.filter((s) => s.kind === 'tool_call').map((s) => s.toolName) };
+    };
+    expect(await child(n.get('old')!.childRunId!)).toEqual({ version: 1, tools: ['current_time'] });
+    expect(await child(n.get('now')!.childRunId!)).toEqual({ version: 2, tools: [] });
   });
 
   it('cancel cascades from a waiting workflow run to its pending approval', async () => {
