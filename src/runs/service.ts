@@ -327,10 +327,10 @@ export class RunService {
   }
 
   /** The runs a workflow run started (id and the execution key each serves), every one of them. */
-  async childRuns(actor: Actor, id: string): Promise<{ id: string; parentKey: string | null }[]> {
+  async childRuns(actor: Actor, id: string): Promise<{ id: string; parentKey: string | null; costMicros: number; billedMicros: number }[]> {
     const run = await this.get(actor, id);
     return this.database.readOrg(actor.orgId, (tx) =>
-      tx.select({ id: runs.id, parentKey: runs.parentKey }).from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.parentRunId, run.id))).orderBy(runs.createdAt),
+      tx.select({ id: runs.id, parentKey: runs.parentKey, costMicros: runs.costMicros, billedMicros: runs.billedMicros }).from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.parentRunId, run.id))).orderBy(runs.createdAt),
     );
   }
 

@@ -6,6 +6,7 @@ import { actorOf } from '../http/access.js';
 import { problemResponses, problemSchema } from '../http/problem.js';
 import { runSchema } from '../runs/dto.js';
 import type { StepRow } from '../runs/store.js';
+import { nodeInputs } from './node-inputs.js';
 import { nodeTestBody, nodeTestResult, testNode, type NodeTestDeps } from './node-test.js';
 
 const tags = ['workflows'];
@@ -29,7 +30,10 @@ export const nodeExecutionSchema = z
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     waitingOn: z.unknown().describe('What a waiting execution waits for: a timer (`until`), a run (`runId`), an approval (`approvalId`)'),
     attempt: z.number().int(),
+    input: z.unknown().describe("What it received: its upstream nodes' outputs by node id; the run's input for the trigger; `{item, index}` for a map body's first nodes"),
     childRunId: z.uuid().nullable().describe("An agent or sub-workflow node's run"),
+    costMicros: z.number().int().describe("What its child runs cost (an agent or sub-workflow node; retries and repairs included), micro-dollars"),
+    billedMicros: z.number().int().describe('The same, as billed (markup applied)'),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),
     durationMs: z.number().int().nullable(),
@@ -39,6 +43,7 @@ export type NodeExecution = z.output<typeof nodeExecutionSchema>;
 
 interface Envelope {
   output?: unknown;
+  items?: unknown[];
   handle?: string;
   wait?: { kind: string; runId?: string; approvalId?: string; until?: number };
   attempt?: number;
@@ -46,13 +51,23 @@ interface Envelope {
   error?: { code?: string; message?: string };
 }
 
-/** A node step as the API shows it (the engine keeps the execution's state in the step's output: runner.ts `Envelope`). */
-export function nodeExecution(step: StepRow, childRuns: Map<string, string>): NodeExecution {
+/** A workflow run's child run, as the node list reads it. */
+export interface ChildRunCost {
+  id: string;
+  parentKey: string | null;
+  costMicros: number;
+  billedMicros: number;
+}
+
+/** A node step as the API shows it (the engine keeps the execution's state in the step's output: runner.ts `Envelope`); `input` is filled by `withInputs`. */
+export function nodeExecution(step: StepRow, children: readonly ChildRunCost[] = []): NodeExecution & { items?: unknown[] } {
   const key = step.stepKey.slice('node:'.length);
   const e = (step.output ?? {}) as Envelope;
   const input = (step.input ?? {}) as { nodeId?: string; type?: string };
   const status = step.status === 'started' ? 'running' : (step.status as (typeof NODE_STATUSES)[number]);
   const waitRun = e.wait?.kind === 'run' ? e.wait.runId : undefined;
+  // A child's key is `<execution key>#<attempt>[.r<repair>]`; the latest made is the node's run.
+  const own = children.filter((c) => c.parentKey?.split('#')[0] === key);
   return {
     key,
     nodeId: input.nodeId ?? key,
@@ -63,11 +78,15 @@ export function nodeExecution(step: StepRow, childRuns: Map<string, string>): No
     error: step.status === 'failed' ? { code: String(e.error?.code ?? step.error?.code ?? 'node_failed'), message: String(e.error?.message ?? step.error?.message ?? '') } : null,
     waitingOn: step.status === 'waiting' ? (e.wait ?? null) : null,
     attempt: e.attempts ?? e.attempt ?? 1,
-    childRunId: waitRun ?? childRuns.get(key) ?? null,
+    input: null,
+    childRunId: waitRun ?? own.at(-1)?.id ?? null,
+    costMicros: own.reduce((sum, c) => sum + c.costMicros, 0),
+    billedMicros: own.reduce((sum, c) => sum + c.billedMicros, 0),
     startedAt: step.startedAt.toISOString(),
     finishedAt: step.status === 'succeeded' || step.status === 'failed' || step.status === 'skipped' ? (step.finishedAt?.toISOString() ?? null) : null,
     // From its start to its end, waits included (latencyMs is the engine's own work of the last claim).
     durationMs: step.finishedAt && (step.status === 'succeeded' || step.status === 'failed') ? Math.max(0, step.finishedAt.getTime() - step.startedAt.getTime()) : null,
+    ...(e.items ? { items: e.items } : {}),
   };
 }
 
@@ -146,10 +165,15 @@ export function registerWorkflowRunRoutes(app: FastifyInstance, ctx: AppContext)
     },
     async (req) => {
       const actor = actorOf(req);
-      const [steps, children] = await Promise.all([ctx.services.runs.steps(actor, req.params.id), ctx.services.runs.childRuns(actor, req.params.id)]);
-      // A child's key is `<execution key>#<attempt>[.r<repair>]`; the latest made wins.
-      const childRuns = new Map(children.flatMap((c) => (c.parentKey ? [[c.parentKey.split('#')[0]!, c.id] as const] : [])));
-      return { items: steps.filter((s) => s.kind === 'node').map((s) => nodeExecution(s, childRuns)) };
+      const [run, steps, children] = await Promise.all([
+        ctx.services.runs.get(actor, req.params.id),
+        ctx.services.runs.steps(actor, req.params.id),
+        ctx.services.runs.childRuns(actor, req.params.id),
+      ]);
+      const executions = steps.filter((s) => s.kind === 'node').map((s) => nodeExecution(s, children));
+      const version = run.workflowId && run.workflowVersion ? await ctx.services.workflows.getVersion(actor, run.workflowId, run.workflowVersion).catch(() => null) : null;
+      const inputs = version ? nodeInputs(version.definition, executions, run.input) : new Map<string, unknown>();
+      return { items: executions.map(({ items: _items, ...e }) => ({ ...e, input: inputs.get(e.key) ?? null })) };
     },
   );
 }

@@ -19,6 +19,8 @@ interface Run {
 }
 interface NodeExec {
   key: string;
+  input: unknown;
+  costMicros: number;
   nodeId: string;
   status: string;
   output: unknown;
@@ -116,6 +118,10 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(n.get('cold')!.status).toBe('skipped');
     expect(n.get('b')!.output).toEqual({ expression: '95 * 3', result: 285 });
     expect(n.get('both')!.output).toEqual({ a: 2, b: { expression: '95 * 3', result: 285 } });
+    // What each node received: the run's input, or its upstream nodes' outputs by id.
+    expect(n.get('start')!.input).toEqual({ score: 95, name: 'Ann' });
+    expect(n.get('hot')!.input).toEqual({ shape: { doubled: 190, hello: 'Hi Ann' } });
+    expect(n.get('both')!.input).toEqual({ a: 2, b: { expression: '95 * 3', result: 285 } });
     // Several sinks ran: the output is the join's (the only sink that ran besides skipped ones).
     expect(run.result).toEqual({ a: 2, b: { expression: '95 * 3', result: 285 } });
 
@@ -155,8 +161,10 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     const run = await runToRest(id, { people: [{ name: 'a' }, { name: 'b' }, { name: 'c' }] });
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(run.result).toEqual(['A#0', 'B#1', 'C#2']);
-    const keys = (await nodes(run.id)).map((x) => x.key);
+    const all = await nodes(run.id);
+    const keys = all.map((x) => x.key);
     expect(keys).toEqual(expect.arrayContaining(['each', 'each[0].greet', 'each[1].greet', 'each[2].greet']));
+    expect(byNode(all).get('each[1].greet')!.input).toEqual({ item: { name: 'b' }, index: 1 });
   });
 
   it('fails the run on an expression error naming the node and field; continue makes the error the output', async () => {

@@ -239,6 +239,7 @@ class Execution {
 
   /** Stores an execution's new state: in memory for the next plan, and as its step (sent, not awaited). */
   private store(key: string, st: ExecutionState, latencyMs?: number, node?: WorkflowNode) {
+    const before = this.state.get(key);
     this.state.set(key, st);
     const stepKey = `node:${key}`;
     const n = node ?? nodeOfKey(this.compiled, key)?.node;
@@ -248,7 +249,8 @@ class Execution {
     let status: 'succeeded' | 'failed' | 'waiting' | 'skipped' | 'started';
     switch (st.status) {
       case 'succeeded':
-        envelope = { output: st.output, ...(st.handle ? { handle: st.handle } : {}), finishedAt: st.finishedAt ?? Date.now() };
+        // A map keeps its items: what its items' nodes received (GET /runs/:id/nodes `input`).
+        envelope = { output: st.output, ...(st.handle ? { handle: st.handle } : {}), ...(before?.status === 'running' && before.items ? { items: before.items } : {}), finishedAt: st.finishedAt ?? Date.now() };
         status = 'succeeded';
         events.push({ type: 'node.finished', data: { key, nodeId, output: st.output as never, ...(latencyMs === undefined ? {} : { durationMs: latencyMs }) } });
         break;

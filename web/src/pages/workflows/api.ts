@@ -73,8 +73,8 @@ export type WorkflowRun = Run;
 export type NodeRunStatus = 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
 /**
  * One node execution of a run (`GET /runs/:id/nodes`, the server's NodeExecution); a map body's
- * have keys like `each[2].shape`. An agent or sub-workflow node's input and cost are its child
- * run's (`childRunId`).
+ * have keys like `each[2].shape`. `input` is what it received (its upstream nodes' outputs by id);
+ * an agent or sub-workflow node's cost is its child runs' (`childRunId` the latest).
  */
 export interface NodeRun {
   key: string;
@@ -89,7 +89,12 @@ export interface NodeRun {
   /** What a waiting execution waits for: a timer (`until`), a run (`runId`), an approval (`approvalId`). */
   waitingOn: { kind: string; until?: number; runId?: string; approvalId?: string } | null;
   attempt: number;
+  /** Its upstream nodes' outputs by node id; the run's input for the trigger; `{item, index}` at a map body's start. */
+  input: unknown;
   childRunId: string | null;
+  /** Its child runs' cost (retries and repairs included), micro-dollars. */
+  costMicros: number;
+  billedMicros: number;
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;

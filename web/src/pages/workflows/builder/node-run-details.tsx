@@ -7,9 +7,9 @@ import { useChildRun } from './run-state';
 
 /**
  * What a node did in the run on show: each execution (one, or one per item inside a map body)
- * with its state, attempt, duration, the edge it took, what it waits for, its output or error,
- * and, for an agent or sub-workflow node, its child run: the task it was given (the node's
- * input) and its cost.
+ * with its state, attempt, duration, the edge it took, what it waits for, what it received, its
+ * output or error, and, for an agent or sub-workflow node, its child run (the task it was given)
+ * and the cost of its child runs.
  */
 export function NodeRunDetails({ nodeId, runs }: { nodeId: string; runs: readonly NodeRun[] }) {
   return (
@@ -67,7 +67,15 @@ function Execution({ run: r, many }: { run: NodeRun; many: boolean }) {
           </>
         )}
       </dl>
-      {r.childRunId && <ChildRun runId={r.childRunId} />}
+      {r.childRunId && <ChildRun runId={r.childRunId} costMicros={r.costMicros} />}
+      {r.input !== null && r.input !== undefined && (
+        <details>
+          <summary>Received</summary>
+          <pre className="wf-pre" tabIndex={0} data-testid="node-received">
+            {outputText(r.input)}
+          </pre>
+        </details>
+      )}
       {r.error && (
         <p className="form-error" role="note">
           <code>{r.error.code}</code> {r.error.message}
@@ -85,8 +93,8 @@ function Execution({ run: r, many }: { run: NodeRun; many: boolean }) {
   );
 }
 
-/** The child run of an agent or sub-workflow node: a link, its cost, and what it was given. */
-function ChildRun({ runId }: { runId: string }) {
+/** The child run of an agent or sub-workflow node: a link, the node's cost (all its child runs), and what it was given. */
+function ChildRun({ runId, costMicros }: { runId: string; costMicros: number }) {
   const child = useChildRun(runId);
   const c = child.data;
   const input = c ? (c.agentId ? c.input.task : c.input) : undefined;
@@ -97,12 +105,8 @@ function ChildRun({ runId }: { runId: string }) {
         <dd>
           <Link to={`/runs/${runId}`}>Run {shortId(runId)}</Link> {c && <StatusBadge status={c.status} />}
         </dd>
-        {c && (
-          <>
-            <dt>Cost</dt>
-            <dd>{money(c.costMicros)}</dd>
-          </>
-        )}
+        <dt>Cost</dt>
+        <dd data-testid="node-cost">{money(costMicros)}</dd>
       </dl>
       {input !== undefined && (
         <details>
