@@ -79,6 +79,21 @@ const summaryShape = {
 export const workflowSummarySchema = z.object(summaryShape).meta({ id: 'WorkflowSummary' });
 export type WorkflowSummary = z.output<typeof workflowSummarySchema>;
 
+export const workflowStatsSchema = z
+  .object({
+    lastRunId: z.uuid().nullable(),
+    lastRunStatus: z.string().nullable(),
+    lastRunAt: isoTime.nullable(),
+    runs: z.number().int().describe('Runs finished in the last 30 days'),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    costMicros: z.number().int().describe('What the runs of the last 30 days cost (their agent runs included), micro-dollars'),
+    billedMicros: z.number().int().describe('The same, as billed (markup applied)'),
+  })
+  .meta({ id: 'WorkflowStats', description: "The workflow's own runs (not the agent runs they started): the latest, and the last 30 days" });
+export const workflowListItemSchema = z.object({ ...summaryShape, stats: workflowStatsSchema }).meta({ id: 'WorkflowListItem' });
+export type WorkflowListItem = z.output<typeof workflowListItemSchema>;
+
 export const workflowSchema = z.object({ ...summaryShape, definition: workflowDefinitionSchema }).meta({ id: 'Workflow' });
 /** Served as stored (see the module comment). */
 export const workflowLoose = z.object({ ...summaryShape, definition: z.record(z.string(), z.unknown()) });

@@ -18,7 +18,7 @@ import {
   workflowFileSchema,
   workflowLoose,
   workflowSchema,
-  workflowSummarySchema,
+  workflowListItemSchema,
   workflowVersionLoose,
   workflowVersionSchema,
   workflowVersionSummarySchema,
@@ -27,6 +27,7 @@ import {
 import { EXPORT_FORMATS, YAML_MEDIA_TYPES } from './file-format.js';
 import { listWorkflowsQuery } from './list-query.js';
 import type { WorkflowService } from './service.js';
+import type { RunService } from '../runs/service.js';
 
 const tags = ['workflows'];
 const errors = { ...problemResponses, 412: problemSchema };
@@ -80,11 +81,11 @@ export function registerWorkflowRoutes(api: FastifyInstance, ctx: AppContext): v
     scope.addContentTypeParser(YAML_MEDIA_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
     scope.setValidatorCompiler((req) => validatorCompiler({ ...req, schema: (RUNTIME.get(req.schema) ?? req.schema) as z.ZodType }));
     scope.setSerializerCompiler((req) => serializerCompiler({ ...req, schema: (RUNTIME.get(req.schema) ?? req.schema) as z.ZodType }));
-    routes(scope, () => ctx.services.workflows);
+    routes(scope, () => ctx.services.workflows, (actor, ids) => ctx.services.runs.workflowStats(actor, ids));
   });
 }
 
-function routes(app: FastifyInstance, workflows: () => WorkflowService): void {
+function routes(app: FastifyInstance, workflows: () => WorkflowService, statsOf: RunService['workflowStats']): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -100,9 +101,19 @@ function routes(app: FastifyInstance, workflows: () => WorkflowService): void {
     '/workflows',
     {
       config: { access: 'viewer' },
-      schema: { tags, summary: 'List workflows (search, tag, archived; offset or cursor pages)', querystring: listWorkflowsQuery, response: { 200: pageOf(workflowSummarySchema), ...errors } },
+      schema: {
+        tags,
+        summary: 'List workflows (search, tag, archived; offset or cursor pages), each with its latest run and its last 30 days: runs finished, succeeded, failed, cost',
+        querystring: listWorkflowsQuery,
+        response: { 200: pageOf(workflowListItemSchema), ...errors },
+      },
     },
-    async (req) => workflows().list(actorOf(req), req.query),
+    async (req) => {
+      const actor = actorOf(req);
+      const page = await workflows().list(actor, req.query);
+      const stats = await statsOf(actor, page.items.map((w) => w.id));
+      return { ...page, items: page.items.map((w) => ({ ...w, stats: stats.get(w.id)! })) };
+    },
   );
 
   r.post(

@@ -446,6 +446,27 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(approval.status).toBe('rejected');
   });
 
+  it("the workflows list shows each workflow's latest run and its finished runs, successes and failures", async () => {
+    const id = await create({
+      name: 'Stats',
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'when', type: 'wait_until', config: { until: 'input.when' } },
+        ],
+        edges: [{ source: 'start', target: 'when' }],
+      },
+    });
+    const idle = await create({ name: 'Never run', graph: { nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }], edges: [] } });
+    expect((await runToRest(id, { when: '2000-01-01T00:00:00Z' })).status).toBe('succeeded');
+    expect((await runToRest(id, { when: '2001-01-01T00:00:00Z' })).status).toBe('succeeded');
+    const bad = await runToRest(id, { when: 'not a time' });
+    expect(bad.status).toBe('failed');
+    const list = json<{ items: { id: string; stats: Record<string, unknown> }[] }>(await call('GET', '/workflows?limit=100', roles.admin)).items;
+    expect(list.find((w) => w.id === id)!.stats).toEqual({ lastRunId: bad.id, lastRunStatus: 'failed', lastRunAt: expect.any(String), runs: 3, succeeded: 2, failed: 1, costMicros: 0, billedMicros: 0 });
+    expect(list.find((w) => w.id === idle)!.stats).toEqual({ lastRunId: null, lastRunStatus: null, lastRunAt: null, runs: 0, succeeded: 0, failed: 0, costMicros: 0, billedMicros: 0 });
+  });
+
   it("idempotent start; another organization's workflow and runs answer 404", async () => {
     const id = await create({ name: 'Once', graph: { nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }], edges: [] } });
     const a = json<Run>(await call('POST', `/workflows/${id}/run`, roles.admin, {}, { 'idempotency-key': `k-${kind}` }));

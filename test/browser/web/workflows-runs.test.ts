@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectAccessible } from '../../helpers/browser.js';
+import { displayUsd as money } from '../../../src/billing/money.js';
 import { useWebHarness, type TestUser } from './harness.js';
 import { node, nodes, handle, mouseDrag, type StoredWorkflow } from './workflows.test-helpers.js';
 
@@ -245,6 +246,18 @@ describe('dashboard: running workflows', () => {
     expect(await node(page, 'analysis').getByTestId('node-problem').count()).toBe(0);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByTestId('save-error').getByText(/Not saved/).waitFor();
+
+    // The list: the latest run (failed), one success out of two finished runs, and what they cost.
+    const list = (await api<{ items: { id: string; stats: { runs: number; succeeded: number; failed: number; lastRunStatus: string; costMicros: number } }[] }>(user, 'GET', '/workflows')).body;
+    const stats = list.items.find((w) => w.id === workflowId)!.stats;
+    expect(stats).toMatchObject({ runs: 2, succeeded: 1, failed: 1, lastRunStatus: 'failed' });
+    expect(stats.costMicros).toBeGreaterThan(0);
+    page.once('dialog', (d) => void d.accept());
+    await page.goto('/workflows');
+    const row = page.locator('tr[data-workflow="Lead follow-up"]');
+    await row.getByText('50% of 2').waitFor();
+    await row.locator('[data-status="failed"]').waitFor();
+    await row.getByText(money(stats.costMicros)).waitFor();
     expect(web.problems(page)).toEqual([]);
   }, 180_000);
 });

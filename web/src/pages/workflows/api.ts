@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { NodeType, WorkflowProblem } from '@server/workflows/definition';
-import type { versionComparisonSchema, workflowSummarySchema, workflowVersionSummarySchema } from '@server/workflows/dto';
+import type { versionComparisonSchema, workflowStatsSchema, workflowSummarySchema, workflowVersionSummarySchema } from '@server/workflows/dto';
 import type { toolInfoSchema } from '@server/tools/dto';
 import type { Role } from '@server/shared/roles';
 import { api } from '../../api/client';
@@ -52,14 +52,8 @@ export type Problem = WorkflowProblem;
 
 // ---- server shapes ----
 
-/** What GET /workflows will add once runs exist: the last 30 days. */
-export interface WorkflowStats {
-  lastRunAt: string | null;
-  lastRunStatus: string | null;
-  runs: number;
-  succeeded: number;
-  costMicros: number;
-}
+/** What GET /workflows adds to each: its latest run and its last 30 days' runs (finished, succeeded, failed, cost). */
+export type WorkflowStats = z.output<typeof workflowStatsSchema>;
 export type WorkflowSummary = z.output<typeof workflowSummarySchema> & { stats?: WorkflowStats | null };
 export type Workflow = WorkflowSummary & { definition: EditorDefinition };
 export type WorkflowVersionSummary = z.output<typeof workflowVersionSummarySchema>;
