@@ -51,6 +51,8 @@ export const runs = pgTable(
     result: jsonb('result').$type<unknown>(),
     /** A `waiting` workflow run's earliest timer: it may be claimed again from then on. */
     wakeAt: ts('wake_at'),
+    /** When a run of a workflow with `settings.maxConcurrentRuns` took one of its places (it keeps it until it ends). */
+    admittedAt: ts('admitted_at'),
     source: text('source', { enum: RUN_SOURCES }).notNull(),
     conversationId: uuid('conversation_id'),
     taskId: uuid('task_id'),
@@ -91,6 +93,8 @@ export const runs = pgTable(
     uniqueIndex('runs_org_idempotency_key').on(t.orgId, t.idempotencyKey).where(sql`idempotency_key is not null`),
     index('runs_org_workflow_created_idx').on(t.orgId, t.workflowId, t.createdAt).where(sql`workflow_id is not null`),
     index('runs_parent_idx').on(t.parentRunId).where(sql`parent_run_id is not null`),
+    // The places taken of each limited workflow (admitted, not finished).
+    index('runs_workflow_admitted_idx').on(t.workflowId).where(sql`admitted_at is not null and finished_at is null`),
     check('runs_agent_or_workflow', sql`${t.agentId} is not null or ${t.workflowId} is not null`),
   ],
 );

@@ -120,7 +120,11 @@ export class RunExecutor {
       if (err instanceof WorkflowRested) {
         // A workflow run rested (finished, or parked): no failure.
         if (err.rest === 'requeued') again = true;
-        else wakeIn = err.rest;
+        else if (err.rest === 'full') {
+          // Handed back untouched; tried again in 1-2 s, or at once when a place frees (wakeNextQueued).
+          await handBack(deps.database, claim.lease);
+          wakeIn = 1000 + Math.floor(Math.random() * 1000);
+        } else wakeIn = err.rest;
       } else {
         if (err instanceof LeaseLostError || (controller.signal.aborted && abortReason(controller.signal) === 'lease_lost')) {
           deps.logger.warn({ runId }, 'lost the lease on a run; leaving it to its new owner');
@@ -179,13 +183,18 @@ export class RunExecutor {
 
   /**
    * A workflow run (no agent): its engine (deps.workflows) carries it to its next rest. Returns
-   * 'requeued' when its park found something it waits on already done, the ms until its earliest
-   * timer when it parked on one, or null (finished, or parked on outside events only).
+   * 'requeued' when its park found something it waits on already done, 'full' when its workflow's
+   * places (settings.maxConcurrentRuns) are all taken, the ms until its earliest timer when it
+   * parked on one, or null (finished, or parked on outside events only).
    */
-  private async workflow(claim: Claim, writer: RunWriter, signal: AbortSignal): Promise<'requeued' | number | null> {
+  private async workflow(claim: Claim, writer: RunWriter, signal: AbortSignal): Promise<'requeued' | 'full' | number | null> {
     const { deps } = this;
     const { run } = claim;
     if (!deps.workflows) throw new RunStop('failed', 'error', { code: 'workflows_unavailable', category: 'system', message: 'This process cannot run workflows' });
+    const host = workflowHost(deps, claim, writer, signal);
+    // settings.maxConcurrentRuns: without a place, back to the queue (before anything is written).
+    const place = await deps.workflows.admit(host);
+    if (place === 'full') return 'full';
     deps.events?.emit('run:started', { orgId: run.orgId, runId: run.id, agentId: '', agentName: undefined, source: run.source, queuedAt: run.createdAt, at: new Date(), resumed: run.generation > 1 });
     void writer.send(
       {
@@ -194,7 +203,7 @@ export class RunExecutor {
       },
       { hold: true },
     );
-    const rest = await deps.workflows.run(workflowHost(deps, claim, writer, signal));
+    const rest = await deps.workflows.run(host);
     if (rest.kind === 'parked') return rest.requeued ? 'requeued' : rest.wakeAt === null ? null : Math.max(0, rest.wakeAt - Date.now());
     const { status, error, output } = rest;
     await writer.commit({
@@ -212,6 +221,8 @@ export class RunExecutor {
       },
     });
     await this.afterEnd(run, status);
+    // Its place is free: the next run waiting for one goes now, not at its next try.
+    if (place === 'admitted') await host.wakeNextQueued().catch((err: unknown) => deps.logger.warn({ err, runId: run.id }, 'could not wake the next run of a limited workflow'));
     deps.events?.emit('run:finished', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, status, ...(error ? { errorCode: error.code } : {}), startedAt: run.startedAt ?? run.createdAt, at: new Date() });
     return null;
   }
@@ -358,7 +369,7 @@ async function agentOf(deps: EngineDeps, row: NonNullable<Claim['agent']>, run: 
 /** How a workflow run rested, carried out of the run's try block (past the agent loop) to its end. */
 class WorkflowRested extends Error {
   override name = 'WorkflowRested';
-  constructor(readonly rest: 'requeued' | number | null) {
+  constructor(readonly rest: 'requeued' | 'full' | number | null) {
     super('workflow run rested');
   }
 }

@@ -194,6 +194,14 @@ export interface WorkflowHost {
   abandon(childIds: string[], approvalIds: string[]): Promise<void>;
   /** The organization's name (for `env.org.name`). */
   orgName(): Promise<string>;
+  /**
+   * Takes one of the workflow's `max` places for this run (kept until it ends), unless it has one
+   * already: false when all are taken. Serialized per workflow (an advisory lock), so two runs
+   * claimed at once cannot both take the last place.
+   */
+  admit(max: number): Promise<boolean>;
+  /** Dispatches the workflow's oldest queued run that has no place yet (this run's place is free). */
+  wakeNextQueued(): Promise<void>;
 }
 
 /** How a workflow run rests after one claim. */
@@ -202,5 +210,10 @@ export type WorkflowRest =
   | { kind: 'parked'; wakeAt: number | null; requeued: boolean };
 
 export interface WorkflowRunnerPort {
+  /**
+   * Before a run's work: `unlimited` (no `settings.maxConcurrentRuns`), `admitted` (it holds a
+   * place) or `full` (back to the queue, to try again later).
+   */
+  admit(host: WorkflowHost): Promise<'unlimited' | 'admitted' | 'full'>;
   run(host: WorkflowHost): Promise<WorkflowRest>;
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Database, Tx } from '../../db/client.js';
 import { rowFromJson } from '../../db/json-row.js';
 import { isUniqueViolation } from '../../shared/errors.js';
@@ -68,6 +68,32 @@ export function workflowHost(
         if (childIds.length) await cancelTree(tx, orgId, childIds);
       });
       for (const id of childIds) deps.bus.requestCancel(id);
+    },
+    async admit(max) {
+      return database.withOrg(orgId, async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`troupe:workflow-places:${run.workflowId}`}))`);
+        const [self] = await tx.select({ at: runs.admittedAt }).from(runs).where(and(eq(runs.orgId, orgId), eq(runs.id, run.id)));
+        if (self?.at) return true;
+        const [taken] = await tx
+          .select({ n: count() })
+          .from(runs)
+          .where(and(eq(runs.orgId, orgId), eq(runs.workflowId, run.workflowId!), sql`admitted_at is not null and finished_at is null`, ne(runs.id, run.id)));
+        if (taken!.n >= max) return false;
+        const [row] = await tx.update(runs).set({ admittedAt: sql`now()` }).where(and(eq(runs.orgId, orgId), eq(runs.id, run.id))).returning({ at: runs.admittedAt });
+        run.admittedAt = row!.at;
+        return true;
+      });
+    },
+    async wakeNextQueued() {
+      const [next] = await database.readOrg(orgId, (tx) =>
+        tx
+          .select({ id: runs.id })
+          .from(runs)
+          .where(and(eq(runs.orgId, orgId), eq(runs.workflowId, run.workflowId!), isNull(runs.agentId), isNull(runs.admittedAt), eq(runs.status, 'queued')))
+          .orderBy(runs.createdAt)
+          .limit(1),
+      );
+      if (next) deps.wake?.(orgId, next.id, `place:${run.id}`);
     },
     async orgName() {
       const names = await database.readOrg(orgId, (tx) => orgNames(tx, [orgId]));

@@ -19,6 +19,8 @@ interface Run {
 }
 interface NodeExec {
   key: string;
+  startedAt: string;
+  finishedAt: string | null;
   input: unknown;
   costMicros: number;
   nodeId: string;
@@ -343,6 +345,36 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(lateDone.error!.code).toBe('node_timeout');
     const slowChild = byNode(await nodes(late.id)).get('sub')!.childRunId!;
     expect(json<Run>(await call('GET', `/runs/${slowChild}`, roles.admin)).status).toBe('canceled');
+  });
+
+  it('settings.maxConcurrentRuns: a run waits in the queue until a place is free, waits included', async () => {
+    const id = await create({
+      name: 'One at a time',
+      settings: { maxConcurrentRuns: 1 },
+      graph: {
+        nodes: [
+          { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+          { id: 'wait', type: 'delay', config: { seconds: 1 } },
+          { id: 'after', type: 'transform', config: { value: 'done' } },
+        ],
+        edges: [
+          { source: 'start', target: 'wait' },
+          { source: 'wait', target: 'after' },
+        ],
+      },
+    });
+    const started = await Promise.all([1, 2].map(() => call('POST', `/workflows/${id}/run`, roles.admin, { input: {} }).then((r) => json<Run>(r))));
+    const done = await Promise.all(started.map((r) => until(r.id, (x) => x.status === 'succeeded' || x.status === 'failed')));
+    expect(done.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    // From its first node's start to its last node's end: one after the other, never both at once.
+    const spans = await Promise.all(
+      done.map(async (r) => {
+        const items = await nodes(r.id);
+        return { from: Math.min(...items.map((n) => Date.parse(n.startedAt))), to: Math.max(...items.map((n) => Date.parse(n.finishedAt!))) };
+      }),
+    );
+    spans.sort((a, b) => a.from - b.from);
+    expect(spans[1]!.from).toBeGreaterThanOrEqual(spans[0]!.to);
   });
 
   it('a delay parks the run and it goes on when the timer is due', async () => {

@@ -67,6 +67,14 @@ export class WorkflowRunner implements WorkflowRunnerPort {
     return row?.v ?? null;
   }
 
+  async admit(host: WorkflowHost): Promise<'unlimited' | 'admitted' | 'full'> {
+    const { run } = host;
+    const found = await this.definition(run.orgId, run.workflowId!, run.workflowVersion!);
+    const max = found?.definition.settings.maxConcurrentRuns;
+    if (max === undefined) return 'unlimited';
+    return (await host.admit(max)) ? 'admitted' : 'full';
+  }
+
   async run(host: WorkflowHost): Promise<WorkflowRest> {
     const { run } = host;
     const found = await this.definition(run.orgId, run.workflowId!, run.workflowVersion!);
@@ -135,7 +143,8 @@ class Execution {
     this.state = stateOf(host.steps);
     for (const s of host.steps) this.started.add(s.stepKey);
     this.seq = host.nextSeq;
-    const startedAt = (host.run.startedAt ?? host.run.createdAt).getTime();
+    // A limited workflow's run counts its time from when it got its place.
+    const startedAt = (host.run.admittedAt ?? host.run.startedAt ?? host.run.createdAt).getTime();
     const limit = definition.settings.timeoutSeconds;
     this.deadline = limit === undefined ? Infinity : startedAt + limit * 1000;
   }
