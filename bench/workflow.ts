@@ -1,18 +1,21 @@
 /**
- * bench/workflow: workflow runs end to end through BullMQ and PostgreSQL, with `troupe worker`
- * processes (issue 15). In one run, next to their floors:
+ * bench/workflow: workflow runs end to end as a user starts them: over HTTP with an API key to a
+ * `troupe api` process, executed by `troupe worker` processes through BullMQ and PostgreSQL, with
+ * default settings (issue 15). In one run, next to their floors:
  *
  *  1. Added time per node. A 13-node workflow (trigger, 5 transforms, 2 conditions, a parallel
- *     fan-out of 3 agent nodes, a join) run one at a time, against the same agent run alone (a task
- *     of one model call to a zero-latency stub). Added per node = (workflow median − agent run
- *     median) / the 10 nodes that are not agents. Target: ≤ 1.5 ms.
- *  2. Throughput. `--runs` runs of a 5-node transform-only workflow started at once (200 in
- *     flight, as many API requests would), runs/s from the first start to the last finish. Floor:
- *     a bare BullMQ queue with no-op workers, same processes and concurrency. Target: ≥ 300/s.
+ *     fan-out of 3 agent nodes, a join) run one at a time with `POST /workflows/:id/run?wait=true`,
+ *     against the same agent run alone (`POST /agents/:id/execute?wait=true`, one model call to a
+ *     zero-latency stub). Added per node = (workflow median − agent run median) / the 10 nodes that
+ *     are not agents. Target: ≤ 1.5 ms.
+ *  2. Throughput. `--runs` runs of a 5-node transform-only workflow started with
+ *     `POST /workflows/:id/run` (200 requests in flight), runs/s from the first request to the last
+ *     finish. Floor: a bare BullMQ queue with no-op workers, same processes and concurrency.
+ *     Target: ≥ 300/s.
  *  3. Parked runs. `--parked` runs of a workflow that waits on a one-hour delay: all parked
  *     (`waiting`), the queue's active jobs, the executors' runs in hand and the workers' memory.
  *
- * Usage: npx tsx bench/workflow.ts [--runs 3000] [--parked 10000] [--sequential 200] [--workers 2] [--concurrency 50]
+ * Usage: npx tsx bench/workflow.ts [--runs 3000] [--parked 10000] [--sequential 200] [--workers 2] [--concurrency N (default: the workers' default, TROUPE_WORKER_CONCURRENCY)]
  * PostgreSQL: BENCH_DATABASE_URL (default the local server; a scratch database is created and
  * dropped). Redis: REDIS_URL (default redis://127.0.0.1:6379; queues removed afterwards).
  */
@@ -39,7 +42,7 @@ const { values: args } = parseArgs({
     parked: { type: 'string', default: '10000' },
     sequential: { type: 'string', default: '200' },
     workers: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '50' },
+    concurrency: { type: 'string' },
     'bare-worker': { type: 'string' },
   },
 });
@@ -47,7 +50,8 @@ const RUNS = Number(args.runs);
 const PARKED = Number(args.parked);
 const SEQUENTIAL = Number(args.sequential);
 const WORKERS = Number(args.workers);
-const CONCURRENCY = Number(args.concurrency);
+// The workers' default (config/schema.ts TROUPE_WORKER_CONCURRENCY) unless asked otherwise.
+const CONCURRENCY = args.concurrency ? Number(args.concurrency) : 200;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const IN_FLIGHT = 200;
@@ -152,8 +156,9 @@ async function main() {
   const env = { DATABASE_URL: db.url, REDIS_URL, TROUPE_QUEUE_NAME: `bench-wf-${tag}`, TROUPE_SECRET_KEY: 'b'.repeat(64), TROUPE_PRIVATE_MODEL_HOSTS: '127.0.0.1' };
   let ctx: AppContext | undefined;
   let workers: Proc[] = [];
+  let api: Proc | undefined;
   try {
-    console.log(`bench/workflow: ${WORKERS} worker process(es) x concurrency ${CONCURRENCY}, BullMQ + PostgreSQL; node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+    console.log(`bench/workflow: HTTP API (troupe api) + ${WORKERS} worker process(es) x concurrency ${CONCURRENCY}${args.concurrency ? '' : ' (default)'}, BullMQ + PostgreSQL; node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
     // 0. The planner alone (pure, in this process): a 500-node chain, half of it done.
     const chain = {
       graph: {
@@ -174,43 +179,55 @@ async function main() {
     ctx = await createContext(loadConfig({ ...env, DATABASE_POOL_SIZE: '20' }), { logger: createLogger('error') });
     const { actor, agentId } = await seedBenchAgent(ctx, stub.url);
     const system: Actor = actor;
-    const workerEnv = { ...env, TROUPE_WORKER_CONCURRENCY: String(CONCURRENCY), DATABASE_POOL_SIZE: '10' };
+    const workerEnv = { ...env, ...(args.concurrency ? { TROUPE_WORKER_CONCURRENCY: args.concurrency } : {}) };
     workers = await Promise.all(Array.from({ length: WORKERS }, () => start(['dist/cli/main.js', 'worker'], workerEnv, /worker started/)));
+    // The public API: a `troupe api` process, an API key, HTTP keep-alive (fetch's pool).
+    api = await start(['dist/cli/main.js', 'api'], { ...env, HOST: '127.0.0.1', PORT: '0' }, /Troupe is running at \S+/);
+    const base = /Troupe is running at (\S+)/.exec(api.out())![1]!;
+    const { key } = await ctx.services.auth.apiKeys.create(system, { name: 'bench', role: 'owner' });
+    const post = async <T>(url: string, body: unknown): Promise<{ status: number; body: T }> => {
+      const res = await fetch(`${base}/api/v1${url}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const out = { status: res.status, body: (await res.json()) as T };
+      if (res.status >= 300 && res.status !== 202) throw new Error(`POST ${url}: ${res.status} ${JSON.stringify(out.body)}`);
+      return out;
+    };
     const w = ctx.services.workflows;
     const create = async (definition: unknown) => (await w.create(system, { definition })).id;
+    const startRun = (workflowId: string, input: unknown) => post<{ id: string }>(`/workflows/${workflowId}/run`, { input });
 
-    // 1. Added time per node, one run at a time.
+    // 1. Added time per node, one run at a time: what a client waiting for the result waits.
     const mixedId = await create(mixed(agentId));
-    const task = await ctx.services.tasks.create(system, { agentId, title: 'Alone', instructions: 'Say hi to Ann', context: {}, priority: 'normal' });
-    const wait = (runId: string) => ctx!.services.runs.waitForRest(system, runId, 60_000, undefined, { pastChildRuns: true });
-    const timeOne = async (startRun: () => Promise<string>) => {
+    type Rested = { status: string; error: unknown };
+    const timeOne = async (call: () => Promise<{ status: number; body: Rested }>) => {
       const t0 = performance.now();
-      const run = await wait(await startRun());
-      if (run.status !== 'succeeded') throw new Error(`a run ended ${run.status}: ${JSON.stringify(run.error)}`);
+      const res = await call();
+      if (res.status !== 200 || res.body.status !== 'succeeded') throw new Error(`a run ended ${res.status} ${res.body.status}: ${JSON.stringify(res.body.error)}`);
       return performance.now() - t0;
     };
+    const alone = () => post<Rested>(`/agents/${agentId}/execute?wait=true`, { task: 'Say hi to Ann' });
+    const flow = () => post<Rested>(`/workflows/${mixedId}/run?wait=true`, { input: { name: 'Ann' } });
     const agentAlone: number[] = [];
     const workflowRuns: number[] = [];
-    for (let i = 0; i < 20; i++) await timeOne(async () => (await ctx!.services.runs.createForTask(system, task.id)).run.id);
-    for (let i = 0; i < 20; i++) await timeOne(async () => (await w.start(system, mixedId, { name: 'Ann' })).run.id);
+    for (let i = 0; i < 20; i++) await timeOne(alone);
+    for (let i = 0; i < 20; i++) await timeOne(flow);
     for (let i = 0; i < SEQUENTIAL; i++) {
-      agentAlone.push(await timeOne(async () => (await ctx!.services.runs.createForTask(system, task.id)).run.id));
-      workflowRuns.push(await timeOne(async () => (await w.start(system, mixedId, { name: 'Ann' })).run.id));
+      agentAlone.push(await timeOne(alone));
+      workflowRuns.push(await timeOne(flow));
     }
     const perNode = (median(workflowRuns) - median(agentAlone)) / 10;
     console.log('\n1. Added time per node (13 nodes: 10 that are not agents, 3 agent nodes in parallel), one run at a time');
-    console.log(`   agent run alone (1 model call, zero-latency stub): median ${median(agentAlone).toFixed(2)} ms`);
-    console.log(`   workflow run: median ${median(workflowRuns).toFixed(2)} ms`);
+    console.log(`   agent run alone, POST /agents/:id/execute?wait=true (1 model call, zero-latency stub): median ${median(agentAlone).toFixed(2)} ms`);
+    console.log(`   workflow run, POST /workflows/:id/run?wait=true: median ${median(workflowRuns).toFixed(2)} ms`);
     console.log(`   added per node: ${perNode.toFixed(2)} ms  (target ≤ 1.5: ${perNode <= 1.5 ? 'met' : 'NOT met'})`);
 
     // 2. Throughput of a 5-node transform workflow.
     const fiveId = await create(transformsOnly);
     const warm = Array.from({ length: 500 }, (_, i) => i);
-    await pool(warm, IN_FLIGHT, (n) => w.start(system, fiveId, { n }));
+    await pool(warm, IN_FLIGHT, (n) => startRun(fiveId, { n }));
     await until(async () => (await finishedCount(ctx!, system.orgId, fiveId)) >= warm.length, 'the warm-up runs');
     const before = await finishedCount(ctx, system.orgId, fiveId);
     const t0 = performance.now();
-    await pool(Array.from({ length: RUNS }, (_, i) => i), IN_FLIGHT, (n) => w.start(system, fiveId, { n }));
+    await pool(Array.from({ length: RUNS }, (_, i) => i), IN_FLIGHT, (n) => startRun(fiveId, { n }));
     const created = performance.now() - t0;
     await until(async () => (await finishedCount(ctx!, system.orgId, fiveId)) >= before + RUNS, 'the runs');
     const rate = (RUNS * 1000) / (performance.now() - t0);
@@ -222,7 +239,7 @@ async function main() {
     const delayId = await create(delayed);
     const rssBefore = workers.map((p) => rssMb(p.child.pid!));
     const p0 = performance.now();
-    await pool(Array.from({ length: PARKED }, (_, i) => i), IN_FLIGHT, () => w.start(system, delayId, {}));
+    await pool(Array.from({ length: PARKED }, (_, i) => i), IN_FLIGHT, () => startRun(delayId, {}));
     const parkedCount = async () => {
       const [row] = await ctx!.database.system((tx) => tx.select({ n: count() }).from(runs).where(and(eq(runs.workflowId, delayId), eq(runs.status, 'waiting'))));
       return row!.n;
@@ -237,7 +254,7 @@ async function main() {
     console.log(`   queue: ${stats.active} active jobs, ${stats.delayed} delayed (the timers), ${stats.waiting} waiting: no worker slot held`);
     console.log(`   worker memory (RSS): ${rssBefore.map((m) => m.toFixed(0)).join(' + ')} MB before, ${rssAfter.map((m) => m.toFixed(0)).join(' + ')} MB with the runs parked`);
   } finally {
-    await stop(workers);
+    await stop(api ? [...workers, api] : workers);
     await ctx?.close();
     await stub.close();
     const q = new Queue(env.TROUPE_QUEUE_NAME, { connection: { url: REDIS_URL } });
