@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
+import { useListParams } from '../../components/use-list-params';
 import { TASK_KINDS, TASK_PRIORITIES, TASK_STATUSES } from '@server/tasks/enums';
 import { errorMessage } from '../../api/errors';
 import { useSession } from '../../auth/session';
@@ -26,7 +27,7 @@ export const livePoll = (tasks: Task[] | undefined) =>
 /** Tasks: stats, filters, a sortable table with live statuses, and "run now". */
 export function TasksPage() {
   const { can } = useSession();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useListParams();
   const query: TaskQuery = {
     agentId: params.get('agentId') || undefined,
     status: (params.get('status') || undefined) as TaskQuery['status'],
@@ -36,15 +37,6 @@ export function TasksPage() {
     sortOrder: params.get('sortOrder') === 'asc' ? 'asc' : 'desc',
     offset: Number(params.get('offset')) || 0,
     limit: LIMIT,
-  };
-  const set = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!('offset' in changes)) next.delete('offset');
-    setParams(next, { replace: true });
   };
 
   const agents = useQuery(agentsQuery);

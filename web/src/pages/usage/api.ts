@@ -103,15 +103,3 @@ export function joinCsv(parts: string[]): string {
   const [first, ...rest] = parts;
   return first + rest.map((p) => p.slice(p.indexOf('\r\n') + 2)).join('');
 }
-
-/** Saves text as a file the browser downloads. */
-export function download(filename: string, text: string, type = 'text/csv;charset=utf-8') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate } from 'react-router';
+import { useListParams } from '../../components/use-list-params';
 import { workflowDefinitionSchema } from '@server/workflows/definition';
 import { errorMessage } from '../../api/errors';
 import { useSession } from '../../auth/session';
@@ -17,6 +18,7 @@ import { Pager } from '../runs/pager';
 import { StatusBadge } from '../runs/status-badge';
 import { EDIT_ROLE, workflowKeys, workflowsApi, type WorkflowListQuery, type WorkflowSummary } from './api';
 import { blankDefinition } from './builder/model';
+import { WorkflowFileInput } from './builder/file-actions';
 import '../runs/runs.css';
 import './workflows.css';
 
@@ -25,7 +27,7 @@ const LIMIT = 20;
 /** `/workflows`: every workflow with its status, version, last run, success rate and cost; create one, or import a file. */
 export function WorkflowsPage() {
   const { can } = useSession();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useListParams();
   const query: WorkflowListQuery = {
     search: params.get('search') || undefined,
     archived: (params.get('archived') || 'false') as WorkflowListQuery['archived'],
@@ -33,15 +35,6 @@ export function WorkflowsPage() {
     sortOrder: 'desc',
     offset: Number(params.get('offset')) || 0,
     limit: LIMIT,
-  };
-  const set = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!('offset' in changes)) next.delete('offset');
-    setParams(next, { replace: true });
   };
   const list = useQuery({ queryKey: workflowKeys.list(query), queryFn: ({ signal }) => workflowsApi.list(query, signal) });
   const [creating, setCreating] = useState(false);
@@ -234,19 +227,7 @@ function ImportButton() {
       <Button busy={importing.isPending} onClick={() => input.current?.click()}>
         Import file…
       </Button>
-      <input
-        ref={input}
-        type="file"
-        accept=".json,.yaml,.yml,application/json,application/yaml"
-        className="visually-hidden"
-        aria-label="Workflow file to import"
-        tabIndex={-1}
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) importing.mutate(file);
-        }}
-      />
+      <WorkflowFileInput inputRef={input} onFile={(file) => importing.mutate(file)} />
       {importing.isError && <FormError message={`Not imported: ${errorMessage(importing.error)}`} />}
     </>
   );

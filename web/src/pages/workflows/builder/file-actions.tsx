@@ -1,18 +1,26 @@
-import { useRef, useState } from 'react';
+import { useRef, useState, type RefObject } from 'react';
 import { errorMessage } from '../../../api/errors';
+import { download } from '../../../api/download';
 import { Button } from '../../../components/button';
 import { workflowsApi, type EditorDefinition } from '../api';
 
-/** Saves `text` as a file through the browser's download. */
-export function download(text: string, filename: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+/** The hidden file input behind an "Import file…" button (the button clicks `inputRef`). */
+export function WorkflowFileInput({ inputRef, onFile }: { inputRef: RefObject<HTMLInputElement | null>; onFile: (file: File) => void }) {
+  return (
+    <input
+      ref={inputRef}
+      type="file"
+      accept=".json,.yaml,.yml,application/json,application/yaml"
+      className="visually-hidden"
+      aria-label="Workflow file to import"
+      tabIndex={-1}
+      onChange={(e) => {
+        const file = e.target.files?.[0];
+        e.target.value = '';
+        if (file) onFile(file);
+      }}
+    />
+  );
 }
 
 /** A workflow file's definition (`{troupeWorkflow: 1, ...definition}`, JSON or YAML); throws a message for a person. */
@@ -46,7 +54,7 @@ export function FileActions({ workflowId, dirty, canEdit, onImport }: { workflow
     setError(null);
     try {
       const file = await workflowsApi.exportFile(workflowId, format);
-      download(file.text, file.filename, file.type);
+      download(file.filename, file.text, file.type);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -66,17 +74,9 @@ export function FileActions({ workflowId, dirty, canEdit, onImport }: { workflow
           <Button className="btn-small" onClick={() => input.current?.click()}>
             Import file…
           </Button>
-          <input
-            ref={input}
-            type="file"
-            accept=".json,.yaml,.yml,application/json,application/yaml"
-            className="visually-hidden"
-            aria-label="Workflow file to import"
-            tabIndex={-1}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (!file) return;
+          <WorkflowFileInput
+            inputRef={input}
+            onFile={(file) => {
               setError(null);
               readWorkflowFile(file).then(onImport, (err: unknown) => setError(errorMessage(err)));
             }}

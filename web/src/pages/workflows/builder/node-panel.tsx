@@ -3,6 +3,7 @@ import { Button } from '../../../components/button';
 import { SelectField, TextField } from '../../../components/fields';
 import type { EditorNode, Problem } from '../api';
 import { nodeConfigForm, normalizePath } from './form-spec';
+import { ProblemList } from './workflow-panel';
 import { TYPE_LABELS } from './node-kinds';
 import { SchemaForm, type FormEnv } from './schema-form';
 
@@ -42,22 +43,7 @@ export function NodePanel({ node, problems, env, onChange, onRename, onDelete, o
       <h2 id="wf-node-panel-title" className="wf-panel-title">
         {TYPE_LABELS[node.type]} node <code>{node.id}</code>
       </h2>
-      {problems.length > 0 && (
-        <div className="wf-problems" role="status">
-          <p>
-            <strong>
-              {problems.length} problem{problems.length === 1 ? '' : 's'}
-            </strong>
-          </p>
-          <ul data-testid="panel-problems">
-            {problems.map((p, i) => (
-              <li key={i}>
-                {p.path && <code>{p.path}</code>} {p.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <ProblemList problems={problems} testId="panel-problems" counted />
       <fieldset className="wf-fieldset-plain" disabled={env.disabled}>
         <IdField key={node.id} id={node.id} error={errors.get('id')} onRename={onRename} />
         <TextField id="wf-node-name" label="Name (optional)" hint="Shown on the canvas" value={node.name ?? ''} onChange={(e) => setBase({ name: e.target.value || undefined }, 'name')} />

@@ -34,17 +34,7 @@ export function WorkflowPanel({
         Workflow
       </h2>
       <p className="muted small">Select a node to edit it.</p>
-      {problems.length > 0 && (
-        <div className="wf-problems" role="status">
-          <ul data-testid="workflow-problems">
-            {problems.map((p, i) => (
-              <li key={i}>
-                {p.path && <code>{p.path}</code>} {p.message}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <ProblemList problems={problems} testId="workflow-problems" />
       <fieldset className="wf-fieldset-plain" disabled={env.disabled}>
         <TextField id="wf-name" label="Name" value={definition.name} error={errors.get('name')} onChange={(e) => onChange({ ...definition, name: e.target.value }, 'name')} />
         <TextAreaField
@@ -94,5 +84,28 @@ function TagsField({ tags, error, onTags }: { tags: string[]; error?: string; on
         if (!same) onTags(next);
       }}
     />
+  );
+}
+
+/** Validation problems of a node or of the workflow, each with its field path; nothing when there are none. */
+export function ProblemList({ problems, testId, counted = false }: { problems: readonly Problem[]; testId: string; counted?: boolean }) {
+  if (problems.length === 0) return null;
+  return (
+    <div className="wf-problems" role="status">
+      {counted && (
+        <p>
+          <strong>
+            {problems.length} problem{problems.length === 1 ? '' : 's'}
+          </strong>
+        </p>
+      )}
+      <ul data-testid={testId}>
+        {problems.map((p, i) => (
+          <li key={i}>
+            {p.path && <code>{p.path}</code>} {p.message}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
