@@ -80,18 +80,18 @@ describe('Scheduler with two processes on one PostgreSQL database', () => {
     return [a, b] as const;
   };
 
-  it('fires a per-second schedule once per second for 10 s, with one leader and delays under a second', async () => {
+  it('fires a per-second schedule once per second for 5 s, with one leader and delays under a second', async () => {
     const rec = recorder();
     const s = await seedSchedule(db1, { cron: '* * * * * *' });
     const [a, b] = pair(rec);
     a.start();
     b.start();
-    await sleep(10_500);
+    await sleep(5_500);
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
     await Promise.all([a.stop(), b.stop()]);
 
     const fires = await firesOf(db1, s.id);
-    expect(fires.length).toBeGreaterThanOrEqual(9);
+    expect(fires.length).toBeGreaterThanOrEqual(4);
     expectEverySecond(fires.map((f) => f.fireAt));
     // onFire ran exactly once per fire time, and each fire row holds its run id.
     expect(rec.calls.filter((c) => c.scheduleId === s.id).map((c) => c.fireAt.getTime())).toEqual(fires.map((f) => f.fireAt.getTime()));

@@ -30,7 +30,7 @@ describe('distributed: two scheduler processes on one PostgreSQL', () => {
     await drop?.();
   });
 
-  it('a per-second schedule fires once per second for 10 s: no duplicates, no gaps', { timeout: 90_000 }, async () => {
+  it('a per-second schedule fires once per second for 5 s: no duplicates, no gaps', { timeout: 90_000 }, async () => {
     const owner = await seedMember(ctx, 'owner');
     const actor: Actor = { orgId: owner.orgId, role: 'owner', userId: owner.userId, apiKeyId: null };
     const agent = await ctx.services.agents.create(actor, createAgentSchema.parse({ name: 'Reporter', model: 'openai:gpt-4o-mini' }));
@@ -48,7 +48,7 @@ describe('distributed: two scheduler processes on one PostgreSQL', () => {
       priority: 'normal',
       schedule: { cron: '* * * * * *', timezone: 'UTC' },
     });
-    await sleep(10_500);
+    await sleep(5_500);
     // Both still running; exactly one leads.
     for (const s of schedulers) expect(s.child.exitCode).toBeNull();
     const [leader] = await ctx.database.system((tx) => tx.select().from(schedulerLeader));
@@ -56,7 +56,7 @@ describe('distributed: two scheduler processes on one PostgreSQL', () => {
     await Promise.all(schedulers.map((s) => s.stop()));
 
     const fires = await ctx.database.system((tx) => tx.select().from(scheduleFires).where(eq(scheduleFires.orgId, owner.orgId)).orderBy(scheduleFires.fireAt));
-    expect(fires.length).toBeGreaterThanOrEqual(9);
+    expect(fires.length).toBeGreaterThanOrEqual(4);
     const times = fires.map((f) => f.fireAt.getTime());
     expect(new Set(times).size).toBe(times.length);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(1000);
