@@ -15,7 +15,8 @@ import { startProviderStub, type ProviderStub } from '../helpers/provider-stub.j
 /**
  * Workflow runs under SIGKILL (issue 15): a worker process dies during an agent node's child run,
  * after a non-idempotent tool node; another process resumes both runs from their steps, and no
- * finished node runs again. A delay parked by a process that dies ends in the next one.
+ * finished node runs again. A delay parked by a process that dies ends in the next one, and an
+ * approval decided while no worker is alive is carried on by the next.
  */
 
 const workerProcess = (env: Record<string, string>) => spawnScript('workflow-worker.ts', [], env);
@@ -157,6 +158,46 @@ describe('workflow runs under SIGKILL', () => {
     expect((await steps(run.id)).map((s) => [s.stepKey, s.status, s.attempts])).toEqual([
       ['node:start', 'succeeded', 1],
       ['node:wait', 'succeeded', 1],
+      ['node:after', 'succeeded', 1],
+    ]);
+  });
+
+  it('an approval decided while no worker is alive: the next process goes on from the decision', { timeout: 120_000 }, async () => {
+    const workflow = await ctx.services.workflows.create(actor, {
+      definition: {
+        name: 'Ask first',
+        graph: {
+          nodes: [
+            { id: 'start', type: 'trigger', config: { kind: 'manual' } },
+            { id: 'ok', type: 'approval', config: { title: 'Refund {{ input.amount }}?', form: [{ name: 'note', label: 'Note', type: 'text' }] } },
+            { id: 'after', type: 'transform', config: { value: '{{ nodes.ok.output.values.note }}' } },
+          ],
+          edges: [
+            { source: 'start', target: 'ok' },
+            { source: 'ok', target: 'after', sourceHandle: 'approved' },
+          ],
+        },
+      },
+    });
+    const { run } = await ctx.services.workflows.start(actor, workflow.id, { amount: 40 });
+    const first = workerProcess(env);
+    await until(async () => (await runRow(run.id)).status === 'waiting');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const [approval] = (await ctx.services.runs.listApprovals(actor, { status: 'pending', runId: run.id, limit: 10, offset: 0 } as never)).items;
+    expect(approval).toBeDefined();
+    await ctx.services.runs.decide(actor, approval!.id, 'approved', 'fine', { note: 'paid back' });
+    const second = workerProcess(env);
+    try {
+      await until(async () => (await runRow(run.id)).finishedAt !== null, 30_000);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+    expect(await runRow(run.id)).toMatchObject({ status: 'succeeded', result: 'paid back' });
+    expect((await steps(run.id)).map((s) => [s.stepKey, s.status, s.attempts])).toEqual([
+      ['node:start', 'succeeded', 1],
+      ['node:ok', 'succeeded', 1],
       ['node:after', 'succeeded', 1],
     ]);
   });
