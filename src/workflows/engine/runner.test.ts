@@ -132,6 +132,24 @@ describe.each(['postgres', 'pglite'] as DbKind[])('workflow runs on %s', (kind) 
     expect(cold.result).toBe('cold');
   });
 
+  it('joins: any goes on with the first branch, first N with the first N to finish', async () => {
+    const branches = ['a', 'b', 'c'].map((id, i) => ({ id, type: 'transform', config: { value: i } }));
+    const joined = (join: Record<string, unknown>) => ({
+      name: `Join ${String(join.mode)}`,
+      graph: {
+        nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }, { id: 'fan', type: 'parallel', config: {} }, ...branches, { id: 'j', type: 'join', config: join }],
+        edges: [{ source: 'start', target: 'fan' }, ...['a', 'b', 'c'].flatMap((id) => [{ source: 'fan', target: id }, { source: id, target: 'j' }])],
+      },
+    });
+    const any = await runToRest(await create(joined({ mode: 'any' })));
+    expect(any.status, JSON.stringify(any.error)).toBe('succeeded');
+    expect(Object.keys(any.result as object)).toHaveLength(1);
+    const first = await runToRest(await create(joined({ mode: 'first', count: 2 })));
+    expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
+    expect(Object.keys(first.result as object)).toHaveLength(2);
+    expect(Object.entries(first.result as object).every(([k, v]) => ({ a: 0, b: 1, c: 2 })[k] === v)).toBe(true);
+  });
+
   it('checks the input against the input schema (400 naming the field) and starts nothing', async () => {
     const id = await create({ name: 'Typed', inputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] }, graph: { nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }], edges: [] } });
     const res = await call('POST', `/workflows/${id}/run`, roles.admin, { input: { n: 'seven' } });
