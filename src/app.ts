@@ -36,6 +36,11 @@ import { RunService } from './runs/service.js';
 import { ToolService } from './tools/service.js';
 import { WorkflowService } from './workflows/service.js';
 import { WorkflowRunner } from './workflows/engine/runner.js';
+import { EventService } from './events/service.js';
+import { TriggerService } from './events/triggers.js';
+import { WebhookService } from './events/webhooks.js';
+import { EventProcessor } from './events/processor.js';
+import { orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -96,6 +101,14 @@ export interface AppContext {
     visitorTokens: VisitorTokens;
     /** Workflow definitions: saved versions, validation, export and import. */
     workflows: WorkflowService;
+    /** The event log (issue 16): events stored once per dedupe key, replayed. */
+    events: EventService;
+    /** What events start: agent runs and workflow runs. */
+    triggers: TriggerService;
+    /** Inbound webhook endpoints and their public intake. */
+    webhooks: WebhookService;
+    /** Matches events to triggers (started by the worker role). */
+    eventProcessor: EventProcessor;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -194,6 +207,30 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // A failed workflow run starts its error workflow (settings.errorWorkflowId), once.
   workflowRunner.onFailure = (orgId, errorWorkflowId, input, key) =>
     workflows.start({ orgId, role: 'owner', userId: null, apiKeyId: null }, errorWorkflowId, input, { source: 'workflow', idempotencyKey: key });
+  // Events (issue 16): stored by the API, matched to triggers by the workers' processor.
+  const eventLog = new EventService(database);
+  const system = (orgId: string) => ({ orgId, role: 'owner' as const, userId: null, apiKeyId: null });
+  const exists = (p: Promise<unknown>) => p.then(() => true, (err: unknown) => (err instanceof Error && (err as { status?: number }).status === 404 ? false : Promise.reject(err)));
+  const triggers = new TriggerService(database, {
+    agentExists: (actor, id) => exists(agents.get(actor, id)),
+    workflowExists: (actor, id) => exists(workflows.get(actor, id)),
+  });
+  workflows.eventTriggers = triggers;
+  const webhooks = new WebhookService(database, secrets, eventLog);
+  const names = new Map<string, { name: string; at: number }>();
+  const eventProcessor = new EventProcessor(database, triggers, {
+    agentRun: async (orgId, agentId, input, idempotencyKey) => (await runs.create(system(orgId), agentId, input, { source: 'event', idempotencyKey })).run.id,
+    workflowRun: async (orgId, workflowId, input, idempotencyKey) => (await workflows.start(system(orgId), workflowId, input, { source: 'event', idempotencyKey })).run.id,
+    orgName: async (orgId) => {
+      const hit = names.get(orgId);
+      if (hit && Date.now() - hit.at < 60_000) return hit.name;
+      const name = (await database.readOrg(orgId, (tx) => orgNames(tx, [orgId]))).get(orgId) ?? '';
+      if (names.size > 10_000) names.clear();
+      names.set(orgId, { name, at: Date.now() });
+      return name;
+    },
+  }, logger);
+  eventLog.onEmitted = () => eventProcessor.kick();
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -226,7 +263,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -242,6 +279,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         cleaner.unref();
         // Workers write the busy tables; they keep their statistics fresh (one at a time).
         maintenance.start();
+        eventProcessor.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -251,6 +289,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     async close(graceMs = config.TROUPE_SHUTDOWN_GRACE_SECONDS * 1000) {
       clearInterval(cleaner);
       recovery.stop();
+      await eventProcessor.stop();
       await maintenance.stop();
       await scheduler.stop().catch(() => {});
       // Active runs stop at their next step boundary and go back to the queue; past the grace,

@@ -15,3 +15,4 @@ export * from './packs/fitness/tools/schema.js';
 export * from './execute/schema.js';
 export * from './publications/schema.js';
 export * from './workflows/schema.js';
+export * from './events/schema.js';

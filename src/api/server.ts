@@ -33,6 +33,8 @@ import { registerChatPages } from '../publications/pages.js';
 import { registerInboxRoutes } from '../inbox/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
+import { registerEventRoutes } from '../events/routes.js';
+import { registerHookRoutes } from '../events/hook-routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -179,9 +181,12 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerInboxRoutes(api, { database: ctx.database, sources: [toolsInboxCounter, fitnessInboxCounter] });
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
+      registerEventRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
+  // Inbound webhooks, on a public path of their own (docs/events.md).
+  registerHookRoutes(app, ctx);
   // The website widget's script and the public chat page (docs/widget.md).
   registerChatPages(app, ctx);
   return app;

@@ -65,7 +65,15 @@ export interface WorkflowSchedules {
   setForWorkflow(tx: Tx, orgId: string, workflowId: string, spec: { cron: string; timezone: string } | null, options?: { path?: string }): Promise<unknown>;
 }
 
+/** What workflows need of triggers (TriggerService): a workflow's event trigger kept as a trigger, in the save's transaction. */
+export interface WorkflowEventTriggers {
+  syncWorkflow(tx: Tx, orgId: string, workflowId: string, name: string, listen: { eventType: string; filter?: string } | null): Promise<void>;
+}
+
 export class WorkflowService {
+  /** Set by the app (the events module is built after this one). */
+  eventTriggers: WorkflowEventTriggers | null = null;
+
   constructor(
     private readonly database: Database,
     private readonly tools: ToolLookup,
@@ -117,13 +125,21 @@ export class WorkflowService {
     },
   };
 
-  /** Keeps the workflow's schedule as its trigger says (a cron refused is a 400 naming the trigger's field). */
+  /**
+   * Keeps the workflow's schedule and event trigger as its trigger node says (a cron refused is a
+   * 400 naming the trigger's field); `definition` null (archived) removes both.
+   */
   private async syncSchedule(tx: Tx, orgId: string, workflowId: string, definition: WorkflowDefinition | null, prefix = 'body.definition.') {
-    if (!this.schedules) return;
     const index = definition ? definition.graph.nodes.findIndex((n) => n.type === 'trigger') : -1;
     const config = index >= 0 ? (definition!.graph.nodes[index]!.config as NodeConfig<'trigger'>) : undefined;
-    const spec = config?.kind === 'schedule' ? { cron: config.cron, timezone: config.timezone } : null;
-    await this.schedules.setForWorkflow(tx, orgId, workflowId, spec, { path: `${prefix}graph.nodes[${index}].config` });
+    if (this.schedules) {
+      const spec = config?.kind === 'schedule' ? { cron: config.cron, timezone: config.timezone } : null;
+      await this.schedules.setForWorkflow(tx, orgId, workflowId, spec, { path: `${prefix}graph.nodes[${index}].config` });
+    }
+    if (this.eventTriggers) {
+      const listen = config?.kind === 'event' ? { eventType: config.eventType, ...(config.filter ? { filter: config.filter } : {}) } : null;
+      await this.eventTriggers.syncWorkflow(tx, orgId, workflowId, definition?.name ?? '', listen);
+    }
   }
 
   setRuns(runs: WorkflowRunStarter) {

@@ -1,0 +1,154 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client.js';
+import { badRequest, conflict, notFound } from '../shared/errors.js';
+import { UUID_RE } from '../shared/ids.js';
+import type { Actor } from '../shared/roles.js';
+import { checkSyntax, checkTemplateSyntax, forEachString } from '../workflows/expressions.js';
+import type { CreateTriggerInput, UpdateTriggerInput } from './dto.js';
+import { triggers } from './schema.js';
+
+export type TriggerRow = typeof triggers.$inferSelect;
+
+/** What a trigger may start: checked on save (a 400 naming the field when it is not the organization's). */
+export interface TriggerTargets {
+  agentExists(actor: Actor, agentId: string): Promise<boolean>;
+  workflowExists(actor: Actor, workflowId: string): Promise<boolean>;
+}
+
+/** The enabled triggers of an organization, as the processor reads them (kept 2 s; a save here drops them at once). */
+const CACHE_MS = 2000;
+
+/**
+ * Triggers (issue 16; docs/events.md): an event type (or a prefix), a JSONata filter, and what to
+ * start, an agent run with a templated task or a workflow run with a templated input; a throttle
+ * by a templated key; an on/off switch. A workflow's `event` trigger node keeps a managed trigger
+ * of its own (`syncWorkflow`), edited with the workflow.
+ */
+export class TriggerService {
+  private readonly cache = new Map<string, { rows: TriggerRow[]; at: number }>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly targets: TriggerTargets,
+  ) {}
+
+  async list(actor: Actor): Promise<TriggerRow[]> {
+    return this.database.readOrg(actor.orgId, (tx) => tx.select().from(triggers).where(eq(triggers.orgId, actor.orgId)).orderBy(desc(triggers.createdAt)).limit(1000));
+  }
+
+  async get(actor: Actor, id: string): Promise<TriggerRow> {
+    if (!UUID_RE.test(id)) throw notFound('Trigger');
+    const [row] = await this.database.readOrg(actor.orgId, (tx) => tx.select().from(triggers).where(and(eq(triggers.orgId, actor.orgId), eq(triggers.id, id))));
+    if (!row) throw notFound('Trigger');
+    return row;
+  }
+
+  async create(actor: Actor, input: CreateTriggerInput): Promise<TriggerRow> {
+    await this.check(actor, input);
+    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .insert(triggers)
+        .values({
+          orgId: actor.orgId,
+          name: input.name,
+          eventType: input.eventType,
+          filter: input.filter ?? null,
+          agentId: input.agentId ?? null,
+          task: input.task ?? null,
+          workflowId: input.workflowId ?? null,
+          input: (input.input ?? null) as never,
+          throttleKey: input.throttleKey ?? null,
+          throttleSeconds: input.throttleSeconds ?? null,
+          enabled: input.enabled ?? true,
+          createdBy: actor.userId,
+        })
+        .returning(),
+    );
+    this.cache.delete(actor.orgId);
+    return row!;
+  }
+
+  async update(actor: Actor, id: string, patch: UpdateTriggerInput): Promise<TriggerRow> {
+    const current = await this.get(actor, id);
+    const edits = Object.keys(patch).filter((k) => k !== 'enabled' && patch[k as keyof UpdateTriggerInput] !== undefined);
+    if (current.managed && edits.length) throw conflict("This trigger belongs to a workflow's event trigger node: change it in the workflow", 'trigger_managed');
+    const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as TriggerRow;
+    if (edits.length) await this.check(actor, next as unknown as CreateTriggerInput);
+    const [row] = await this.database.withOrg(actor.orgId, (tx) =>
+      tx
+        .update(triggers)
+        .set({
+          name: next.name,
+          eventType: next.eventType,
+          filter: next.filter ?? null,
+          agentId: next.agentId ?? null,
+          task: next.task ?? null,
+          workflowId: next.workflowId ?? null,
+          input: (next.input ?? null) as never,
+          throttleKey: next.throttleKey ?? null,
+          throttleSeconds: next.throttleSeconds ?? null,
+          enabled: next.enabled,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(triggers.orgId, actor.orgId), eq(triggers.id, id)))
+        .returning(),
+    );
+    this.cache.delete(actor.orgId);
+    return row!;
+  }
+
+  async remove(actor: Actor, id: string): Promise<void> {
+    const current = await this.get(actor, id);
+    if (current.managed) throw conflict("This trigger belongs to a workflow's event trigger node: remove the node, or archive the workflow", 'trigger_managed');
+    await this.database.withOrg(actor.orgId, (tx) => tx.delete(triggers).where(and(eq(triggers.orgId, actor.orgId), eq(triggers.id, id))));
+    this.cache.delete(actor.orgId);
+  }
+
+  /**
+   * A workflow's event trigger, kept in step with its current version on every save, in the save's
+   * transaction (`listen` null: no event trigger, or archived; its managed trigger goes).
+   */
+  async syncWorkflow(tx: Tx, orgId: string, workflowId: string, name: string, listen: { eventType: string; filter?: string } | null): Promise<void> {
+    this.cache.delete(orgId);
+    if (!listen) {
+      await tx.delete(triggers).where(and(eq(triggers.orgId, orgId), eq(triggers.workflowId, workflowId), eq(triggers.managed, true)));
+      return;
+    }
+    const values = { name, eventType: listen.eventType, filter: listen.filter ?? null, updatedAt: new Date() };
+    const [updated] = await tx
+      .update(triggers)
+      .set(values)
+      .where(and(eq(triggers.orgId, orgId), eq(triggers.workflowId, workflowId), eq(triggers.managed, true)))
+      .returning({ id: triggers.id });
+    if (!updated) await tx.insert(triggers).values({ orgId, workflowId, managed: true, ...values });
+  }
+
+  /** The organization's enabled triggers (the processor's read; cached briefly). */
+  async enabledOf(orgId: string): Promise<TriggerRow[]> {
+    const hit = this.cache.get(orgId);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
+    const rows = await this.database.readOrg(orgId, (tx) => tx.select().from(triggers).where(and(eq(triggers.orgId, orgId), eq(triggers.enabled, true))));
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(orgId, { rows, at: Date.now() });
+    return rows;
+  }
+
+  private async check(actor: Actor, t: CreateTriggerInput) {
+    const problems: { path: string; message: string }[] = [];
+    const report = (path: string, message: string) => problems.push({ path: `body.${path}`, message });
+    if (Boolean(t.agentId) === Boolean(t.workflowId)) report(t.agentId ? 'workflowId' : 'agentId', 'give either agentId (with a task) or workflowId');
+    if (t.agentId && !t.task) report('task', "an agent trigger needs the agent's task");
+    if (t.agentId && !(await this.targets.agentExists(actor, t.agentId))) report('agentId', 'no such agent in this organization');
+    if (t.workflowId && !(await this.targets.workflowExists(actor, t.workflowId))) report('workflowId', 'no such workflow in this organization');
+    if (Boolean(t.throttleKey) !== Boolean(t.throttleSeconds)) report(t.throttleKey ? 'throttleSeconds' : 'throttleKey', 'a throttle needs both throttleKey and throttleSeconds');
+    if (t.filter) for (const p of checkSyntax(t.filter)) report('filter', p.message);
+    for (const [field, text] of [
+      ['task', t.task],
+      ['throttleKey', t.throttleKey],
+    ] as const) {
+      if (text) for (const p of checkTemplateSyntax(text)) report(field, p.message);
+    }
+    if (t.input !== undefined) forEachString(t.input, 'input', (text, path) => checkTemplateSyntax(text).forEach((p) => report(path, p.message)));
+    if (problems.length) throw badRequest(`The trigger has problems: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems, 'invalid_trigger');
+  }
+}
