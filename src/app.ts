@@ -40,6 +40,7 @@ import { EventService } from './events/service.js';
 import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
+import { recordHappenings } from './events/happenings.js';
 import { orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
@@ -231,6 +232,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
     },
   }, logger);
   eventLog.onEmitted = () => eventProcessor.kick();
+  recordHappenings(events, eventLog, triggers, logger);
+  tools.eventEmitter = {
+    emit: async (orgId, e) => {
+      const { event, created } = await eventLog.emit(orgId, { ...e, source: 'agent' });
+      return { eventId: event.id, duplicate: !created };
+    },
+  };
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -275,6 +283,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         cleaner = setInterval(() => {
           void dispatcher.clean(retention).catch(() => {});
           void schedules.pruneFires(retention).catch((err: unknown) => logger.warn({ err }, 'could not prune old schedule fires; will try again'));
+          void eventLog.prune(new Date(Date.now() - config.TROUPE_EVENT_RETENTION_DAYS * 86_400_000)).catch((err: unknown) => logger.warn({ err }, 'could not prune old events; will try again'));
         }, Math.min(retention, 3_600_000));
         cleaner.unref();
         // Workers write the busy tables; they keep their statistics fresh (one at a time).

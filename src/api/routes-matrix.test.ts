@@ -263,6 +263,25 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/workflows/:id/run': 'member',
   'POST /api/v1/workflows/:id/nodes/:nodeId/test': 'member',
   'GET /api/v1/runs/:id/nodes': 'viewer',
+  // Events, triggers and inbound webhooks (docs/events.md); their public intake, POST /hooks/:id, is outside /api/v1 (events.routes.test.ts).
+  'POST /api/v1/events': 'member',
+  'GET /api/v1/events': 'viewer',
+  'GET /api/v1/events/:id': 'viewer',
+  'POST /api/v1/events/:id/replay': 'admin',
+  'GET /api/v1/trigger-fires': 'viewer',
+  'GET /api/v1/triggers': 'viewer',
+  'POST /api/v1/triggers': 'admin',
+  'GET /api/v1/triggers/:id': 'viewer',
+  'PATCH /api/v1/triggers/:id': 'admin',
+  'DELETE /api/v1/triggers/:id': 'admin',
+  'GET /api/v1/webhooks': 'viewer',
+  'POST /api/v1/webhooks': 'admin',
+  'GET /api/v1/webhooks/:id': 'viewer',
+  'PATCH /api/v1/webhooks/:id': 'admin',
+  'POST /api/v1/webhooks/:id/rotate-secret': 'admin',
+  'DELETE /api/v1/webhooks/:id': 'admin',
+  'GET /api/v1/webhooks/:id/deliveries': 'viewer',
+  'POST /api/v1/webhooks/:id/test': 'admin',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, json, seedMember, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import type { DbKind } from '../../test/helpers/databases.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
 
 /**
  * Events, triggers and inbound webhooks through the API (issue 16), on PostgreSQL and PGlite: the
@@ -154,6 +155,45 @@ describe.each(['postgres', 'pglite'] as DbKind[])('events and triggers on %s', (
     expect(json<{ items: { workflowId: string }[] }>(await call('GET', '/triggers', roles.viewer)).items.some((x) => x.workflowId === wf)).toBe(false);
   });
 
+  it('emit_event: an agent records an event once per tool call, and its triggers fire', async () => {
+    await trigger({ name: 'Qualified', eventType: 'lead.qualified', agentId, task: 'Follow up with {{ event.payload.who }}' });
+    const ctx = toolContext({ app: t.ctx, orgId: roles.admin.orgId, runId: randomUUID(), toolCallId: 'call-1' });
+    const first = await t.ctx.services.tools.execute('emit_event', { type: 'lead.qualified', payload: { who: 'Ann' } }, ctx);
+    expect(first).toMatchObject({ ok: true, output: { duplicate: false } });
+    const again = await t.ctx.services.tools.execute('emit_event', { type: 'lead.qualified', payload: { who: 'Ann' } }, ctx);
+    const eventId = (first as { output: { eventId: string } }).output.eventId;
+    expect(again).toMatchObject({ ok: true, output: { eventId, duplicate: true } });
+    const e = await processed(eventId);
+    expect(e).toMatchObject({ source: 'agent', payload: { who: 'Ann' } });
+    expect(e.fires).toMatchObject([{ status: 'fired' }]);
+    expect(await t.ctx.services.tools.execute('emit_event', { type: 'bad type', payload: {} }, ctx)).toMatchObject({ ok: false, error: { code: 'invalid_arguments' } });
+  });
+
+  it("Troupe's own happenings are events when a trigger listens: a failed workflow run", async () => {
+    await trigger({ name: 'On failure', eventType: 'workflow.*', agentId, task: 'Look into run {{ event.payload.runId }}' });
+    const wf = json<{ id: string }>(
+      await call('POST', '/workflows', roles.admin, {
+        definition: { name: 'Breaks', graph: { nodes: [{ id: 'start', type: 'trigger', config: { kind: 'manual' } }, { id: 'w', type: 'wait_until', config: { until: '"never"' } }], edges: [{ source: 'start', target: 'w' }] } },
+      }),
+    ).id;
+    const run = json<{ id: string; status: string }>(await call('POST', `/workflows/${wf}/run?wait=true`, roles.admin, { input: {} }));
+    expect(run.status).toBe('failed');
+    const end = Date.now() + 10_000;
+    let found: Event | undefined;
+    while (!found && Date.now() < end) {
+      found = json<{ items: Event[] }>(await call('GET', '/events?type=workflow.failed&source=troupe', roles.viewer)).items.find((e) => (e.payload as { runId: string }).runId === run.id);
+      if (!found) await new Promise((r) => setTimeout(r, 25));
+    }
+    const e = await processed(found!.id);
+    expect(e.fires).toMatchObject([{ status: 'fired' }]);
+    const started = json<Run>(await call('GET', `/runs/${e.fires[0]!.runId}`, roles.admin));
+    expect(started.input.task).toBe(`Look into run ${run.id}`);
+    // That run (source event) makes no event of its own when it ends: no loop.
+    const untilDone = Date.now() + 10_000;
+    while (json<Run>(await call('GET', `/runs/${started.id}`, roles.admin)).status !== 'succeeded' && Date.now() < untilDone) await new Promise((r) => setTimeout(r, 25));
+    expect(json<{ items: Event[] }>(await call('GET', '/events?type=run.*', roles.viewer)).items.filter((x) => (x.payload as { runId: string }).runId === started.id)).toEqual([]);
+  });
+
   it('refuses a trigger with problems, naming each field; members may not create one', async () => {
     const res = await call('POST', '/triggers', roles.admin, { name: 'Bad', eventType: 'a.b', filter: 'event.payload.x >', throttleKey: '{{ x }}' });
     expect(res.statusCode).toBe(400);
@@ -222,5 +262,13 @@ describe.each(['postgres', 'pglite'] as DbKind[])('events and triggers on %s', (
       const stranger = await seedMember(t.ctx, 'owner');
       expect((await call('GET', `/webhooks/${ep.id}`, stranger)).statusCode).toBe(404);
     });
+  });
+
+  it('prunes processed events past the retention', async () => {
+    const kept = await emit('prune.me', {});
+    await processed(kept.id);
+    const removed = await t.ctx.services.events.prune(new Date(Date.now() + 60_000));
+    expect(removed).toBeGreaterThan(0);
+    expect((await call('GET', `/events/${kept.id}`, roles.viewer)).statusCode).toBe(404);
   });
 });

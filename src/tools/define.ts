@@ -30,6 +30,13 @@ export interface ToolContext {
   followUpTask?: FollowUpTaskPort;
   /** Starts workflow runs (the workflows module; trigger_workflow); absent where none exist. */
   workflowStarter?: WorkflowStarterPort;
+  /** Records events (the events module; emit_event); absent where none exist. */
+  eventEmitter?: EventEmitterPort;
+}
+
+export interface EventEmitterPort {
+  /** Stores an event from an agent (source `agent`), once per `dedupeKey`; its triggers fire. */
+  emit(orgId: string, e: { type: string; payload: unknown; dedupeKey: string }): Promise<{ eventId: string; duplicate: boolean }>;
 }
 
 export interface WorkflowStarterPort {

@@ -129,6 +129,7 @@ describe('the registry', () => {
       'calculator',
       'create_support_ticket',
       'current_time',
+      'emit_event',
       'http_request',
       'notify_staff',
       'schedule_follow_up',

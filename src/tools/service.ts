@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../shared/logger.js';
 import { builtinTools } from './builtin/index.js';
-import type { FollowUpTaskPort, WorkflowStarterPort, ToolCategory, ToolContext, ToolDefinition } from './define.js';
+import type { EventEmitterPort, FollowUpTaskPort, WorkflowStarterPort, ToolCategory, ToolContext, ToolDefinition } from './define.js';
 import { toolFailure, type ToolIssue, type ToolOutcome } from './errors.js';
 import { describeCall } from './describe.js';
 import { checkArguments, executeTool } from './execute.js';
@@ -121,6 +121,7 @@ export class ToolService {
       ...ctx,
       ...(this.followUpTask ? { followUpTask: this.followUpTask } : {}),
       ...(this.workflowStarter ? { workflowStarter: this.workflowStarter } : {}),
+      ...(this.eventEmitter ? { eventEmitter: this.eventEmitter } : {}),
     });
   }
 
@@ -155,6 +156,9 @@ export class ToolService {
 
   /** Set once the workflows module exists (app.ts): trigger_workflow starts runs through it. */
   workflowStarter: WorkflowStarterPort | null = null;
+
+  /** Set once the events module exists (app.ts): emit_event records events through it. */
+  eventEmitter: EventEmitterPort | null = null;
 
   /**
    * Problems with an agent's tool list given by someone of `actorRole`: unknown names, and tools

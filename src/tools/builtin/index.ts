@@ -11,6 +11,7 @@ import { sendEmail } from './send-email.js';
 import { sendSlackMessage } from './send-slack-message.js';
 import { sendWebhook } from './send-webhook.js';
 import { triggerWorkflow } from './trigger-workflow.js';
+import { emitEvent } from './emit-event.js';
 
 /** The built-in pack. The network tools take the config for their time limits; send_webhook the key its signing secret is stored under. */
 export function builtinTools(config: Config, secrets?: SecretBox): ToolDefinition[] {
@@ -25,5 +26,6 @@ export function builtinTools(config: Config, secrets?: SecretBox): ToolDefinitio
     createSupportTicket,
     scheduleFollowUp,
     triggerWorkflow,
+    emitEvent,
   ];
 }

@@ -1,0 +1,34 @@
+import type { EngineEvents } from '../observability/events.js';
+import type { Logger } from '../shared/logger.js';
+import type { EventService } from './service.js';
+import { typeMatches } from './service.js';
+import type { TriggerService } from './triggers.js';
+
+/**
+ * Troupe's own happenings as events (issue 16; docs/events.md): a run finished, failed or was
+ * canceled (`run.finished`, `run.failed`, `run.canceled`), a workflow run did (`workflow.…`), an
+ * approval was requested or decided. Heard on the engine's event port in the process where they
+ * happen; stored only when an enabled trigger of the organization listens for the type (an event
+ * log row for every run would double the writes of a busy install), once per happening (its
+ * dedupe key). Runs a trigger started (source `event`) make no `run.*`/`workflow.*` events: a
+ * trigger on run.finished that starts an agent would otherwise feed itself.
+ */
+export function recordHappenings(engine: EngineEvents, log: EventService, triggers: TriggerService, logger: Logger): void {
+  const record = async (orgId: string, type: string, payload: Record<string, unknown>, key: string) => {
+    const listening = (await triggers.enabledOf(orgId)).some((t) => typeMatches(t.eventType, type));
+    if (!listening) return;
+    await log.emit(orgId, { type, source: 'troupe', payload, dedupeKey: `troupe:${type}:${key}` });
+  };
+  const safely = (p: Promise<void>) => void p.catch((err: unknown) => logger.warn({ err }, 'could not record a happening as an event'));
+
+  engine.on('run:finished', (e) => {
+    if (e.source === 'event' || e.status === 'waiting') return;
+    const kind = e.agentId ? 'run' : 'workflow';
+    const verb = e.status === 'succeeded' ? 'finished' : e.status === 'failed' ? 'failed' : e.status === 'canceled' ? 'canceled' : null;
+    if (!verb) return;
+    const payload = { runId: e.runId, ...(e.agentId ? { agentId: e.agentId } : {}), source: e.source, status: e.status, ...(e.errorCode ? { errorCode: e.errorCode } : {}) };
+    safely(record(e.orgId, `${kind}.${verb}`, payload, e.runId));
+  });
+  engine.on('approval:requested', (e) => safely(record(e.orgId, 'approval.requested', { approvalId: e.approvalId, runId: e.runId, tool: e.tool }, e.approvalId)));
+  engine.on('approval:decided', (e) => safely(record(e.orgId, 'approval.decided', { approvalId: e.approvalId, runId: e.runId, decision: e.decision }, e.approvalId)));
+}
