@@ -230,7 +230,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       names.set(orgId, { name, at: Date.now() });
       return name;
     },
-  }, logger);
+  }, logger, { leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
   eventLog.onEmitted = () => eventProcessor.kick();
   recordHappenings(events, eventLog, triggers, logger);
   tools.eventEmitter = {
