@@ -38,6 +38,7 @@ import Fastify from 'fastify';
 import { z } from 'zod';
 import { createContext, type AppContext } from '../src/app.js';
 import { buildServer } from '../src/api/server.js';
+import { load } from './harness.js';
 import type { Actor } from '../src/shared/roles.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -89,7 +90,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const fmt = (n: number, d = 2) => n.toFixed(d);
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
@@ -133,37 +133,6 @@ function request(url: string, method: string, headers: Record<string, string>, b
     req.on('error', reject);
     req.end(payload);
   });
-}
-
-/** `connections` loops, each one request at a time on its own keep-alive socket, for `ms`. */
-async function load(url: string, headers: Record<string, string>, connections: number, ms: number) {
-  const loadAgent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const times: number[] = [];
-  let errors = 0;
-  const end = performance.now() + ms;
-  const one = () =>
-    new Promise<number>((resolve) => {
-      const req = http.request(url, { agent: loadAgent, headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', () => resolve(0));
-      req.end();
-    });
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < end) {
-        const s = performance.now();
-        const status = await one();
-        times.push(performance.now() - s);
-        if (status !== 200) errors++;
-      }
-    }),
-  );
-  const wall = performance.now() - t0;
-  loadAgent.destroy();
-  return { rps: times.length / (wall / 1000), p50: pct(times, 0.5), p99: pct(times, 0.99), n: times.length, errors };
 }
 
 // ---- child processes ----

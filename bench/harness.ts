@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 
 /** What the benchmarks that start processes share: starting and stopping them, a bounded pool, a poll. */
@@ -13,7 +14,9 @@ export interface Proc {
 export function start(argv: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
   // This file (the bare workers) runs through tsx; the build runs as plain JavaScript.
   const loader = argv.some((a) => a.endsWith('.ts')) ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, ...argv], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_NODE_ARGS: node flags for the built processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = loader.length ? [] : (process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []);
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, ...argv], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -48,4 +51,52 @@ export async function until(cond: () => Promise<boolean>, what: string, ms = 600
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+export interface LoadOptions {
+  method?: string;
+  /** The body of request number `i` (a POST's), with its content type in `headers`. */
+  body?: (i: number) => string;
+  /** Statuses that count as success (default 200). */
+  ok?: readonly number[];
+}
+
+/**
+ * The benchmarks' load generator, no library: `connections` loops, each one request at a time on
+ * its own keep-alive socket, for `ms`. Requests per second, p50 and p99 in ms, how many, and how
+ * many failed (another status, or no answer).
+ */
+export async function load(url: string, headers: Record<string, string>, connections: number, ms: number, options: LoadOptions = {}) {
+  const loadAgent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const ok = options.ok ?? [200];
+  const times: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const end = performance.now() + ms;
+  const one = () =>
+    new Promise<number>((resolve) => {
+      const payload = options.body?.(sent++);
+      const req = http.request(url, { agent: loadAgent, method: options.method ?? 'GET', headers: { ...headers, ...(payload === undefined ? {} : { 'content-length': String(Buffer.byteLength(payload)) }) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(payload);
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const status = await one();
+        times.push(performance.now() - s);
+        if (!ok.includes(status)) errors++;
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  loadAgent.destroy();
+  return { rps: times.length / (wall / 1000), p50: pct(times, 0.5), p99: pct(times, 0.99), n: times.length, errors };
 }

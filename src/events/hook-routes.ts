@@ -7,8 +7,11 @@ import { problemResponses, problemSchema } from '../http/problem.js';
 /** The largest body any endpoint may take (each has its own, smaller or equal, limit). */
 const HARD_LIMIT = 10 * 1_048_576;
 const accepted = z.object({ eventId: z.uuid(), duplicate: z.boolean().describe('Delivered before (same dedupe key): nothing new was stored') });
-/** Deliveries per minute from one address to one endpoint. */
-const RATE_PER_MINUTE = 6000;
+/**
+ * Deliveries per minute from one address to one endpoint: a guard against floods only. A sender
+ * (a shop, a payment provider) posts from few addresses, in bursts that must not be refused.
+ */
+const RATE_PER_MINUTE = 600_000;
 
 /**
  * `POST /hooks/:id`: the public intake of inbound webhooks (issue 16; docs/events.md). No user

@@ -1,5 +1,7 @@
 import { and, desc, eq, gte, inArray, like, lt, sql, type SQL } from 'drizzle-orm';
+import { batcher, type BatchedCall } from '../db/call-batcher.js';
 import type { Database, Tx } from '../db/client.js';
+import { rowFromJson } from '../db/json-row.js';
 import { notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { keysetPage, timestampSort } from '../shared/keyset.js';
@@ -27,6 +29,17 @@ export interface FireView extends FireRow {
   eventType: string;
 }
 
+/**
+ * Events stored at the same moment go to the database together (db/call-batcher.ts): a burst of
+ * webhook deliveries shares statements and commits instead of paying a transaction each.
+ */
+const EVENT_EMIT: BatchedCall<{ org: string; v: { dedupeKey: string | null } }> = {
+  one: 'troupe_event_emit',
+  args: (i) => [i.org, JSON.stringify(i.v)],
+  many: 'troupe_events_emit',
+  lockKey: (i) => `${i.org}/${i.v.dedupeKey ?? ''}`,
+};
+
 /** The type condition of a listener: an exact type, `prefix.*`, or `*`. */
 export function typeCondition(column: typeof events.type, pattern: string): SQL | undefined {
   if (pattern === '*') return undefined;
@@ -53,18 +66,10 @@ export class EventService {
    * comes back (`created` false) and nothing is stored twice.
    */
   async emit(orgId: string, e: NewEvent): Promise<{ event: EventRow; created: boolean }> {
-    const row = await this.database.withOrg(orgId, async (tx) => {
-      const [inserted] = await tx
-        .insert(events)
-        .values({ orgId, type: e.type, source: e.source, payload: (e.payload ?? {}) as never, occurredAt: e.occurredAt ?? new Date(), dedupeKey: e.dedupeKey ?? null, endpointId: e.endpointId ?? null })
-        .onConflictDoNothing()
-        .returning();
-      if (inserted) return { event: inserted, created: true };
-      const [existing] = await tx.select().from(events).where(and(eq(events.orgId, orgId), eq(events.dedupeKey, e.dedupeKey!)));
-      return { event: existing!, created: false };
-    });
-    if (row.created) this.onEmitted?.();
-    return row;
+    const v = { type: e.type, source: e.source, payload: e.payload ?? {}, occurredAt: (e.occurredAt ?? new Date()).toISOString(), dedupeKey: e.dedupeKey ?? null, endpointId: e.endpointId ?? null };
+    const out = await batcher<{ org: string; v: typeof v }, { event: Record<string, unknown>; created: boolean }>(this.database, EVENT_EMIT).call({ org: orgId, v });
+    if (out.created) this.onEmitted?.();
+    return { event: rowFromJson(events, out.event), created: out.created };
   }
 
   async list(actor: Actor, q: ListEventsQuery): Promise<Page<EventRow>> {

@@ -41,6 +41,7 @@ const secretAad = (id: string) => `webhook:${id}`;
  */
 export class WebhookService {
   private readonly hot = new Map<string, Hot>();
+  private readonly missing = new Map<string, number>();
 
   constructor(
     private readonly database: Database,
@@ -217,8 +218,15 @@ export class WebhookService {
     if (!UUID_RE.test(id)) return null;
     const hit = this.hot.get(id);
     if (hit && Date.now() - hit.at < HOT_MS) return hit;
+    const missing = this.missing.get(id);
+    if (missing && Date.now() - missing < HOT_MS) return null;
     const [row] = await this.database.system((tx) => tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)));
-    if (!row) return null;
+    if (!row) {
+      // Unknown ids are remembered too: a flood of made-up ids costs no query each.
+      if (this.missing.size > 10_000) this.missing.clear();
+      this.missing.set(id, Date.now());
+      return null;
+    }
     const entry = { row, secret: row.secret ? this.secrets.decrypt(row.secret, secretAad(id)) : null, at: Date.now() };
     if (this.hot.size > 10_000) this.hot.clear();
     this.hot.set(id, entry);
