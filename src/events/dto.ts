@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../shared/pagination.js';
-import { FIRE_STATUSES } from './schema.js';
-import { VERIFICATION_SCHEMES } from './verify.js';
+import { EVENT_PATTERN_HINT, EVENT_PATTERN_RE, EVENT_SOURCES, EVENT_TYPE_HINT, EVENT_TYPE_RE, FIRE_STATUSES, VERIFICATION_SCHEMES } from './enums.js';
 
 /** The wire shapes of events, triggers and webhook endpoints (docs/events.md). */
 
@@ -17,14 +16,14 @@ export const eventType = z
   .trim()
   .min(1)
   .max(200)
-  .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, 'dot-separated words of letters, digits, _, - and :');
+  .regex(EVENT_TYPE_RE, EVENT_TYPE_HINT);
 /** An event type, or a prefix ending in `*` (`db.*`, `*`): what a trigger listens for. */
 export const eventPattern = z
   .string()
   .trim()
   .min(1)
   .max(200)
-  .regex(/^(\*|([A-Za-z0-9_:-]+\.)*([A-Za-z0-9_:-]+|\*))$/, 'an event type, or a prefix ending in .* (db.*), or *');
+  .regex(EVENT_PATTERN_RE, EVENT_PATTERN_HINT);
 
 export const emitEventBody = z
   .object({
@@ -71,7 +70,7 @@ export const eventWithFiresSchema = eventSchema.extend({ fires: z.array(fireSche
 
 export const listEventsQuery = pageQuery.extend({
   type: eventPattern.optional().describe('An event type, or a prefix ending in .*'),
-  source: z.enum(['webhook', 'api', 'agent', 'troupe']).optional(),
+  source: z.enum(EVENT_SOURCES).optional(),
   endpointId: z.uuid().optional(),
   from: z.iso.datetime({ offset: true }).optional().describe('Received at or after'),
   to: z.iso.datetime({ offset: true }).optional().describe('Received before'),

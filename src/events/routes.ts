@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../app.js';
@@ -30,7 +30,10 @@ const idParams = z.object({ id: z.string().max(100) });
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { events, triggers, webhooks } = ctx.services;
-  const endpointView = (row: EndpointRow) => ({ ...row, url: `${ctx.config.publicUrl}/hooks/${row.id}`, hasSecret: row.secret !== null, verification: row.verification as VerificationScheme });
+  // The address senders use: TROUPE_PUBLIC_URL, else the one this request came to (right behind a
+  // proxy that passes Host, and with PORT=0, where the configured address has no real port).
+  const base = (req: FastifyRequest) => ctx.config.TROUPE_PUBLIC_URL ?? `${req.protocol}://${req.host}`;
+  const endpointView = (row: EndpointRow, req: FastifyRequest) => ({ ...row, url: `${base(req)}/hooks/${row.id}`, hasSecret: row.secret !== null, verification: row.verification as VerificationScheme });
 
   // ---- events ----
   r.post(
@@ -108,7 +111,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   // ---- webhook endpoints ----
   const tags = ['webhooks'];
   r.get('/webhooks', { config: { access: 'viewer' }, schema: { tags, summary: "The organization's inbound webhook endpoints", response: { 200: z.object({ items: z.array(endpointSchema) }), ...problemResponses } } }, async (req) => ({
-    items: (await webhooks.list(actorOf(req))).map(endpointView),
+    items: (await webhooks.list(actorOf(req))).map((row) => endpointView(row, req)),
   }));
   r.post(
     '/webhooks',
@@ -118,11 +121,11 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
     },
     async (req, reply) => {
       const { row, secret } = await webhooks.create(actorOf(req), req.body);
-      return reply.code(201).send({ ...endpointView(row), secret });
+      return reply.code(201).send({ ...endpointView(row, req), secret });
     },
   );
   r.get('/webhooks/:id', { config: { access: 'viewer' }, schema: { tags, summary: 'One endpoint', params: idParams, response: { 200: endpointSchema, ...problemResponses } } }, async (req) =>
-    endpointView(await webhooks.get(actorOf(req), req.params.id)),
+    endpointView(await webhooks.get(actorOf(req), req.params.id), req),
   );
   r.patch(
     '/webhooks/:id',
@@ -130,7 +133,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
       config: { access: 'admin', audit: { action: 'webhook.updated', targetType: 'webhook_endpoint' } },
       schema: { tags, summary: 'Change an endpoint', params: idParams, body: updateEndpointBody, response: { 200: endpointSchema, ...problemResponses } },
     },
-    async (req) => endpointView(await webhooks.update(actorOf(req), req.params.id, req.body)),
+    async (req) => endpointView(await webhooks.update(actorOf(req), req.params.id, req.body), req),
   );
   r.post(
     '/webhooks/:id/rotate-secret',
@@ -140,7 +143,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
     },
     async (req) => {
       const { row, secret } = await webhooks.rotateSecret(actorOf(req), req.params.id);
-      return { ...endpointView(row), secret };
+      return { ...endpointView(row, req), secret };
     },
   );
   r.delete(

@@ -3,6 +3,7 @@ import { boolean, check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid
 import { agents } from '../agents/schema.js';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
 import { workflows } from '../workflows/schema.js';
+import { FIRE_STATUSES } from './enums.js';
 
 /**
  * What happened, as Troupe heard it (issue 16; docs/events.md): a webhook delivery, a `POST
@@ -118,8 +119,6 @@ export const triggers = pgTable(
   ],
 );
 
-export const FIRE_STATUSES = ['firing', 'fired', 'throttled', 'failed'] as const;
-export type FireStatus = (typeof FIRE_STATUSES)[number];
 
 /** One (event, trigger) pair that matched: fired once (its run), throttled, or failed (a dead letter to replay). */
 export const triggerFires = pgTable(

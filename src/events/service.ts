@@ -12,7 +12,8 @@ import { events, triggerFires, triggers } from './schema.js';
 
 export type EventRow = typeof events.$inferSelect;
 export type FireRow = typeof triggerFires.$inferSelect;
-export type EventSource = 'webhook' | 'api' | 'agent' | 'troupe';
+export type { EventSource } from './enums.js';
+import type { EventSource } from './enums.js';
 
 export interface NewEvent {
   type: string;

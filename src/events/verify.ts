@@ -5,8 +5,9 @@ import { safeEqual } from '../shared/crypto.js';
  * How an inbound webhook proves it came from the endpoint's sender (issue 16). Pure: the route
  * reads the endpoint, decrypts its secret and hands the raw bytes here before anything is parsed.
  */
-export const VERIFICATION_SCHEMES = ['none', 'token', 'hmac_sha256', 'github', 'stripe'] as const;
-export type VerificationScheme = (typeof VERIFICATION_SCHEMES)[number];
+import { VERIFICATION_SCHEMES, type VerificationScheme } from './enums.js';
+
+export { VERIFICATION_SCHEMES, type VerificationScheme };
 
 export interface VerifySettings {
   scheme: VerificationScheme;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../define.js';
 import { ToolError } from '../errors.js';
+import { EVENT_TYPE_HINT, EVENT_TYPE_RE } from '../../events/enums.js';
 
 /**
  * Records an event for the organization (issue 16; docs/events.md): what an agent noticed becomes
@@ -17,7 +18,7 @@ export const emitEvent = defineTool({
       .string()
       .min(1)
       .max(200)
-      .regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, 'dot-separated words of letters, digits, _, - and :')
+      .regex(EVENT_TYPE_RE, EVENT_TYPE_HINT)
       .describe('What happened, e.g. lead.qualified'),
     payload: z.record(z.string(), z.unknown()).default({}).describe('The details'),
   }),

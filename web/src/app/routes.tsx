@@ -6,6 +6,7 @@ import { approvalsRoutes } from '../pages/approvals/routes';
 import { auditRoutes } from '../pages/audit/routes';
 import { authRoutes } from '../pages/auth/routes';
 import { chatRoutes } from '../pages/chat/routes';
+import { eventsRoutes } from '../pages/events/routes';
 import { gymRoutes } from '../pages/gym/routes';
 import { inboxRoutes } from '../pages/inbox/routes';
 import { NotFoundPage } from '../pages/not-found-page';
@@ -50,6 +51,7 @@ export const routes: RouteObject[] = [
               ...chatRoutes,
               ...tasksRoutes,
               ...workflowsRoutes,
+              ...eventsRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,

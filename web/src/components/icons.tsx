@@ -5,6 +5,7 @@ const PATHS = {
   tasks: 'M9 6h11M9 12h11M9 18h11M4 6l1 1 2-2M4 12l1 1 2-2M4 18l1 1 2-2',
   workflows: 'M3 4h6v5H3zM15 15h6v5h-6zM3 15h6v5H3zM6 9v6M9 17.5h6M9 6.5h3a3 3 0 0 1 3 3V15',
   runs: 'M5 4l14 8-14 8z',
+  events: 'M13 2L4 14h7l-1 8 9-12h-7z',
   approvals: 'M4 12l5 5L20 6',
   usage: 'M4 20V10M10 20V4M16 20v-7M22 20H2',
   audit: 'M6 3h9l4 4v14H6zM9 11h7M9 15h7M9 7h3',

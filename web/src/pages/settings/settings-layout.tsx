@@ -23,11 +23,11 @@ export function SettingsLayout() {
   return (
     <>
       <PageHeader title="Settings" description="Members, API keys, provider credentials, billing, tools, the website chat, the scheduler and the run queue." />
-      <nav className="settings-tabs" aria-label="Settings sections">
+      <nav className="area-tabs" aria-label="Settings sections">
         <ul>
           {SECTIONS.filter((s) => can(s.minRole)).map((s) => (
             <li key={s.to}>
-              <NavLink to={`/settings/${s.to}`} className="settings-tab">
+              <NavLink to={`/settings/${s.to}`} className="area-tab">
                 {s.label}
               </NavLink>
             </li>
