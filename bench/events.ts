@@ -7,7 +7,8 @@
  *  0. The floor: a bare Fastify endpoint in a child process that inserts one row per request into
  *     PostgreSQL (one pooled connection per request, no verification, no tenancy).
  *  1. PostgreSQL + Redis: a `troupe api` process takes the deliveries, a `troupe worker` process
- *     fires the triggers. Target: ≥ 2,000 events/s accepted with p99 < 25 ms.
+ *     fires the triggers. Paced at 2,000 deliveries/s (target: all accepted, p99 < 25 ms), then as
+ *     fast as the answers come (the most it takes).
  *  2. The embedded default (`troupe serve`, its own PostgreSQL in a data folder, no Redis).
  *     Target: ≥ 500 events/s.
  * Then, for each: every accepted delivery is an event (none lost), and once the processor has
@@ -81,11 +82,13 @@ async function seed(ctx: AppContext): Promise<{ orgId: string; endpointId: strin
   return { orgId: ids.orgId, endpointId: row.id, token: secret! };
 }
 
-async function deliver(base: string, endpointId: string, token: string) {
+/** Deliveries for the duration: at `rate` per second (paced), or as fast as the answers come. */
+async function deliver(base: string, endpointId: string, token: string, rate?: number) {
   const headers = { 'content-type': 'application/json', 'x-webhook-token': token };
-  const body = (i: number) => JSON.stringify({ n: i, sku: 'A-1', qty: 2, email: `buyer${i}@example.com` });
-  await load(`${base}/hooks/${endpointId}`, headers, CONNECTIONS, 1000, { method: 'POST', body, ok: [202] });
-  return load(`${base}/hooks/${endpointId}`, headers, CONNECTIONS, DURATION_MS, { method: 'POST', body, ok: [202] });
+  let n = 0;
+  const body = () => JSON.stringify({ n: n++, sku: 'A-1', qty: 2, email: `buyer${n}@example.com` });
+  await load(`${base}/hooks/${endpointId}`, headers, CONNECTIONS, 1000, { method: 'POST', body, ok: [202], rate });
+  return load(`${base}/hooks/${endpointId}`, headers, CONNECTIONS, DURATION_MS, { method: 'POST', body, ok: [202], rate });
 }
 
 /** After the load: events stored (none lost), and the time until every one fired its trigger once. */
@@ -139,9 +142,12 @@ async function main() {
       procs.push(api);
       const base = /Troupe is running at (\S+)/.exec(api.out())![1]!;
       console.log('\n1. PostgreSQL + Redis: troupe api (intake) + troupe worker (triggers)');
+      const paced = await deliver(base, s.endpointId, s.token, 2000);
+      console.log(`${line('at 2,000/s', paced)}  (target ≥ 2000/s with p99 < 25 ms: ${paced.rps >= 1990 && paced.errors === 0 && paced.p99 < 25 ? 'met' : 'NOT met'})`);
+      await settle(ctx, s.orgId, paced.n - paced.errors);
       const r = await deliver(base, s.endpointId, s.token);
-      console.log(`${line('webhooks', r)}  (target ≥ 2000/s with p99 < 25 ms: ${r.rps >= 2000 && r.p99 < 25 ? 'met' : 'NOT met'})`);
-      await settle(ctx, s.orgId, r.n - r.errors);
+      console.log(line('as fast as answered', r));
+      await settle(ctx, s.orgId, paced.n - paced.errors + r.n - r.errors);
     } finally {
       await stop(procs);
       await ctx.close();
@@ -165,7 +171,7 @@ async function main() {
       const base = /Troupe is running at (\S+)/.exec(serve.out())![1]!;
       console.log('\n2. The embedded default: troupe serve (its own PostgreSQL, in-process queue)');
       const r = await deliver(base, s.endpointId, s.token);
-      console.log(`${line('webhooks', r)}  (target ≥ 500/s: ${r.rps >= 500 ? 'met' : 'NOT met'})`);
+      console.log(`${line('as fast as answered', r)}  (target ≥ 500/s: ${r.rps >= 500 ? 'met' : 'NOT met'})`);
       await stop([serve]);
       serve = undefined;
       // The data folder is the server's alone while it runs: counted after it stopped, with a

@@ -61,6 +61,8 @@ export interface LoadOptions {
   body?: (i: number) => string;
   /** Statuses that count as success (default 200). */
   ok?: readonly number[];
+  /** Requests per second across all connections (paced: each connection sends on its own beat); default as fast as answers come. */
+  rate?: number;
 }
 
 /**
@@ -74,7 +76,8 @@ export async function load(url: string, headers: Record<string, string>, connect
   const times: number[] = [];
   let errors = 0;
   let sent = 0;
-  const end = performance.now() + ms;
+  const t0 = performance.now();
+  const end = t0 + ms;
   const one = () =>
     new Promise<number>((resolve) => {
       const payload = options.body?.(sent++);
@@ -85,10 +88,16 @@ export async function load(url: string, headers: Record<string, string>, connect
       req.on('error', () => resolve(0));
       req.end(payload);
     });
-  const t0 = performance.now();
+  const beat = options.rate ? (connections * 1000) / options.rate : 0;
   await Promise.all(
-    Array.from({ length: connections }, async () => {
+    Array.from({ length: connections }, async (_, c) => {
+      let next = t0 + (beat * c) / connections;
       while (performance.now() < end) {
+        if (beat) {
+          const wait = next - performance.now();
+          next += beat;
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
         const s = performance.now();
         const status = await one();
         times.push(performance.now() - s);

@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/load.js';
 import { createContext, type AppContext } from '../app.js';
@@ -64,6 +65,15 @@ export async function startServer(config: Config, print: (text: string) => void 
       print(`Troupe ${[roles.worker && 'worker', roles.scheduler && 'scheduler'].filter(Boolean).join(' and ')} started (${config.REDIS_URL ? 'BullMQ on Redis' : 'in-process dispatch'}, ${ctx.database.embedded ? 'embedded database' : 'PostgreSQL'})`);
     }
 
+    // A process that is only a worker yields the CPU to the API and the database where they share
+    // a machine (decision 68): its work is background work, a request is someone waiting.
+    if (role === 'worker' && config.TROUPE_WORKER_NICE > 0) {
+      try {
+        setPriority(config.TROUPE_WORKER_NICE);
+      } catch (err) {
+        ctx.logger.warn({ err, nice: config.TROUPE_WORKER_NICE }, 'could not lower the worker process priority; running at the normal one');
+      }
+    }
     // Worker: takes runs (and picks up those left queued or orphaned by a previous process);
     // scheduler: fires schedules, one leader at a time.
     ctx.startRoles(roles);

@@ -64,6 +64,8 @@ export const configSchema = z.object({
   TROUPE_QUEUE_RATE_PER_MINUTE: int(1, 10_000_000).optional(),
   TROUPE_QUEUE_NAME: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'letters, digits, _ and - only').default('troupe-runs'),
   TROUPE_JOB_RETENTION_HOURS: int(1, 24 * 365).default(24),
+  /** `troupe worker` lowers its CPU priority by this much (nice), yielding to the API and the database on a shared machine; 0 keeps the normal one. */
+  TROUPE_WORKER_NICE: int(0, 19).default(10),
   /** Days the event log keeps processed events (and their trigger fires). */
   TROUPE_EVENT_RETENTION_DAYS: int(1, 3650).default(30),
   TROUPE_RECOVER_EVERY_SECONDS: int(1, 3600).default(15),

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,9 @@ describe('distributed: the metrics port of worker and scheduler processes', () =
     procs.push(worker);
     const base = (await worker.waitFor(/Health, readiness and metrics at (http:\/\/\S+)/))[1]!;
     await worker.waitFor(/worker started/);
+    // A process that is only a worker yields the CPU (TROUPE_WORKER_NICE, default 10; decision 68):
+    // its nice value is field 19 of /proc/<pid>/stat, the 17th after the command's name.
+    expect(Number(readFileSync(`/proc/${worker.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16])).toBe(10);
 
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
