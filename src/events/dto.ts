@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery } from '../shared/pagination.js';
+import { pageQuery } from '../shared/page-schema.js';
 import { EVENT_PATTERN_HINT, EVENT_PATTERN_RE, EVENT_SOURCES, EVENT_TYPE_HINT, EVENT_TYPE_RE, FIRE_STATUSES, VERIFICATION_SCHEMES } from './enums.js';
 
 /** The wire shapes of events, triggers and webhook endpoints (docs/events.md). */

@@ -4,8 +4,7 @@
  */
 
 /** What happened: dot-separated words of letters, digits, `_`, `-` and `:` (`form.submitted`). */
-export const EVENT_TYPE_RE = /^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/;
-export const EVENT_TYPE_HINT = 'dot-separated words of letters, digits, _, - and :';
+export { EVENT_TYPE_HINT, EVENT_TYPE_RE } from '../shared/event-type.js';
 /** What a trigger listens for: an event type, a prefix ending in `.*` (`db.*`), or `*`. */
 export const EVENT_PATTERN_RE = /^(\*|([A-Za-z0-9_:-]+\.)*([A-Za-z0-9_:-]+|\*))$/;
 export const EVENT_PATTERN_HINT = 'an event type, or a prefix ending in .* (db.*), or *';

@@ -21,9 +21,17 @@ export interface ProcessorOptions {
   batch?: number;
   /** How long a pass holds its events (default 30 s); past it another processor may take them. */
   leaseMs?: number;
-  /** Sleep between passes that found nothing (default 250 ms); a new event here wakes it at once. */
+  /**
+   * Sleep between passes that found nothing while the database's notices are heard (default 5 s:
+   * a safety net; a new event in any process wakes it at once through `troupe_events`).
+   */
   idleMs?: number;
+  /** The same while the notices are not heard (the listening connection is down): default 250 ms. */
+  deafIdleMs?: number;
 }
+
+/** The channel troupe_event_emit notifies when it stores an event. */
+export const EVENTS_CHANNEL = 'troupe_events';
 
 /**
  * Matches events to triggers and fires them (issue 16; docs/events.md). Any number of processes
@@ -45,6 +53,9 @@ export class EventProcessor {
   private readonly batch: number;
   private readonly leaseMs: number;
   private readonly idleMs: number;
+  private readonly deafIdleMs: number;
+  private hearing = false;
+  private unwatch: (() => Promise<void>) | null = null;
 
   constructor(
     private readonly database: Database,
@@ -55,12 +66,22 @@ export class EventProcessor {
   ) {
     this.batch = options.batch ?? 100;
     this.leaseMs = options.leaseMs ?? 30_000;
-    this.idleMs = options.idleMs ?? 250;
+    this.idleMs = options.idleMs ?? 5000;
+    this.deafIdleMs = options.deafIdleMs ?? 250;
   }
 
   start() {
     if (this.running) return;
     this.running = true;
+    this.unwatch = this.database.watch(
+      EVENTS_CHANNEL,
+      () => this.kick(),
+      (live) => {
+        this.hearing = live;
+        // Notices sent while not listening are lost: look now.
+        if (live) this.kick();
+      },
+    );
     this.loop = this.run();
   }
 
@@ -68,6 +89,7 @@ export class EventProcessor {
     this.running = false;
     this.kick();
     await this.loop;
+    await this.unwatch?.().catch(() => {});
   }
 
   /** A new event: look now. */
@@ -85,7 +107,7 @@ export class EventProcessor {
       }
       if (took === 0 && this.running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.idleMs);
+          const timer = setTimeout(resolve, this.hearing ? this.idleMs : this.deafIdleMs);
           this.wake = () => {
             clearTimeout(timer);
             resolve();

@@ -1,7 +1,8 @@
 -- Current definition of troupe_event_emit (decision 50): edit it here, the migrator applies it.
 -- Issue 16. Stores one event in one statement (its own commit: one round trip for a webhook's
 -- intake), or, when its dedupe key was seen, answers the stored one. `p_v`: {type, source,
--- endpointId?, occurredAt?, payload, dedupeKey?}. Answers {event, created}.
+-- endpointId?, occurredAt?, payload, dedupeKey?}. Answers {event, created}. A new event notifies
+-- `troupe_events` (processor.ts listens).
 CREATE OR REPLACE FUNCTION public.troupe_event_emit(p_org uuid, p_v jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -17,6 +18,10 @@ BEGIN
   IF NOT FOUND THEN
     SELECT * INTO e FROM events WHERE org_id = p_org AND dedupe_key = p_v->>'dedupeKey';
     v_created := false;
+  ELSE
+    -- Wakes the trigger processors of every process once this commits (one notice per
+    -- transaction: PostgreSQL folds equal ones, so a batch sends one).
+    PERFORM pg_notify('troupe_events', '');
   END IF;
   RETURN jsonb_build_object('event', to_jsonb(e), 'created', v_created);
 END $function$

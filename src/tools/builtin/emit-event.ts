@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTool } from '../define.js';
 import { ToolError } from '../errors.js';
-import { EVENT_TYPE_HINT, EVENT_TYPE_RE } from '../../events/enums.js';
+import { EVENT_TYPE_HINT, EVENT_TYPE_RE } from '../../shared/event-type.js';
 
 /**
  * Records an event for the organization (issue 16; docs/events.md): what an agent noticed becomes
