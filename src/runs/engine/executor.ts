@@ -204,7 +204,10 @@ export class RunExecutor {
       { hold: true },
     );
     const rest = await deps.workflows.run(host);
-    if (rest.kind === 'parked') return rest.requeued ? 'requeued' : rest.wakeAt === null ? null : Math.max(0, rest.wakeAt - Date.now());
+    // The timer's job comes back a little after `wake_at`: a timer may fire a millisecond early, and
+    // a claim before `wake_at` finds nothing to take (the job would end, and the run wait for the
+    // recovery sweep).
+    if (rest.kind === 'parked') return rest.requeued ? 'requeued' : rest.wakeAt === null ? null : Math.max(0, rest.wakeAt - Date.now()) + TIMER_SLACK_MS;
     const { status, error, output } = rest;
     await writer.commit({
       events: [{ type: 'run.finished', data: { status, stopReason: status === 'succeeded' ? 'completed' : 'error', output: output as never, error: error as never } }],
@@ -354,6 +357,9 @@ export class RunExecutor {
     await writer.commit({ events: [{ type: 'run.released', data: { reason } }], patch: { status: 'queued', release: true } });
   }
 }
+
+/** How long after a parked run's `wake_at` its timer job comes back. */
+const TIMER_SLACK_MS = 25;
 
 /**
  * The agent a run runs as: the current configuration, or for a workflow's child run the version it
