@@ -6,6 +6,7 @@ import { actorOf } from '../http/access.js';
 import { problemResponses, problemSchema } from '../http/problem.js';
 import { runSchema } from '../runs/dto.js';
 import type { StepRow } from '../runs/store.js';
+import type { ChildRunCost } from '../runs/workflow-reads.js';
 import { nodeInputs } from './node-inputs.js';
 import { nodeTestBody, nodeTestResult, testNode, type NodeTestDeps } from './node-test.js';
 
@@ -49,14 +50,6 @@ interface Envelope {
   attempt?: number;
   attempts?: number;
   error?: { code?: string; message?: string };
-}
-
-/** A workflow run's child run, as the node list reads it. */
-export interface ChildRunCost {
-  id: string;
-  parentKey: string | null;
-  costMicros: number;
-  billedMicros: number;
 }
 
 /** A node step as the API shows it (the engine keeps the execution's state in the step's output: runner.ts `Envelope`); `input` is filled by `withInputs`. */
