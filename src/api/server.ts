@@ -34,6 +34,7 @@ import { registerInboxRoutes } from '../inbox/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
+import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
@@ -182,6 +183,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerDecisionRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
