@@ -282,6 +282,19 @@ const EXPECTED: Record<string, Access> = {
   'DELETE /api/v1/webhooks/:id': 'admin',
   'GET /api/v1/webhooks/:id/deliveries': 'viewer',
   'POST /api/v1/webhooks/:id/test': 'admin',
+  // Decisions (docs/decision-engine.md).
+  'POST /api/v1/decisions': 'member',
+  'GET /api/v1/decisions': 'viewer',
+  'GET /api/v1/decisions/analytics': 'viewer',
+  'GET /api/v1/decisions/:id': 'viewer',
+  'POST /api/v1/decisions/:id/approve': 'member',
+  'POST /api/v1/decisions/:id/reject': 'member',
+  'POST /api/v1/decisions/bulk': 'member',
+  'GET /api/v1/decision-policies': 'viewer',
+  'GET /api/v1/decision-policies/:id': 'viewer',
+  'POST /api/v1/decision-policies': 'admin',
+  'PUT /api/v1/decision-policies/:id': 'admin',
+  'DELETE /api/v1/decision-policies/:id': 'admin',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

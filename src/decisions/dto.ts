@@ -203,7 +203,7 @@ export const policyBody = z
     enabled: z.boolean().default(true),
   })
   .refine((p) => p.requireApprovalThreshold <= p.autoExecuteThreshold, { path: ['requireApprovalThreshold'], message: 'must not be above autoExecuteThreshold' })
-  .meta({ id: 'DecisionPolicyInput' });
+  .meta({ id: 'DecisionPolicyBody' });
 export type PolicyInput = z.output<typeof policyBody>;
 
 export const policySchema = z
