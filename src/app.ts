@@ -41,6 +41,10 @@ import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
+import { StaffService } from './staff/service.js';
+import { PipelineService } from './pipelines/service.js';
+import { PipelineItemService } from './pipelines/items.js';
+import { pipelineTools } from './pipelines/tools.js';
 import { orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
@@ -110,6 +114,12 @@ export interface AppContext {
     webhooks: WebhookService;
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
+    /** The people who receive work: job roles, capacity, their dashboard user (docs/pipelines.md). */
+    staff: StaffService;
+    /** Pipelines and their stages; `contextOf` is what a decision sees of them and the staff. */
+    pipelines: PipelineService;
+    /** Items in pipelines: created with an assignee by role and load, moved, their history and events. */
+    pipelineItems: PipelineItemService;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -239,6 +249,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return { eventId: event.id, duplicate: !created };
     },
   };
+  // Pipelines and the staff they assign to (issue 16): their items' changes are events.
+  const staff = new StaffService(database);
+  const pipelines = new PipelineService(database);
+  const pipelineItems = new PipelineItemService(database, eventLog, logger);
+  tools.registerPack(pipelineTools(pipelines, pipelineItems));
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -271,7 +286,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, staff, pipelines, pipelineItems },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;

@@ -282,6 +282,22 @@ const EXPECTED: Record<string, Access> = {
   'DELETE /api/v1/webhooks/:id': 'admin',
   'GET /api/v1/webhooks/:id/deliveries': 'viewer',
   'POST /api/v1/webhooks/:id/test': 'admin',
+  // Staff and pipelines (docs/pipelines.md): members read (contact details) and move items; admins configure.
+  'GET /api/v1/staff': 'member',
+  'POST /api/v1/staff': 'admin',
+  'GET /api/v1/staff/:id': 'member',
+  'PATCH /api/v1/staff/:id': 'admin',
+  'DELETE /api/v1/staff/:id': 'admin',
+  'GET /api/v1/pipelines': 'member',
+  'GET /api/v1/pipelines/context': 'member',
+  'POST /api/v1/pipelines': 'admin',
+  'GET /api/v1/pipelines/:id': 'member',
+  'PATCH /api/v1/pipelines/:id': 'admin',
+  'DELETE /api/v1/pipelines/:id': 'admin',
+  'GET /api/v1/pipelines/:id/items': 'member',
+  'POST /api/v1/pipelines/:id/items': 'member',
+  'GET /api/v1/pipeline-items/:id': 'member',
+  'PATCH /api/v1/pipeline-items/:id': 'member',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

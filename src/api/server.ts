@@ -35,6 +35,8 @@ import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
+import { registerStaffRoutes } from '../staff/routes.js';
+import { registerPipelineRoutes } from '../pipelines/routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -182,6 +184,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerStaffRoutes(api, ctx);
+      registerPipelineRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
