@@ -181,6 +181,17 @@ describe.each(['postgres', 'pglite'] as DbKind[])('pipelines on %s', (kind) => {
     expect(priority.body).toContain('body.priority');
   });
 
+  it('items arriving at once in one pipeline are spread as if they came one after another (the pipeline row is their lock)', async () => {
+    const x = await staff('Xena Rush', ['rush']);
+    const y = await staff('Yuri Rush', ['rush']);
+    const least = await pipeline('Rush least', { mode: 'least_load', role: 'rush' });
+    const robin = await pipeline('Rush robin', { mode: 'round_robin', role: 'rush' });
+    const burst = (p: Pipeline) => Promise.all(Array.from({ length: 6 }, (_, i) => add(p, { title: `burst ${i}` })));
+    const count = (items: Item[]) => [x.id, y.id].map((id) => items.filter((i) => i.assignee?.id === id).length);
+    expect(count(await burst(least))).toEqual([3, 3]);
+    expect(count(await burst(robin))).toEqual([3, 3]);
+  });
+
   it('round_robin goes to the next in turn, wraps around, and passes over who is full', async () => {
     const s1 = await staff('Op One', ['operator']);
     const s2 = await staff('Op Two', ['operator']);

@@ -45,7 +45,7 @@ describe('dashboard: pipelines, the board and staff', () => {
     await form.getByLabel('Stage 3 name').fill('');
     await form.getByRole('button', { name: 'Create pipeline' }).click();
     // An empty stage name is refused by the server, named on its row.
-    await expect.poll(() => page.locator('[id="stage-s2-name-error"], .pipe-stage-row .field-error').first().textContent()).toBeTruthy();
+    await expect.poll(() => form.locator('li[data-stage-row="2"] .field-error').textContent()).toMatch(/.+/);
     await form.getByLabel('Stage 3 name').fill('Won');
     await form.getByLabel('Among staff with the role').fill('sales');
     await expectAccessible(page, 'the pipeline form');
@@ -124,7 +124,7 @@ describe('dashboard: pipelines, the board and staff', () => {
     await expectAccessible(page, 'the staff dialog');
     await dialog.getByRole('button', { name: 'Add staff member' }).click();
     const row = page.locator('tr[data-staff="Opal Operator"]');
-    await row.getByText('operator').waitFor();
+    await row.getByText('operator', { exact: true }).waitFor();
     const listed = await web.api<{ items: { id: string; roles: string[]; capacity: number | null; active: boolean }[] }>('GET', '/staff', as(user));
     expect(listed.body.items).toMatchObject([{ roles: ['operator', 'support'], capacity: 4, active: true }]);
 
