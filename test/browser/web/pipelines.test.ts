@@ -98,6 +98,7 @@ describe('dashboard: pipelines, the board and staff', () => {
     await history.getByText('Created in New').waitFor();
     await history.getByText('Moved from New to Working').waitFor();
     await expectAccessible(page, 'an item');
+    await web.screenshot(page, 'pipelines-item');
 
     // On a phone the columns stack and the select still moves cards.
     const phone = await web.newPage({ as: user, viewport: PHONE });

@@ -116,7 +116,8 @@ function PipelineForm({ pipeline }: { pipeline?: Pipeline }) {
         </fieldset>
         <SelectField label="Assignment" options={modeOptions} hint="Who gets a new item (an explicit assignee always wins; staff at their capacity are passed over)." {...form.field('assignment.mode')} />
         <TextField label="Among staff with the role" autoComplete="off" placeholder="sales" hint="A job role from the staff directory; empty: every active staff member." {...form.field('assignment.role')} />
-        <FormError message={form.formError} />
+        {/* A stage's own error shows on its row; the form's message would repeat it. */}
+        <FormError message={stages.some((_, i) => form.errorFor(`stages.${i}.name`)) ? undefined : form.formError} />
         <div className="form-actions">
           <Button onClick={() => void navigate(pipeline ? `/pipelines/${pipeline.id}` : '/pipelines')}>Cancel</Button>
           <Button type="submit" variant="primary" busy={form.submitting}>
