@@ -260,8 +260,10 @@ describe.each(['postgres', 'pglite'] as DbKind[])('pipelines on %s', (kind) => {
     // Its events were stored once although the call was made twice.
     expect((await eventsOf(itemId)).map((e) => e.type).sort()).toEqual(['pipeline.item.assigned', 'pipeline.item.created']);
     // Another call id is another item; by id works as by name.
-    const other = await tools.execute('pipeline_assign', { pipeline: p.id, title: 'Small deal' }, { ...ctx, toolCallId: randomUUID() });
+    const other = await tools.execute('pipeline_assign', { pipeline: p.id, title: 'Small deal', contact: { name: 'Sloppy', email: 'sloppy@shop' } }, { ...ctx, toolCallId: randomUUID() });
     expect(other).toMatchObject({ ok: true, output: { stageName: 'New', created: true } });
+    // A contact as a form sent it is kept as it is: it does not make the assignment fail.
+    expect((await ok<Item & { contact: { email?: string } }>('GET', `/pipeline-items/${(other as { output: { itemId: string } }).output.itemId}`, roles.member)).contact).toEqual({ name: 'Sloppy', email: 'sloppy@shop' });
 
     const unknown = await tools.execute('pipeline_assign', { pipeline: 'Nope', title: 'x' }, { ...ctx, toolCallId: randomUUID() });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'not_found' } });

@@ -3,7 +3,7 @@ import { AppError } from '../shared/errors.js';
 import { STAFF_ROLE_HINT, STAFF_ROLE_RE } from '../staff/enums.js';
 import { defineTool, type ToolContext, type ToolDefinition } from '../tools/define.js';
 import { ToolError, type ToolErrorCode } from '../tools/errors.js';
-import { itemContact, pipelineContextSchema } from './dto.js';
+import { pipelineContextSchema } from './dto.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from './enums.js';
 import type { ItemResult, PipelineItemService } from './items.js';
 import type { ItemActor } from './schema.js';
@@ -49,11 +49,16 @@ export function pipelineTools(pipelines: PipelineService, items: PipelineItemSer
       'Puts an item (an intake, a lead, a request) into one of the organization’s pipelines, in a stage (default: its first open stage), with an assignee chosen by the pipeline’s rule (role, least load or round robin, within capacity) unless assigneeId or assigneeRole says otherwise. Returns the item id, pipeline, stage and assignee.',
     inputSchema: z.object({
       pipeline: z.string().trim().min(1).max(200).describe('The pipeline’s id or name (case-insensitive)'),
-      stage: z.string().trim().min(1).max(100).optional().describe('The stage’s id or name (default: the first open stage)'),
+      stage: z.string().trim().min(1).max(200).optional().describe('The stage’s id or name (default: the first open stage)'),
       title: z.string().trim().min(1).max(300),
       summary: z.string().max(20_000).default(''),
       data: z.record(z.string(), z.unknown()).default({}).describe('Details worth keeping (form fields, the email)'),
-      contact: itemContact.default({}),
+      // Lenient, unlike the API's: a contact detail copied from a form (an address a person typed
+      // as "ann@shop") must not make the assignment fail; it is shown, never mailed from here.
+      contact: z
+        .object({ name: z.string().trim().max(200).optional(), email: z.string().trim().max(254).optional(), phone: z.string().trim().max(50).optional() })
+        .default({})
+        .describe('Who the item is about: name, email, phone'),
       priority: z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY).default(3).describe('1 (low) to 5 (urgent)'),
       assigneeId: z.uuid().optional().describe('A staff member to assign (wins over the rule)'),
       assigneeRole: z.string().trim().toLowerCase().regex(STAFF_ROLE_RE, STAFF_ROLE_HINT).optional().describe('Choose among staff with this job role instead of the pipeline’s'),
@@ -85,7 +90,7 @@ export function pipelineTools(pipelines: PipelineService, items: PipelineItemSer
     description: 'Moves a pipeline item to another stage of its pipeline (by stage id or name), optionally reassigning it and noting why. Moving it where it already is changes nothing. Returns the item’s stage and assignee.',
     inputSchema: z.object({
       itemId: z.uuid(),
-      stage: z.string().trim().min(1).max(100).describe('The stage’s id or name'),
+      stage: z.string().trim().min(1).max(200).describe('The stage’s id or name'),
       assigneeId: z.uuid().optional().describe('Reassign to this staff member'),
       note: z.string().trim().max(2_000).optional().describe('Why (kept in the item’s history)'),
     }),
