@@ -18,3 +18,4 @@ export * from './workflows/schema.js';
 export * from './events/schema.js';
 export * from './staff/schema.js';
 export * from './pipelines/schema.js';
+export * from './decisions/schema.js';

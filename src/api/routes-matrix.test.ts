@@ -298,6 +298,19 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/pipelines/:id/items': 'member',
   'GET /api/v1/pipeline-items/:id': 'member',
   'PATCH /api/v1/pipeline-items/:id': 'member',
+  // Decisions (docs/decision-engine.md).
+  'POST /api/v1/decisions': 'member',
+  'GET /api/v1/decisions': 'viewer',
+  'GET /api/v1/decisions/analytics': 'viewer',
+  'GET /api/v1/decisions/:id': 'viewer',
+  'POST /api/v1/decisions/:id/approve': 'member',
+  'POST /api/v1/decisions/:id/reject': 'member',
+  'POST /api/v1/decisions/bulk': 'member',
+  'GET /api/v1/decision-policies': 'viewer',
+  'GET /api/v1/decision-policies/:id': 'viewer',
+  'POST /api/v1/decision-policies': 'admin',
+  'PUT /api/v1/decision-policies/:id': 'admin',
+  'DELETE /api/v1/decision-policies/:id': 'admin',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

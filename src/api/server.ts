@@ -34,6 +34,7 @@ import { registerInboxRoutes } from '../inbox/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
+import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
 import { registerStaffRoutes } from '../staff/routes.js';
 import { registerPipelineRoutes } from '../pipelines/routes.js';
@@ -186,6 +187,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerEventRoutes(api, ctx);
       registerStaffRoutes(api, ctx);
       registerPipelineRoutes(api, ctx);
+      registerDecisionRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
