@@ -41,6 +41,11 @@ import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
+import { StaffService } from './staff/service.js';
+import { staffByIds } from './staff/lookups.js';
+import { PipelineService } from './pipelines/service.js';
+import { PipelineItemService } from './pipelines/items.js';
+import { pipelineTools } from './pipelines/tools.js';
 import { membersByIds, orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
@@ -115,6 +120,12 @@ export interface AppContext {
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
     decisions: DecisionService;
+    /** The people who receive work: job roles, capacity, their dashboard user (docs/pipelines.md). */
+    staff: StaffService;
+    /** Pipelines and their stages; `contextOf` is what a decision sees of them and the staff. */
+    pipelines: PipelineService;
+    /** Items in pipelines: created with an assignee by role and load, moved, their history and events. */
+    pipelineItems: PipelineItemService;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -187,8 +198,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     database,
     rules: (orgId) => ruleStore.list(orgId),
     context: async (orgId, d) => Object.assign({}, ...(await Promise.all(decisionContext.map((part) => part(orgId, d))))),
+    // A staff member (the pipelines' assignees, by staff id) or a member (by user id).
     person: async (orgId, id) => {
-      const [member] = await database.readOrg(orgId, (tx) => membersByIds(tx, orgId, [id]));
+      const [staffMember, [member]] = await database.readOrg(orgId, (tx) => Promise.all([staffByIds(tx, orgId, [id]), membersByIds(tx, orgId, [id])]));
+      const s = staffMember.get(id);
+      if (s) return { userId: s.userId, email: s.email, name: s.name };
       return member ? { userId: member.userId, email: member.email, name: member.name } : null;
     },
   });
@@ -262,6 +276,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return { eventId: event.id, duplicate: !created };
     },
   };
+  // Pipelines and the staff they assign to (issue 16): their items' changes are events.
+  const staff = new StaffService(database);
+  const pipelines = new PipelineService(database);
+  const pipelineItems = new PipelineItemService(database, eventLog, logger);
+  tools.registerPack(pipelineTools(pipelines, pipelineItems));
+  // A decision sees the pipelines (stages, rule) and the active staff with their load.
+  decisionContext.push(async (orgId) => {
+    const { pipelines: open, staff: people } = await pipelines.contextOf(orgId);
+    return { Pipelines: open, 'Staff (openItems is their load)': people };
+  });
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -294,7 +318,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;

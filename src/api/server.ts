@@ -36,6 +36,8 @@ import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
 import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
+import { registerStaffRoutes } from '../staff/routes.js';
+import { registerPipelineRoutes } from '../pipelines/routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -183,6 +185,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerStaffRoutes(api, ctx);
+      registerPipelineRoutes(api, ctx);
       registerDecisionRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
