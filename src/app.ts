@@ -251,6 +251,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   workflows.eventTriggers = triggers;
   const decisions = new DecisionService(database, runs);
   decisionContext.push(async (orgId, d) => ({ 'Recent decisions of this agent': await decisions.recent(orgId, d.agentId, d.decisionId) }));
+  events.on('run:finished', (e) => {
+    if (e.source === 'decision' && !e.agentId) void decisions.runEnded(e).catch((err: unknown) => logger.warn({ err, runId: e.runId }, 'could not close the record of an ended decision'));
+  });
   const webhooks = new WebhookService(database, secrets, eventLog);
   const names = new Map<string, { name: string; at: number }>();
   const eventProcessor = new EventProcessor(database, triggers, {

@@ -96,6 +96,19 @@ describe.each(['postgres', 'pglite'] as const)('decisions on %s', (kind) => {
     expect(after).toMatchObject({ comment: 'spam', actionResults: [] });
   });
 
+  it('a canceled decision is closed with its run; its approval leaves the inbox', async () => {
+    api.stub.reset();
+    api.stub.enqueue(sales(0.6));
+    const d = await api.decide({ message: 'pricing?' });
+    expect(d.status).toBe('awaiting_approval');
+    const res = await api.call('POST', `/runs/${d.id}/cancel`, api.roles.admin);
+    expect(res.statusCode, res.body).toBe(200);
+    const after = json<Decision>(await api.call('GET', `/decisions/${d.id}`, api.roles.admin));
+    expect(after).toMatchObject({ status: 'canceled', error: { code: 'canceled' } });
+    expect(json<{ status: string }>(await api.call('GET', `/approvals/${d.approvalId}`, api.roles.admin)).status).toBe('rejected');
+    expectProblem(await api.call('POST', `/decisions/${d.id}/approve`, api.roles.admin, {}), 409);
+  });
+
   it('asks the model again with the problem when the answer is invalid', async () => {
     api.stub.reset();
     api.stub.enqueue({ text: 'I think it is sales.' }, answer({ intent: 'SALES_INQUIRY', confidence: 2, actions: [] }), answer({ intent: 'SALES_INQUIRY', confidence: 0.95, actions: [{ type: 'NO_ACTION', params: {} }] }));

@@ -6,9 +6,12 @@
 /**
  * Where a decision stands: `pending` (being decided), `awaiting_approval` (a person is asked),
  * `approved` (a person said yes; its actions are running), `executed` (every action done),
- * `rejected` (by the policy or a person), `failed` (an action failed, or nothing could decide).
+ * `rejected` (by the policy or a person), `failed` (an action failed, or nothing could decide),
+ * `canceled` (its run was canceled, or stopped by its time limit).
  */
-export const DECISION_STATUSES = ['pending', 'awaiting_approval', 'approved', 'executed', 'rejected', 'failed'] as const;
+export const DECISION_STATUSES = ['pending', 'awaiting_approval', 'approved', 'executed', 'rejected', 'failed', 'canceled'] as const;
+/** Statuses after which nothing more happens to a decision. */
+export const FINAL_DECISION_STATUSES: readonly DecisionStatus[] = ['executed', 'rejected', 'failed', 'canceled'];
 export type DecisionStatus = (typeof DECISION_STATUSES)[number];
 
 /** Who made the decision: the agent's model, or the classification rules when the model could not. */

@@ -372,7 +372,8 @@ class DecisionExecution {
       orgId: this.orgId,
       agentId: this.row.agentId,
       runId: host.run.id,
-      toolCallId: name,
+      // Unique across decisions: receivers dedupe send_webhook's x-troupe-delivery by it.
+      toolCallId: `decision:${host.run.id}:${name}`,
       signal: host.signal,
       database: host.database,
       config: host.config,

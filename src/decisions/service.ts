@@ -1,5 +1,5 @@
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { and, desc, eq, gte, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import type { Database, Tx } from '../db/client.js';
 import { agentToolsOf } from '../agents/lookups.js';
 import type { RunService } from '../runs/service.js';
 import { AppError, badRequest, conflict, isUniqueViolation, notFound } from '../shared/errors.js';
@@ -9,6 +9,7 @@ import type { Page } from '../shared/pagination.js';
 import type { Actor } from '../shared/roles.js';
 import { actionSchema, type ListDecisionsQuery, type PolicyInput, type ProcessInput } from './dto.js';
 import { decisionPolicies, decisions } from './schema.js';
+import { FINAL_DECISION_STATUSES } from './enums.js';
 import type { DecisionRow, DecisionRunInput, PolicyRow } from './store.js';
 
 /** One decision's start, from the API or a trigger. */
@@ -39,6 +40,20 @@ export class DecisionService {
       if (!r.success) throw badRequest('The changed actions are not valid', r.error.issues.map((i) => ({ path: `body.actions.${i.path.join('.')}`, message: i.message })));
       return { actions: r.data };
     };
+    // A decision whose run was canceled is closed with it, in the same transaction.
+    runs.onCanceled = (tx, orgId, runIds) => closeRecords(tx, orgId, runIds, 'canceled', { code: 'canceled', message: 'The decision was canceled' });
+  }
+
+  /**
+   * A decision run the engine ended without the decision engine's own last word (canceled while
+   * running, its time limit, an internal error): its record is closed too (app.ts calls this on
+   * the engine's run:finished, in the process where the run ended).
+   */
+  async runEnded(e: { orgId: string; runId: string; status: string; errorCode?: string }): Promise<void> {
+    if (e.status !== 'canceled' && e.status !== 'failed') return;
+    await this.database.withOrg(e.orgId, (tx) =>
+      closeRecords(tx, e.orgId, [e.runId], e.status === 'canceled' ? 'canceled' : 'failed', { code: e.errorCode ?? e.status, message: e.status === 'canceled' ? 'The decision was canceled' : 'The decision run failed' }),
+    );
   }
 
   async start(actor: Actor, s: StartDecision, idempotencyKey?: string): Promise<{ decision: DecisionRow; created: boolean }> {
@@ -257,4 +272,12 @@ export class DecisionService {
         .limit(limit),
     );
   }
+}
+
+/** Closes the records of `ids` that are not final yet (a record the engine already closed keeps its end). */
+async function closeRecords(tx: Tx, orgId: string, ids: string[], status: 'canceled' | 'failed', error: { code: string; message: string }) {
+  await tx
+    .update(decisions)
+    .set({ status, error, finishedAt: sql`now()`, updatedAt: sql`now()` })
+    .where(and(eq(decisions.orgId, orgId), inArray(decisions.id, ids), notInArray(decisions.status, [...FINAL_DECISION_STATUSES])));
 }

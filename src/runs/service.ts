@@ -113,6 +113,9 @@ export class RunService {
    */
   decisionResponse: ((values: Record<string, unknown> | undefined) => Record<string, unknown> | null) | null = null;
 
+  /** Told, in the cancel's transaction, of the runs a cancel ended (the decisions module closes their records). */
+  onCanceled: ((tx: Tx, orgId: string, runIds: string[]) => Promise<void>) | null = null;
+
   /**
    * Runs the actor may see: a chat run (and with it its steps, events, stream and approvals) only
    * by those who may see its conversation (decision 33). Undefined for admins, who see everything.
@@ -412,6 +415,7 @@ export class RunService {
       // A canceled run's waiting tool calls will never run: they leave the approvals inbox.
       // A workflow run's children are canceled with it (theirs too; engine/workflow-host.ts).
       if (rows[0]?.status === 'canceled') cascaded = await cancelTree(tx, actor.orgId, [run.id]);
+      if (rows[0]?.status === 'canceled' && this.onCanceled) await this.onCanceled(tx, actor.orgId, [run.id, ...cascaded]);
       if (rows[0]?.status === 'canceled') {
         await tx
           .update(approvals)
