@@ -41,6 +41,9 @@ import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
+import { CalendarService } from './calendars/service.js';
+import { ReminderProcessor } from './calendars/reminders.js';
+import { calendarTools } from './calendars/tools.js';
 import { orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
@@ -110,6 +113,10 @@ export interface AppContext {
     webhooks: WebhookService;
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
+    /** Calendars of staff and rooms, their events, free slots and ICS feeds (issue 16). */
+    calendars: CalendarService;
+    /** Delivers calendar reminders and confirmation mails (started by the worker role). */
+    reminders: ReminderProcessor;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -239,6 +246,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return { eventId: event.id, duplicate: !created };
     },
   };
+  // Calendars (issue 16): bookings by the API and by decisions' tools; reminders by the workers.
+  const calendars = new CalendarService(database, eventLog);
+  tools.registerPack(calendarTools(calendars));
+  const reminders = new ReminderProcessor(database, eventLog, { SMTP_URL: config.SMTP_URL, SMTP_FROM: config.SMTP_FROM }, logger, { leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
+  calendars.onNotice = () => reminders.kick();
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -271,7 +283,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, calendars, reminders },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -289,6 +301,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         // Workers write the busy tables; they keep their statistics fresh (one at a time).
         maintenance.start();
         eventProcessor.start();
+        reminders.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -299,6 +312,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       clearInterval(cleaner);
       recovery.stop();
       await eventProcessor.stop();
+      await reminders.stop();
       await maintenance.stop();
       await scheduler.stop().catch(() => {});
       // Active runs stop at their next step boundary and go back to the queue; past the grace,

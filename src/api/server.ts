@@ -35,6 +35,7 @@ import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
+import { registerCalendarRoutes, registerIcsFeedRoutes } from '../calendars/routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -182,11 +183,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerCalendarRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
   // Inbound webhooks, on a public path of their own (docs/events.md).
   registerHookRoutes(app, ctx);
+  // Calendars' ICS feeds, public behind their token (docs/calendars.md).
+  registerIcsFeedRoutes(app, ctx);
   // The website widget's script and the public chat page (docs/widget.md).
   registerChatPages(app, ctx);
   return app;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, orgId, ts, updatedAt } from '../db/columns.js';
-import { DEFAULT_BREAKS, DEFAULT_WORKING_HOURS, EVENT_STATUSES, REMINDER_STATUSES, type BreakRule, type WorkingHours } from './enums.js';
+import { DEFAULT_BREAKS, DEFAULT_WORKING_HOURS, EVENT_STATUSES, MAIL_OUTCOMES, NOTICE_KINDS, REMINDER_STATUSES, type BreakRule, type WorkingHours } from './enums.js';
 
 /**
  * A staff member's or a room's calendar (issue 16; docs/calendars.md): its working hours and
@@ -15,7 +15,7 @@ export const calendars = pgTable(
     orgId: orgId(),
     name: text('name').notNull(),
     /** `staff` or `room`. */
-    kind: text('kind').notNull().default('staff'),
+    kind: text('kind', { enum: ['staff', 'room'] }).notNull().default('staff'),
     /** The staff member (src/staff/) whose calendar it is; the foreign key comes with that module. */
     staffId: uuid('staff_id'),
     /** IANA name (Europe/Berlin), checked with Intl. */
@@ -91,7 +91,7 @@ export const calendarReminders = pgTable(
       .notNull()
       .references(() => calendarEvents.id, { onDelete: 'cascade' }),
     /** reminder, confirmation, update, cancellation. */
-    kind: text('kind').notNull().default('reminder'),
+    kind: text('kind', { enum: NOTICE_KINDS }).notNull().default('reminder'),
     remindAt: ts('remind_at').notNull(),
     /** Minutes before the start (reminders); null for the other notices. */
     offsetMinutes: integer('offset_minutes'),
@@ -102,7 +102,7 @@ export const calendarReminders = pgTable(
     leaseToken: uuid('lease_token'),
     leaseUntil: ts('lease_until'),
     /** sent, skipped (no SMTP), none (no attendee address), failed. */
-    mail: text('mail'),
+    mail: text('mail', { enum: MAIL_OUTCOMES }),
     error: text('error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
