@@ -7,6 +7,7 @@ import { auditRoutes } from '../pages/audit/routes';
 import { authRoutes } from '../pages/auth/routes';
 import { chatRoutes } from '../pages/chat/routes';
 import { eventsRoutes } from '../pages/events/routes';
+import { calendarRoutes } from '../pages/calendar/routes';
 import { gymRoutes } from '../pages/gym/routes';
 import { inboxRoutes } from '../pages/inbox/routes';
 import { NotFoundPage } from '../pages/not-found-page';
@@ -52,6 +53,7 @@ export const routes: RouteObject[] = [
               ...tasksRoutes,
               ...workflowsRoutes,
               ...eventsRoutes,
+              ...calendarRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,
