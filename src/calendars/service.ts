@@ -422,7 +422,8 @@ export class CalendarService {
    * What a decision needs to book (the decision prompt): each calendar with its hours, breaks and
    * time zone, and its busy intervals in [from, to).
    */
-  async contextOf(orgId: string, window: { from: Date; to: Date }): Promise<CalendarContext> {
+  async contextOf(orgId: string, span: { from: Date | string; to: Date | string }): Promise<CalendarContext> {
+    const window = { from: new Date(span.from), to: new Date(span.to) };
     const [cals, rows] = await this.database.readOrg(orgId, (tx) =>
       Promise.all([
         tx.select().from(calendars).where(and(eq(calendars.orgId, orgId), isNull(calendars.archivedAt))).orderBy(asc(calendars.name)),

@@ -30,7 +30,8 @@ describe('dashboard: the calendar week view', () => {
     await expectAccessible(page, 'the calendar week');
 
     // Booking 10:00 clashes with Ann: the dialog lists the free alternatives; picking one books it.
-    await day(page, '2027-3-1').getByRole('button', { name: /10:00$/ }).click();
+    // (Ann covers the hour's upper half: click its free lower half, as a person would.)
+    await day(page, '2027-3-1').getByRole('button', { name: /10:00$/ }).click({ position: { x: 10, y: 40 } });
     const dialog = page.getByRole('dialog', { name: 'New event in Dr. Berg' });
     await dialog.getByLabel('Title').fill('Checkup Bob');
     expect(await dialog.getByLabel('Time (Europe/Berlin)').inputValue()).toBe('10:00');
@@ -85,7 +86,9 @@ describe('dashboard: the calendar week view', () => {
     await settings.getByLabel('Saturday from').fill('10:00');
     await settings.getByLabel('Saturday from').locator('xpath=../..').getByLabel('to').fill('14:00');
     await settings.getByRole('button', { name: 'Save' }).click();
-    await settings.waitFor({ state: 'hidden' });
+    await settings.waitFor({ state: 'hidden', timeout: 5000 }).catch(async () => {
+      throw new Error(`settings not saved: ${await settings.textContent()}`);
+    });
     const saved = await web.api<{ workingHours: Record<string, unknown> }>('GET', `/calendars/${cal.body.id}`, as(user));
     expect(saved.body.workingHours.sat).toEqual([{ start: '10:00', end: '14:00' }]);
     expect(web.problems(page)).toEqual([]);

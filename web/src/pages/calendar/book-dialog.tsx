@@ -24,7 +24,7 @@ const bookSchema = z.object({
   time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time, HH:MM'),
   durationMinutes: z.coerce.number().int().min(5).max(24 * 60),
   attendeeName: z.string().max(200).optional(),
-  attendeeEmail: z.union([z.literal(''), z.email()]).optional(),
+  attendeeEmail: z.email().optional(),
   description: description.optional(),
   location: location.optional(),
 });

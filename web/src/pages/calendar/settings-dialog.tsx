@@ -51,7 +51,8 @@ export function NewCalendarDialog({ open, onClose, onCreated }: { open: boolean;
 }
 
 const DAY_LABELS: Record<Weekday, string> = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
-const time = z.union([z.literal(''), z.string().regex(TIME_OF_DAY_RE, 'HH:MM')]);
+// The form sends blank fields as undefined: a blank time is a closed day (or no break).
+const time = z.string().regex(TIME_OF_DAY_RE, 'HH:MM').optional();
 const settingsSchema = z.object({
   timeZone,
   hours: z.object(Object.fromEntries(WEEKDAYS.map((d) => [d, z.object({ start: time, end: time })])) as Record<Weekday, z.ZodObject<{ start: typeof time; end: typeof time }>>),
@@ -76,10 +77,10 @@ export function SettingsDialog({ open, calendar, onClose }: { open: boolean; cal
     },
     idPrefix: `cal-settings-${calendar.id}`,
     submit: (v) => {
-      const open = WEEKDAYS.filter((d) => v.hours[d].start && v.hours[d].end);
+      const open = WEEKDAYS.filter((d) => v.hours[d]?.start && v.hours[d]?.end);
       return calendarApi.update(calendar.id, {
         timeZone: v.timeZone,
-        workingHours: Object.fromEntries(open.map((d) => [d, [{ start: v.hours[d].start, end: v.hours[d].end }]])),
+        workingHours: Object.fromEntries(open.map((d) => [d, [{ start: v.hours[d]!.start!, end: v.hours[d]!.end! }]])),
         breaks: v.breakStart && v.breakEnd && open.length ? [{ days: open, start: v.breakStart, end: v.breakEnd }] : [],
       });
     },
