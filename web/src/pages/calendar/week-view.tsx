@@ -1,5 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { BreakRule } from '@server/calendars/enums';
+import { openIntervals } from '@server/calendars/time';
 import { QueryView } from '../../components/states';
 import { calendarApi, calendarKeys, type Calendar, type CalendarEvent } from './api';
 import type { BookingStart } from './book-dialog';
@@ -25,6 +27,23 @@ function hourRange(calendar: Calendar, events: CalendarEvent[], days: LocalDate[
     if (days.some((d) => sameDate(d, end.date))) last = Math.max(last, Math.ceil(end.minutes / 60));
   }
   return [first, Math.min(24, Math.max(last, first + 1))];
+}
+
+/** The shown minutes of a day the calendar is not open (outside working hours, breaks), as [from, to) minute pairs. */
+function closedRanges(calendar: Calendar, dayStart: number, dayEnd: number, shownFrom: number, shownTo: number): [number, number][] {
+  const tz = calendar.timeZone;
+  const open = openIntervals({ timeZone: tz, workingHours: calendar.workingHours, breaks: calendar.breaks as BreakRule[] }, dayStart, dayEnd).map(({ start, end }): [number, number] => [
+    start <= dayStart ? 0 : wallClock(start, tz).minutes,
+    end >= dayEnd ? 24 * 60 : wallClock(end, tz).minutes,
+  ]);
+  const out: [number, number][] = [];
+  let at = shownFrom;
+  for (const [a, b] of open) {
+    if (a > at) out.push([at, Math.min(a, shownTo)]);
+    at = Math.max(at, b);
+  }
+  if (at < shownTo) out.push([at, shownTo]);
+  return out.filter(([a, b]) => b > a);
 }
 
 /** Seven day columns, hour rows, events placed by their time in the calendar's zone; today marked. */
@@ -65,6 +84,7 @@ export function WeekView({ calendar, week, canBook, onBook }: { calendar: Calend
                 const dayStart = instantOf(d, 0, tz);
                 const dayEnd = instantOf(addDays(d, 1), 0, tz);
                 const mine = data.items.filter((e) => Date.parse(e.endAt) > dayStart && Date.parse(e.startAt) < dayEnd);
+                const closed = closedRanges(calendar, dayStart, dayEnd, first * 60, last * 60);
                 return (
                   <div key={d.day} role="gridcell" className={`cal-day${sameDate(d, today) ? ' cal-today' : ''}`} data-date={`${d.year}-${d.month}-${d.day}`}>
                     {hours.map((h) => (
@@ -77,6 +97,9 @@ export function WeekView({ calendar, week, canBook, onBook }: { calendar: Calend
                         aria-label={`Book ${dayLabel(d)} ${hhmm(h * 60)}`}
                         onClick={() => onBook({ date: d, minutes: h * 60 })}
                       />
+                    ))}
+                    {closed.map(([a, b]) => (
+                      <div key={a} className="cal-closed" aria-hidden="true" style={{ top: ((a - first * 60) / 60) * HOUR_PX, height: ((b - a) / 60) * HOUR_PX }} />
                     ))}
                     {mine.map((e) => {
                       const s = Math.max(Date.parse(e.startAt), dayStart);
