@@ -54,13 +54,16 @@ function offsetAt(ms: number, tz: string): number {
 
 /**
  * The instant a wall clock in `tz` shows `minutes` past midnight of the date (24:00 is the next
- * midnight). A time skipped by a DST change lands after the gap; a repeated one on its first pass.
+ * midnight). A time a DST change skips lands after the gap (02:30 → 03:30); a time it repeats is
+ * taken on its first pass (the earlier instant).
  */
 export function zonedInstant(year: number, month: number, day: number, minutes: number, tz: string): number {
   const guess = Date.UTC(year, month - 1, day, 0, minutes);
-  const first = guess - offsetAt(guess, tz);
-  const second = guess - offsetAt(first, tz);
-  return first === second ? first : Math.max(first, second);
+  // The offsets a day either side: a change of offset happens at most once in between.
+  const before = offsetAt(guess - 86_400_000, tz);
+  const after = offsetAt(guess + 86_400_000, tz);
+  const valid = [guess - before, guess - after].filter((t) => t + offsetAt(t, tz) === guess);
+  return valid.length ? Math.min(...valid) : guess - before;
 }
 
 export const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
