@@ -47,6 +47,9 @@ import { PipelineService } from './pipelines/service.js';
 import { PipelineItemService } from './pipelines/items.js';
 import { pipelineTools } from './pipelines/tools.js';
 import { membersByIds, orgNames } from './auth/lookups.js';
+import { CalendarService } from './calendars/service.js';
+import { ReminderProcessor } from './calendars/reminders.js';
+import { calendarTools } from './calendars/tools.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -126,6 +129,10 @@ export interface AppContext {
     pipelines: PipelineService;
     /** Items in pipelines: created with an assignee by role and load, moved, their history and events. */
     pipelineItems: PipelineItemService;
+    /** Calendars of staff and rooms, their events, free slots and ICS feeds (issue 16). */
+    calendars: CalendarService;
+    /** Delivers calendar reminders and confirmation mails (started by the worker role). */
+    reminders: ReminderProcessor;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -286,6 +293,15 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const { pipelines: open, staff: people } = await pipelines.contextOf(orgId);
     return { Pipelines: open, 'Staff (openItems is their load)': people };
   });
+  // Calendars (issue 16): bookings by the API and by decisions' tools; reminders by the workers.
+  const calendars = new CalendarService(database, eventLog);
+  tools.registerPack(calendarTools(calendars));
+  const reminders = new ReminderProcessor(database, eventLog, { SMTP_URL: config.SMTP_URL, SMTP_FROM: config.SMTP_FROM }, logger, { leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
+  calendars.onNotice = () => reminders.kick();
+  decisionContext.push(async (orgId) => {
+    const now = new Date();
+    return { 'Calendars (busy times in the next 14 days)': await calendars.contextOf(orgId, { from: now, to: new Date(now.getTime() + 14 * 86_400_000) }) };
+  });
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -318,7 +334,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems, calendars, reminders },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -336,6 +352,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         // Workers write the busy tables; they keep their statistics fresh (one at a time).
         maintenance.start();
         eventProcessor.start();
+        reminders.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -346,6 +363,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       clearInterval(cleaner);
       recovery.stop();
       await eventProcessor.stop();
+      await reminders.stop();
       await maintenance.stop();
       await scheduler.stop().catch(() => {});
       // Active runs stop at their next step boundary and go back to the queue; past the grace,

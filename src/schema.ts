@@ -19,3 +19,4 @@ export * from './events/schema.js';
 export * from './staff/schema.js';
 export * from './pipelines/schema.js';
 export * from './decisions/schema.js';
+export * from './calendars/schema.js';

@@ -311,6 +311,19 @@ const EXPECTED: Record<string, Access> = {
   'POST /api/v1/decision-policies': 'admin',
   'PUT /api/v1/decision-policies/:id': 'admin',
   'DELETE /api/v1/decision-policies/:id': 'admin',
+  // Calendars (docs/calendars.md); the ICS feed, GET /ical/:file, is public outside /api/v1 (calendars.routes.test.ts).
+  'GET /api/v1/calendars': 'viewer',
+  'POST /api/v1/calendars': 'admin',
+  'GET /api/v1/calendars/:id': 'viewer',
+  'PATCH /api/v1/calendars/:id': 'admin',
+  'DELETE /api/v1/calendars/:id': 'admin',
+  'POST /api/v1/calendars/:id/ics-token': 'admin',
+  'GET /api/v1/calendars/:id/free-slots': 'viewer',
+  'GET /api/v1/calendars/:id/events': 'viewer',
+  'POST /api/v1/calendars/:id/events': 'member',
+  'GET /api/v1/calendar-events/:id': 'viewer',
+  'PATCH /api/v1/calendar-events/:id': 'member',
+  'POST /api/v1/calendar-events/:id/cancel': 'member',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

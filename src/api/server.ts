@@ -38,6 +38,7 @@ import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
 import { registerStaffRoutes } from '../staff/routes.js';
 import { registerPipelineRoutes } from '../pipelines/routes.js';
+import { registerCalendarRoutes, registerIcsFeedRoutes } from '../calendars/routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -188,11 +189,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerStaffRoutes(api, ctx);
       registerPipelineRoutes(api, ctx);
       registerDecisionRoutes(api, ctx);
+      registerCalendarRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
   // Inbound webhooks, on a public path of their own (docs/events.md).
   registerHookRoutes(app, ctx);
+  // Calendars' ICS feeds, public behind their token (docs/calendars.md).
+  registerIcsFeedRoutes(app, ctx);
   // The website widget's script and the public chat page (docs/widget.md).
   registerChatPages(app, ctx);
   return app;

@@ -13,6 +13,8 @@ export interface OutgoingMail {
   html?: string;
   /** Files sent with the mail (text content, e.g. a CSV report). */
   attachments?: { filename: string; contentType: string; content: string }[];
+  /** A fixed Message-ID (`<id@host>`): a mail sent again after a crash is the same message to its reader's client. */
+  messageId?: string;
 }
 
 // Connection limits below the send_email tool's 30 s, so a dead server ends as a clear SMTP error.
@@ -25,7 +27,7 @@ const SMTP_LIMITS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socket
 export async function sendMail(smtp: SmtpSettings, mail: OutgoingMail): Promise<{ messageId: string | null }> {
   const transport = nodemailer.createTransport({ url: smtp.SMTP_URL, ...SMTP_LIMITS });
   try {
-    const info = await transport.sendMail({ from: smtp.SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}), ...(mail.attachments?.length ? { attachments: mail.attachments } : {}) });
+    const info = await transport.sendMail({ from: smtp.SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}), ...(mail.attachments?.length ? { attachments: mail.attachments } : {}), ...(mail.messageId ? { messageId: mail.messageId } : {}) });
     return { messageId: typeof info.messageId === 'string' ? info.messageId : null };
   } finally {
     transport.close();

@@ -11,9 +11,12 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly errors: FieldError[];
   readonly requestId: string | undefined;
+  /** The whole problem body, with the fields some endpoints add (a calendar clash's `alternatives`). */
+  readonly body: Record<string, unknown>;
 
-  constructor(problem: Pick<Problem, 'status' | 'code' | 'detail'> & Partial<Problem>) {
+  constructor(problem: Pick<Problem, 'status' | 'code' | 'detail'> & Partial<Problem> & Record<string, unknown>) {
     super(problem.detail);
+    this.body = problem;
     this.status = problem.status;
     this.code = problem.code;
     this.detail = problem.detail;

@@ -7,6 +7,7 @@ import { auditRoutes } from '../pages/audit/routes';
 import { authRoutes } from '../pages/auth/routes';
 import { chatRoutes } from '../pages/chat/routes';
 import { eventsRoutes } from '../pages/events/routes';
+import { calendarRoutes } from '../pages/calendar/routes';
 import { gymRoutes } from '../pages/gym/routes';
 import { inboxRoutes } from '../pages/inbox/routes';
 import { pipelinesRoutes } from '../pages/pipelines/routes';
@@ -54,6 +55,7 @@ export const routes: RouteObject[] = [
               ...workflowsRoutes,
               ...eventsRoutes,
               ...pipelinesRoutes,
+              ...calendarRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,

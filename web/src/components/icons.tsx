@@ -21,6 +21,7 @@ const PATHS = {
   classes: 'M4 5h16v15H4zM4 10h16M9 3v4M15 3v4',
   pipeline: 'M4 4h4v16H4zM10 4h4v10h-4zM16 4h4v6h-4z',
   analytics: 'M4 19l5-6 4 3 7-9M4 4v16h16',
+  calendar: 'M4 6h16v14H4zM4 10h16M8 3v5M16 3v5M8 14h3v3H8z',
 } as const;
 
 export type IconName = keyof typeof PATHS;
