@@ -41,6 +41,7 @@ import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
+
 import { orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
@@ -56,6 +57,9 @@ import { pendingApprovalCounts } from './runs/approval-counts.js';
 import { ApprovalNotices } from './runs/approval-notices.js';
 import { ChangeFeed } from './db/changes.js';
 import { HotReads } from './http/hot-reads.js';
+
+/** A run in one of these is over: it holds no place under a trigger's concurrency limit. */
+const FINAL_RUN_STATUSES = new Set(['succeeded', 'failed', 'canceled']);
 
 /** Everything a process holds: settings, the database, the logger and the services. */
 export interface AppContext {
@@ -230,8 +234,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
       names.set(orgId, { name, at: Date.now() });
       return name;
     },
+    activeRuns: async (orgId, runIds) => {
+      const rows = await Promise.all(runIds.map((id) => runs.get(system(orgId), id).catch(() => null)));
+      return new Set(rows.filter((r) => r !== null && !FINAL_RUN_STATUSES.has(r.status)).map((r) => r!.id));
+    },
   }, logger, { leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
   eventLog.onEmitted = () => eventProcessor.kick();
+  // A trigger's run ended: its place under the trigger's concurrency limit is free (docs/events.md).
+  events.on('run:finished', (e) => {
+    if (e.source === 'event' && FINAL_RUN_STATUSES.has(e.status)) void eventProcessor.runEnded(e.orgId, e.runId).catch((err: unknown) => logger.warn({ err }, 'could not free a trigger run place; the processor poll will'));
+  });
   recordHappenings(events, eventLog, triggers, logger);
   tools.eventEmitter = {
     emit: async (orgId, e) => {
