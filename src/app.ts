@@ -245,6 +245,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     if (e.source === 'event' && FINAL_RUN_STATUSES.has(e.status)) void eventProcessor.runEnded(e.orgId, e.runId).catch((err: unknown) => logger.warn({ err }, 'could not free a trigger run place; the processor poll will'));
   });
   recordHappenings(events, eventLog, triggers, logger);
+  // Lower modules tell of their happenings (a ticket opened, a budget alert) on the engine's port.
+  tools.engineEvents = events;
+  billing.events = events;
   tools.eventEmitter = {
     emit: async (orgId, e) => {
       const { event, created } = await eventLog.emit(orgId, { ...e, source: 'agent' });

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, json, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import type { DbKind } from '../../test/helpers/databases.js';
+import { toolContext } from '../../test/helpers/tool-context.js';
+import { ledgerEntries } from '../billing/schema.js';
 import { createLogger } from '../shared/logger.js';
 import { EventProcessor, type FireStarter } from './processor.js';
 
@@ -154,6 +157,57 @@ describe.each(['postgres', 'pglite'] as DbKind[])('trigger debounce and concurre
     } finally {
       await rival.stop();
     }
+  });
+
+  it("Troupe's task, ticket and budget happenings become events when a trigger listens, and fire it", async () => {
+    const listeners = await Promise.all(
+      ['task.due', 'ticket.created', 'budget.alert'].map((type) => trigger({ name: `On ${type}`, eventType: type, agentId, task: `Handle ${type} {{ event.payload }}` })),
+    );
+    const happened = async (type: string, match: (payload: Record<string, unknown>) => boolean) => {
+      let found: { id: string; payload: Record<string, unknown>; source: string } | undefined;
+      await expect
+        .poll(
+          async () => {
+            const items = json<{ items: { id: string; payload: Record<string, unknown>; source: string }[] }>(await call('GET', `/events?type=${type}&source=troupe`, roles.viewer)).items;
+            found = items.find((e) => match(e.payload));
+            return Boolean(found);
+          },
+          { timeout: 20_000 },
+        )
+        .toBe(true);
+      const fired = async () => json<{ fires: { status: string }[] }>(await call('GET', `/events/${found!.id}`, roles.viewer)).fires.map((f) => f.status);
+      await expect.poll(fired, { timeout: 15_000 }).toEqual(['fired']);
+      return found!;
+    };
+
+    // A ticket an agent opens.
+    const ctx = toolContext({ app: t.ctx, orgId: roles.admin.orgId, agentId, runId: randomUUID(), toolCallId: 'call-1' });
+    const opened = await t.ctx.services.tools.execute('create_support_ticket', { subject: 'Printer on fire', priority: 'high' }, ctx);
+    expect(opened).toMatchObject({ ok: true });
+    const ticketId = (opened as { output: { id: string } }).output.id;
+    expect((await happened('ticket.created', (p) => p.ticketId === ticketId)).payload).toMatchObject({ subject: 'Printer on fire', priority: 'high', agentId });
+    // The same tool call again opens no second ticket and makes no second event.
+    await t.ctx.services.tools.execute('create_support_ticket', { subject: 'Printer on fire', priority: 'high' }, ctx);
+
+    // A budget alert: the agent's spend reaches 80% of its budget.
+    await t.ctx.database.withOrg(roles.admin.orgId, (tx) =>
+      tx.insert(ledgerEntries).values({ orgId: roles.admin.orgId, agentId, runId: randomUUID(), stepId: randomUUID(), provider: 'openai', model: 'gpt-4o-mini', inputTokens: 1, outputTokens: 1, baseCostMicros: 850_000, billedCostMicros: 850_000, markupBps: 0 }),
+    );
+    expect((await t.ctx.services.billing.checkBudget(roles.admin.orgId, agentId, 1_000_000)).allowed).toBe(true);
+    expect((await happened('budget.alert', (p) => p.targetId === agentId)).payload).toMatchObject({ targetType: 'agent', thresholdPercent: 80, spentMicros: 850_000, budgetMicros: 1_000_000 });
+
+    // A task its schedule fires (the scheduler runs here from now on).
+    const task = json<{ id: string }>(
+      await call('POST', '/tasks', roles.admin, { agentId, title: 'Morning report', instructions: 'Report', schedule: { onceAt: new Date(Date.now() + 1000).toISOString() } }),
+    );
+    t.ctx.startRoles({ worker: true, scheduler: true });
+    const due = await happened('task.due', (p) => p.taskId === task.id);
+    expect(due.payload).toMatchObject({ outcome: 'fired' });
+    expect(typeof due.payload.runId).toBe('string');
+
+    const tickets = json<{ items: unknown[] }>(await call('GET', '/events?type=ticket.created', roles.viewer)).items;
+    expect(tickets).toHaveLength(1);
+    for (const id of listeners) await call('PATCH', `/triggers/${id}`, roles.admin, { enabled: false });
   });
 
   it('refuses a debounce with a throttle, a bad debounce key and a limit below 1, naming the field', async () => {
