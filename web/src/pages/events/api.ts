@@ -59,7 +59,7 @@ export const DEFAULT_HEADER: Record<VerificationScheme, string | null> = {
 };
 export const MAX_BODY_BYTES = 10 * 1_048_576;
 
-export const FIRE_TONE = { firing: 'info', fired: 'success', throttled: 'neutral', failed: 'danger' } satisfies Record<FireStatus, BadgeTone>;
+export const FIRE_TONE = { firing: 'info', fired: 'success', throttled: 'neutral', failed: 'danger', pending: 'info', debounced: 'neutral', queued: 'warning' } satisfies Record<FireStatus, BadgeTone>;
 
 export interface EventQuery {
   type?: string;
