@@ -95,7 +95,7 @@ export const eventKeys = {
 };
 
 export const eventsApi = {
-  list: (query: EventQuery, signal?: AbortSignal) => api.get<Page<Event>>('/events', { query: { ...query }, signal }),
+  list: (query: EventQuery, signal?: AbortSignal) => api.get<Page<Event> & { totalExact: boolean }>('/events', { query: { ...query }, signal }),
   get: (id: string, signal?: AbortSignal) => api.get<EventWithFires>(`/events/${enc(id)}`, { signal }),
   /** Failed fires are tried again; fired ones stay (each run is made once). */
   replay: (id: string) => api.post<EventWithFires>(`/events/${enc(id)}/replay`),
