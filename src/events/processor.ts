@@ -47,6 +47,12 @@ export const EVENTS_CHANNEL = 'troupe_events';
  * fire there. A throttled trigger decides under an advisory lock on (trigger, key), so two
  * processes cannot both fire for one key. A start that fails (an agent paused, a budget used up,
  * a bad template) leaves the fire `failed`: a dead letter, tried again when the event is replayed.
+ *
+ * A debounced trigger's fire waits `pending` until its `due_at` (a later event of its key takes
+ * its place, and it becomes `debounced`); a trigger with `maxConcurrentRuns` queues fires past its
+ * limit (`queued`) and admits them as places free up. Both wait in the database, not here: every
+ * pass also takes due fires and admits queued ones (`duePass`), so any processor finishes what
+ * a dead one left (decision 73).
  */
 export class EventProcessor {
   private running = false;
@@ -164,12 +170,16 @@ export class EventProcessor {
     );
     const claimed = (rows as { f: Record<string, unknown>; was: string }[]).map((r) => ({ fire: rowFromJson(triggerFires, r.f), was: r.was }));
     await Promise.all(claimed.map((c) => this.due(c.fire, c.was).catch((err: unknown) => this.logger.warn({ err, fireId: c.fire.id }, 'could not start a due fire; it is taken again after its lease'))));
-    const { rows: queued } = await this.database.system((tx) => tx.execute(sql`select distinct org_id, trigger_id from trigger_fires where status = 'queued' limit 1000`));
-    for (const q of queued as { org_id: string; trigger_id: string }[]) {
+    // One statement for both (two partial indexes, empty on most installs).
+    const { rows: look } = await this.database.system((tx) =>
+      tx.execute(sql`
+        select (select min(due_at) from trigger_fires where status = 'pending' and due_at is not null) as at,
+          (select coalesce(jsonb_agg(q), '[]'::jsonb) from (select distinct org_id, trigger_id from trigger_fires where status = 'queued' limit 1000) q) as queued`),
+    );
+    const { at, queued } = (look as { at: string | Date | null; queued: { org_id: string; trigger_id: string }[] }[])[0]!;
+    for (const q of queued) {
       await this.admitQueued(q.org_id, q.trigger_id).catch((err: unknown) => this.logger.warn({ err, triggerId: q.trigger_id }, 'could not admit queued fires; trying again'));
     }
-    const { rows: next } = await this.database.system((tx) => tx.execute(sql`select min(due_at) as at from trigger_fires where status = 'pending' and due_at is not null`));
-    const at = (next as { at: string | Date | null }[])[0]?.at;
     return { took: claimed.length, nextDueAt: at ? new Date(at).getTime() : null };
   }
 
