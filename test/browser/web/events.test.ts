@@ -268,7 +268,9 @@ describe('dashboard: events, webhooks and triggers', () => {
     const sent = await web.api('POST', '/events', { ...as(user), body: { type: 'note.added', payload: { contact: 'c1' } } });
     expect(sent.status).toBe(202);
     await page.reload();
-    await page.locator('[data-status="pending"]').first().waitFor({ timeout: 15_000 });
+    const pending = page.locator('tr[data-status="pending"]').first();
+    await pending.waitFor({ timeout: 15_000 });
+    expect(await pending.textContent()).toMatch(/starts in \d+ minutes/);
     await expectAccessible(page, 'a trigger with a pending fire');
   });
 });
