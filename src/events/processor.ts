@@ -386,7 +386,8 @@ export class EventProcessor {
         .limit(1)
         .for('update');
       const base = { orgId: event.orgId, triggerId: trigger.id, eventId: event.id, debounceKey: key };
-      if (live && live.dueAt && live.dueAt.getTime() >= dueAt.getTime()) {
+      // (Equal times, events stored in one statement: the one processed last is the last.)
+      if (live && live.dueAt && live.dueAt.getTime() > dueAt.getTime()) {
         const [row] = await tx.insert(triggerFires).values({ ...base, status: 'debounced', carriedBy: live.id }).returning();
         await tx.update(triggerFires).set({ collapsed: sql`${triggerFires.collapsed} + 1`, updatedAt: new Date() }).where(eq(triggerFires.id, live.id));
         return row!;
