@@ -100,6 +100,22 @@ describe.each(['postgres', 'pglite'] as DbKind[])('trigger debounce and concurre
     await call('PATCH', `/triggers/${id}`, roles.admin, { enabled: false });
   });
 
+  it('a trigger switched off while its fire is pending makes it a dead letter; a replay once it is on fires it, once', async () => {
+    const id = await trigger({ name: 'Paused digest', eventType: 'memo.added', agentId, task: 'Digest {{ debounce.count }}', debounce: { key: 'all', seconds: 1 } });
+    const eventId = await emit('memo.added', {});
+    await expect.poll(async () => (await firesOf(id))[0]?.status, { timeout: 15_000 }).toBe('pending');
+    expect((await call('PATCH', `/triggers/${id}`, roles.admin, { enabled: false })).statusCode).toBe(200);
+    await expect.poll(async () => (await firesOf(id))[0]?.status, { timeout: 15_000 }).toBe('failed');
+    expect(json<{ items: { eventId: string; error: { code: string } }[] }>(await call('GET', '/trigger-fires?status=failed', roles.viewer)).items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ eventId, error: expect.objectContaining({ code: 'trigger_disabled' }) })]),
+    );
+    await call('PATCH', `/triggers/${id}`, roles.admin, { enabled: true });
+    expect((await call('POST', `/events/${eventId}/replay`, roles.admin)).statusCode).toBe(202);
+    await expect.poll(async () => (await firesOf(id))[0]?.status, { timeout: 15_000 }).toBe('fired');
+    expect((await firesOf(id))[0]).toMatchObject({ attempts: 2, collapsed: 1 });
+    await call('PATCH', `/triggers/${id}`, roles.admin, { enabled: false });
+  });
+
   it('maxConcurrentRuns: runs of the trigger never overlap past the limit, with two processors racing; queued fires start in order', async () => {
     const wf = json<{ id: string }>(
       await call('POST', '/workflows', roles.admin, {
