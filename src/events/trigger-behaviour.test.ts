@@ -247,5 +247,16 @@ describe.each(['postgres', 'pglite'] as DbKind[])('trigger debounce and concurre
     const swapped = await call('PATCH', `/triggers/${id}`, roles.admin, { debounce: { key: 'k', seconds: 5 }, throttleKey: null, throttleSeconds: null });
     expect(swapped.statusCode, swapped.body).toBe(200);
     expect(json<{ debounce: unknown; throttleKey: unknown }>(swapped)).toMatchObject({ debounce: { key: 'k', seconds: 5 }, throttleKey: null });
+    // A workflow's own trigger takes a limit (and its switch) here; the rest stays the workflow's.
+    const wf = json<{ id: string }>(
+      await call('POST', '/workflows', roles.admin, {
+        definition: { name: 'On memo', graph: { nodes: [{ id: 'start', type: 'trigger', config: { kind: 'event', eventType: 'memo.kept' } }], edges: [] } },
+      }),
+    ).id;
+    const managed = json<{ items: { id: string; workflowId: string | null }[] }>(await call('GET', '/triggers', roles.viewer)).items.find((x) => x.workflowId === wf)!;
+    const limited = await call('PATCH', `/triggers/${managed.id}`, roles.admin, { maxConcurrentRuns: 3 });
+    expect(limited.statusCode, limited.body).toBe(200);
+    expect(json<{ maxConcurrentRuns: number; eventType: string }>(limited)).toMatchObject({ maxConcurrentRuns: 3, eventType: 'memo.kept' });
+    expect((await call('PATCH', `/triggers/${managed.id}`, roles.admin, { debounce: { key: 'k', seconds: 5 } })).statusCode).toBe(409);
   });
 });
