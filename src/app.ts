@@ -64,6 +64,9 @@ import { pendingApprovalCounts } from './runs/approval-counts.js';
 import { ApprovalNotices } from './runs/approval-notices.js';
 import { ChangeFeed } from './db/changes.js';
 import { HotReads } from './http/hot-reads.js';
+
+/** A run in one of these is over: it holds no place under a trigger's concurrency limit. */
+const FINAL_RUN_STATUSES = new Set(['succeeded', 'failed', 'canceled']);
 import { DecisionRunner } from './decisions/runner.js';
 import { DecisionService } from './decisions/service.js';
 import type { DecisionRunInput } from './decisions/store.js';
@@ -274,9 +277,20 @@ export async function createContext(config: Config, options: ContextOptions = {}
       names.set(orgId, { name, at: Date.now() });
       return name;
     },
+    activeRuns: async (orgId, runIds) => {
+      const rows = await Promise.all(runIds.map((id) => runs.get(system(orgId), id).catch(() => null)));
+      return new Set(rows.filter((r) => r !== null && !FINAL_RUN_STATUSES.has(r.status)).map((r) => r!.id));
+    },
   }, logger, { leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
+  // A trigger's run ended: its place under the trigger's concurrency limit is free (docs/events.md).
+  events.on('run:finished', (e) => {
+    if (e.source === 'event' && FINAL_RUN_STATUSES.has(e.status)) void eventProcessor.runEnded(e.orgId, e.runId).catch((err: unknown) => logger.warn({ err }, 'could not free a trigger run place; the processor poll will'));
+  });
   eventLog.onEmitted = () => eventProcessor.kick();
   recordHappenings(events, eventLog, triggers, logger);
+  // Lower modules tell of their happenings (a ticket opened, a budget alert) on the engine's port.
+  tools.engineEvents = events;
+  billing.events = events;
   tools.eventEmitter = {
     emit: async (orgId, e) => {
       const { event, created } = await eventLog.emit(orgId, { ...e, source: 'agent' });

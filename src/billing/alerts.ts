@@ -26,14 +26,14 @@ export interface BudgetScope {
  * sends one alert, the highest. The unique (org, scope, month, threshold) row makes each alert
  * fire once, even when concurrent budget checks race here.
  */
-export async function raiseAlerts(tx: Tx, audit: AuditService, orgId: string, month: Month, s: BudgetScope, thresholds: number[]): Promise<void> {
-  if (thresholds.length === 0) return;
+export async function raiseAlerts(tx: Tx, audit: AuditService, orgId: string, month: Month, s: BudgetScope, thresholds: number[]): Promise<RaisedAlert | null> {
+  if (thresholds.length === 0) return null;
   const inserted = await tx
     .insert(budgetAlerts)
     .values(thresholds.map((thresholdPercent) => ({ orgId, scope: s.scope, month, thresholdPercent })))
     .onConflictDoNothing()
     .returning({ thresholdPercent: budgetAlerts.thresholdPercent });
-  if (inserted.length === 0) return;
+  if (inserted.length === 0) return null;
   const percent = Math.max(...inserted.map((r) => r.thresholdPercent));
   const stopped = percent >= 100;
   const title = stopped
@@ -56,4 +56,17 @@ export async function raiseAlerts(tx: Tx, audit: AuditService, orgId: string, mo
     },
     tx,
   );
+  return { orgId, scope: s.scope, targetType: s.targetType, targetId: s.targetId, month, thresholdPercent: percent, spentMicros: s.spentMicros, budgetMicros: s.budgetMicros };
+}
+
+/** An alert raiseAlerts sent: told to the engine's event port once its transaction committed (`budget:alert`). */
+export interface RaisedAlert {
+  orgId: string;
+  scope: string;
+  targetType: 'organization' | 'agent';
+  targetId: string;
+  month: Month;
+  thresholdPercent: number;
+  spentMicros: number;
+  budgetMicros: number;
 }

@@ -1,7 +1,7 @@
 import type { AuditService } from '../audit/service.js';
 import type { Database, Tx } from '../db/client.js';
 import { agentNames } from '../agents/lookups.js';
-import { ALERT_THRESHOLDS, raiseAlerts } from './alerts.js';
+import { ALERT_THRESHOLDS, raiseAlerts, type RaisedAlert } from './alerts.js';
 import { reached, sumOf } from './money.js';
 import { monthOf, type Month } from './month.js';
 
@@ -55,8 +55,9 @@ export async function checkBudget(
   agentId: string,
   agentMonthlyBudgetMicros: number | null,
   now: Date,
+  raised?: RaisedAlert[],
 ): Promise<BudgetCheck> {
-  return database.withOrg(orgId, async (tx) => judgeInTx(tx, audit, orgId, agentId, agentMonthlyBudgetMicros, await readStanding(database, tx, orgId, agentId, monthOf(now))));
+  return database.withOrg(orgId, async (tx) => judgeInTx(tx, audit, orgId, agentId, agentMonthlyBudgetMicros, await readStanding(database, tx, orgId, agentId, monthOf(now)), raised));
 }
 
 /** The thresholds a standing newly reaches (not raised yet), per scope. */
@@ -77,17 +78,22 @@ export function verdict(s: SpendStanding, agentMonthlyBudgetMicros: number | nul
   return { allowed: true, org, agent };
 }
 
-/** The verdict, after raising the alerts the standing newly reaches (notification + audit, once per scope and month). */
-export async function judgeInTx(tx: Tx, audit: AuditService, orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, s: SpendStanding): Promise<BudgetCheck> {
+/**
+ * The verdict, after raising the alerts the standing newly reaches (notification + audit, once per
+ * scope and month); the alerts sent go into `raised` (told to the engine once committed).
+ */
+export async function judgeInTx(tx: Tx, audit: AuditService, orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, s: SpendStanding, raised?: RaisedAlert[]): Promise<BudgetCheck> {
   const check = verdict(s, agentMonthlyBudgetMicros);
   const fresh = newlyReached(s, agentId, agentMonthlyBudgetMicros);
   if (fresh.org.length) {
-    await raiseAlerts(tx, audit, orgId, s.month, { scope: 'org', label: 'Your organization', targetType: 'organization', targetId: orgId, ...withBudget(check.org) }, fresh.org);
+    const alert = await raiseAlerts(tx, audit, orgId, s.month, { scope: 'org', label: 'Your organization', targetType: 'organization', targetId: orgId, ...withBudget(check.org) }, fresh.org);
+    if (alert) raised?.push(alert);
   }
   if (fresh.agent.length) {
     const name = (await agentNames(tx, orgId, [agentId])).get(agentId);
     const label = name ? `Agent "${name}"` : `Agent ${agentId}`;
-    await raiseAlerts(tx, audit, orgId, s.month, { scope: agentId, label, targetType: 'agent', targetId: agentId, ...withBudget(check.agent) }, fresh.agent);
+    const alert = await raiseAlerts(tx, audit, orgId, s.month, { scope: agentId, label, targetType: 'agent', targetId: agentId, ...withBudget(check.agent) }, fresh.agent);
+    if (alert) raised?.push(alert);
   }
   return check;
 }

@@ -1,3 +1,5 @@
+import type { EngineEvents } from '../observability/events.js';
+import type { RaisedAlert } from './alerts.js';
 import { eq } from 'drizzle-orm';
 import type { AuditService } from '../audit/service.js';
 import { organizations } from '../db/tenancy.js';
@@ -82,7 +84,10 @@ export class BillingService {
   async judge(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, standing: SpendStanding): Promise<BudgetCheck> {
     const fresh = newlyReached(standing, agentId, agentMonthlyBudgetMicros);
     if (!fresh.org.length && !fresh.agent.length) return verdict(standing, agentMonthlyBudgetMicros);
-    return this.database.withOrg(orgId, (tx) => judgeInTx(tx, this.audit, orgId, agentId, agentMonthlyBudgetMicros, standing));
+    const raised: RaisedAlert[] = [];
+    const check = await this.database.withOrg(orgId, (tx) => judgeInTx(tx, this.audit, orgId, agentId, agentMonthlyBudgetMicros, standing, raised));
+    this.tellAlerts(raised);
+    return check;
   }
 
   /**
@@ -130,8 +135,18 @@ export class BillingService {
    * alerts once each per scope and month. `agentMonthlyBudgetMicros` null = no agent budget.
    * The run engine judges the spend its writes return instead (judge).
    */
-  checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date()): Promise<BudgetCheck> {
-    return checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now);
+  async checkBudget(orgId: string, agentId: string, agentMonthlyBudgetMicros: number | null, now = new Date()): Promise<BudgetCheck> {
+    const raised: RaisedAlert[] = [];
+    const check = await checkBudget(this.database, this.audit, orgId, agentId, agentMonthlyBudgetMicros, now, raised);
+    this.tellAlerts(raised);
+    return check;
+  }
+
+  /** Set by app.ts: alerts raised are told to the engine's event port (`budget:alert`) once committed. */
+  events: EngineEvents | null = null;
+
+  private tellAlerts(raised: RaisedAlert[]) {
+    for (const a of raised) this.events?.emit('budget:alert', { ...a, at: new Date() });
   }
 
   /** One month of usage, default the current UTC month; `top` caps the conversation and task lists (default 100). */

@@ -59,12 +59,15 @@ export const fireSchema = z
     eventType: z.string(),
     status: z.enum(FIRE_STATUSES),
     runId: z.uuid().nullable(),
+    dueAt: isoOrNull.describe('pending: when its run starts (unless a later event with its key supersedes it)'),
+    carriedBy: z.uuid().nullable().describe('debounced: the fire that carried this event'),
+    collapsed: z.number().int().describe('How many events the fire carries (debounce); 1 otherwise'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     attempts: z.number().int(),
     createdAt: iso,
     updatedAt: iso,
   })
-  .meta({ id: 'TriggerFire', description: 'One (event, trigger) pair that matched: fired (its run), throttled, or failed (a dead letter)' });
+  .meta({ id: 'TriggerFire', description: 'One (event, trigger) pair that matched: fired (its run), throttled, debounced (carried by another fire), pending (a debounce due later), queued (the concurrency limit), or failed (a dead letter)' });
 
 export const eventWithFiresSchema = eventSchema.extend({ fires: z.array(fireSchema) }).meta({ id: 'EventWithFires' });
 
@@ -98,6 +101,15 @@ const triggerFields = {
   input: z.unknown().optional().describe("Templated JSON: the workflow run's input (default: the event's payload)"),
   throttleKey: template('at most one fire per key …').nullable().optional(),
   throttleSeconds: z.number().int().min(1).max(30 * 86_400).nullable().optional().describe('… in this many seconds'),
+  debounce: z
+    .strictObject({
+      key: template('events with the same key collapse …').min(1),
+      seconds: z.number().int().min(1).max(86_400).describe('… when they come within this many seconds of each other; one run starts this long after the last, with the last'),
+    })
+    .nullable()
+    .optional()
+    .describe('Trailing debounce by key (not with a throttle)'),
+  maxConcurrentRuns: z.number().int().min(1).max(10_000).nullable().optional().describe('At most this many of its runs active (queued, running or waiting) at once; others wait, in order. null: no limit'),
   enabled: z.boolean().optional(),
 };
 export const createTriggerBody = z.strictObject(triggerFields).meta({ id: 'CreateTrigger' });
@@ -118,6 +130,8 @@ export const triggerSchema = z
     input: z.unknown(),
     throttleKey: z.string().nullable(),
     throttleSeconds: z.number().int().nullable(),
+    debounce: z.object({ key: z.string(), seconds: z.number().int() }).nullable(),
+    maxConcurrentRuns: z.number().int().nullable(),
     enabled: z.boolean(),
     managed: z.boolean().describe("Kept by a workflow's event trigger node: change it in the workflow"),
     createdAt: iso,

@@ -12,7 +12,14 @@ export const EVENT_PATTERN_HINT = 'an event type, or a prefix ending in .* (db.*
 export const EVENT_SOURCES = ['webhook', 'api', 'agent', 'troupe'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
-export const FIRE_STATUSES = ['firing', 'fired', 'throttled', 'failed'] as const;
+/**
+ * What became of one (event, trigger) pair: `firing` (its run is being started), `fired` (it has
+ * its run), `throttled` (a fire for its key came within the window), `failed` (a dead letter),
+ * `pending` (a debounce: due at `dueAt` unless a later event with its key supersedes it),
+ * `debounced` (superseded: `carriedBy` is the fire that carried it), `queued` (the trigger's
+ * concurrency limit is reached: it starts, in order, when one of the trigger's runs ends).
+ */
+export const FIRE_STATUSES = ['firing', 'fired', 'throttled', 'failed', 'pending', 'debounced', 'queued'] as const;
 export type FireStatus = (typeof FIRE_STATUSES)[number];
 
 export const VERIFICATION_SCHEMES = ['token', 'hmac_sha256', 'github', 'stripe', 'none'] as const;

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, json, seedMember, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import type { DbKind } from '../../test/helpers/databases.js';
 import { toolContext } from '../../test/helpers/tool-context.js';
+import { and, eq } from 'drizzle-orm';
+import { keysetPage, timestampSort } from '../shared/keyset.js';
+import { events } from './schema.js';
 
 /**
  * Events, triggers and inbound webhooks through the API (issue 16), on PostgreSQL and PGlite: the
@@ -262,6 +265,21 @@ describe.each(['postgres', 'pglite'] as DbKind[])('events and triggers on %s', (
       const stranger = await seedMember(t.ctx, 'owner');
       expect((await call('GET', `/webhooks/${ep.id}`, stranger)).statusCode).toBe(404);
     });
+  });
+
+  it('counts the log up to a cap: past it, total is a lower bound (totalExact false)', async () => {
+    for (let i = 0; i < 3; i++) await emit('count.me', { i });
+    const page = json<{ total: number; totalExact: boolean; items: unknown[] }>(await call('GET', '/events?type=count.me&limit=1', roles.viewer));
+    expect(page).toMatchObject({ total: 3, totalExact: true });
+    const where = and(eq(events.orgId, roles.admin.orgId), eq(events.type, 'count.me'));
+    const capped = await t.ctx.database.readOrg(roles.admin.orgId, (tx) =>
+      keysetPage(tx, { table: events, id: events.id, sort: timestampSort(events.createdAt), where, countUpTo: 2 }, { limit: 1, sortOrder: 'desc' }, (r) => r),
+    );
+    expect(capped).toMatchObject({ total: 3, totalExact: false, nextCursor: expect.any(String) });
+    const under = await t.ctx.database.readOrg(roles.admin.orgId, (tx) =>
+      keysetPage(tx, { table: events, id: events.id, sort: timestampSort(events.createdAt), where, countUpTo: 5 }, { limit: 1, sortOrder: 'desc' }, (r) => r),
+    );
+    expect(under).toMatchObject({ total: 3, totalExact: true });
   });
 
   it('prunes processed events past the retention', async () => {

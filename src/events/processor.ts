@@ -1,11 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rowFromJson } from '../db/json-row.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { evaluateExpression, renderTemplate, renderTemplatedJson, type ExpressionScope } from '../workflows/expressions.js';
 import { events, triggerFires } from './schema.js';
-import type { EventRow } from './service.js';
+import type { EventRow, FireRow } from './service.js';
 import { typeMatches } from './service.js';
 import type { TriggerRow, TriggerService } from './triggers.js';
 
@@ -14,6 +14,8 @@ export interface FireStarter {
   agentRun(orgId: string, agentId: string, input: { task: string; context: Record<string, unknown> }, idempotencyKey: string): Promise<string>;
   workflowRun(orgId: string, workflowId: string, input: unknown, idempotencyKey: string): Promise<string>;
   orgName(orgId: string): Promise<string>;
+  /** Which of these runs are still active (queued, running or waiting): the concurrency limit's places. */
+  activeRuns(orgId: string, runIds: string[]): Promise<Set<string>>;
 }
 
 export interface ProcessorOptions {
@@ -45,6 +47,12 @@ export const EVENTS_CHANNEL = 'troupe_events';
  * fire there. A throttled trigger decides under an advisory lock on (trigger, key), so two
  * processes cannot both fire for one key. A start that fails (an agent paused, a budget used up,
  * a bad template) leaves the fire `failed`: a dead letter, tried again when the event is replayed.
+ *
+ * A debounced trigger's fire waits `pending` until its `due_at` (a later event of its key takes
+ * its place, and it becomes `debounced`); a trigger with `maxConcurrentRuns` queues fires past its
+ * limit (`queued`) and admits them as places free up. Both wait in the database, not here: every
+ * pass also takes due fires and admits queued ones (`duePass`), so any processor finishes what
+ * a dead one left (decision 73).
  */
 export class EventProcessor {
   private running = false;
@@ -100,14 +108,21 @@ export class EventProcessor {
   private async run() {
     while (this.running) {
       let took = 0;
+      let nextDue: number | null = null;
       try {
         took = await this.pass();
+        const due = await this.duePass();
+        took += due.took;
+        nextDue = due.nextDueAt;
       } catch (err) {
         this.logger.warn({ err }, 'event processing pass failed; trying again');
       }
       if (took === 0 && this.running) {
+        let sleep = this.hearing ? this.idleMs : this.deafIdleMs;
+        // A debounced fire falls due: wake for it (no timer lives only here: any processor's pass takes it).
+        if (nextDue !== null) sleep = Math.max(10, Math.min(sleep, nextDue - Date.now() + 10));
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.hearing ? this.idleMs : this.deafIdleMs);
+          const timer = setTimeout(resolve, sleep);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
@@ -135,6 +150,57 @@ export class EventProcessor {
     return taken.length;
   }
 
+  /**
+   * The fires that wait on time or on room, from the database (so any processor finds them, also
+   * after the one that wrote them died): debounced fires whose time came and starts whose holder
+   * ran out of time (taken under a lease, SKIP LOCKED), then triggers with queued fires (admitted
+   * as their places free up). Answers how many it started and when the next pending fire is due.
+   */
+  async duePass(): Promise<{ took: number; nextDueAt: number | null }> {
+    const { rows } = await this.database.system((tx) =>
+      tx.execute(sql`
+        with c as (
+          select id, status from trigger_fires
+          where status in ('pending', 'firing') and due_at is not null and due_at <= now()
+          order by due_at limit ${this.batch}
+          for update skip locked)
+        update trigger_fires f set status = 'firing', due_at = now() + make_interval(secs => ${this.leaseMs / 1000}), updated_at = now()
+        from c where f.id = c.id
+        returning to_jsonb(f.*) as f, c.status as was`),
+    );
+    const claimed = (rows as { f: Record<string, unknown>; was: string }[]).map((r) => ({ fire: rowFromJson(triggerFires, r.f), was: r.was }));
+    await Promise.all(claimed.map((c) => this.due(c.fire, c.was).catch((err: unknown) => this.logger.warn({ err, fireId: c.fire.id }, 'could not start a due fire; it is taken again after its lease'))));
+    // One statement for both (two partial indexes, empty on most installs).
+    const { rows: look } = await this.database.system((tx) =>
+      tx.execute(sql`
+        select (select min(due_at) from trigger_fires where status = 'pending' and due_at is not null) as at,
+          (select coalesce(jsonb_agg(q), '[]'::jsonb) from (select distinct org_id, trigger_id from trigger_fires where status = 'queued' limit 1000) q) as queued`),
+    );
+    const { at, queued } = (look as { at: string | Date | null; queued: { org_id: string; trigger_id: string }[] }[])[0]!;
+    for (const q of queued) {
+      await this.admitQueued(q.org_id, q.trigger_id).catch((err: unknown) => this.logger.warn({ err, triggerId: q.trigger_id }, 'could not admit queued fires; trying again'));
+    }
+    return { took: claimed.length, nextDueAt: at ? new Date(at).getTime() : null };
+  }
+
+  /**
+   * One of the trigger's runs ended (the engine's run:finished, in this process): its place is
+   * free, and the trigger's oldest queued fire starts. Other processes' ends reach the queue by
+   * the due pass, which asks whether the runs holding places are still active.
+   */
+  async runEnded(orgId: string, runId: string): Promise<void> {
+    const limited = (await this.triggers.enabledOf(orgId)).some((t) => t.maxConcurrentRuns !== null);
+    if (!limited) return;
+    const freed = await this.database.withOrg(orgId, (tx) =>
+      tx
+        .update(triggerFires)
+        .set({ holdsPlace: false, updatedAt: new Date() })
+        .where(and(eq(triggerFires.orgId, orgId), eq(triggerFires.runId, runId), eq(triggerFires.holdsPlace, true)))
+        .returning({ triggerId: triggerFires.triggerId }),
+    );
+    for (const f of freed) await this.admitQueued(orgId, f.triggerId);
+  }
+
   /** Fires every trigger the event matches, then marks it processed. */
   async process(event: EventRow): Promise<void> {
     const all = await this.triggers.enabledOf(event.orgId);
@@ -146,39 +212,205 @@ export class EventProcessor {
     await this.database.withOrg(event.orgId, (tx) => tx.update(events).set({ processedAt: new Date(), leaseUntil: null }).where(and(eq(events.orgId, event.orgId), eq(events.id, event.id))));
   }
 
-  private async scopeOf(event: EventRow): Promise<ExpressionScope> {
+  private async scopeOf(event: EventRow, collapsed = 1): Promise<ExpressionScope> {
     const view = { id: event.id, type: event.type, source: event.source, occurredAt: event.occurredAt.toISOString(), payload: event.payload, dedupeKey: event.dedupeKey };
     const env = { org: { id: event.orgId, name: await this.starter.orgName(event.orgId) } };
-    // Expressions see {event, env}; `input` is the payload too, as a workflow's trigger node sees it.
-    return { event: view, env, input: event.payload, nodes: {} } as unknown as ExpressionScope;
+    // Expressions see {event, env, debounce}; `input` is the payload too, as a workflow's trigger node sees it.
+    return { event: view, env, debounce: { count: collapsed }, input: event.payload, nodes: {} } as unknown as ExpressionScope;
   }
 
   private async consider(event: EventRow, trigger: TriggerRow, scope: ExpressionScope) {
     const site = { nodeId: null, path: `trigger ${trigger.name}` };
     let key: string | null = null;
+    let debounceKey: string | null = null;
     try {
       if (trigger.filter && (await evaluateExpression(trigger.filter, scope, { ...site, path: 'filter' })) !== true) return;
       if (trigger.throttleKey && trigger.throttleSeconds) key = String((await renderTemplate(trigger.throttleKey, scope, { ...site, path: 'throttleKey' })) ?? '');
+      if (trigger.debounceKey && trigger.debounceSeconds) debounceKey = String((await renderTemplate(trigger.debounceKey, scope, { ...site, path: 'debounce.key' })) ?? '');
     } catch (err) {
       await this.record(event, trigger, { status: 'failed', error: errorOf(err) });
       return;
     }
-    const fire = await this.record(event, trigger, { status: 'firing', throttleKey: key, throttleSeconds: trigger.throttleSeconds });
+    const fire =
+      debounceKey !== null
+        ? await this.debounce(event, trigger, debounceKey, trigger.debounceSeconds!)
+        : await this.record(event, trigger, { status: trigger.maxConcurrentRuns ? 'queued' : 'firing', throttleKey: key, throttleSeconds: trigger.throttleSeconds });
+    if (fire.status === 'queued') return this.admitQueued(event.orgId, trigger.id, { event, scope });
+    if (fire.status === 'failed' && trigger.maxConcurrentRuns) {
+      // A dead letter tried again (a replay) waits for a place like any other.
+      await this.database.withOrg(event.orgId, (tx) => tx.update(triggerFires).set({ status: 'queued', updatedAt: new Date() }).where(and(eq(triggerFires.id, fire.id), eq(triggerFires.status, 'failed'))));
+      return this.admitQueued(event.orgId, trigger.id, { event, scope });
+    }
     if (fire.status !== 'firing' && fire.status !== 'failed') return;
+    await this.go(event, trigger, fire, scope);
+  }
+
+  /** Starts the fire's run (once, by its idempotency key) and records it: `fired` with the run, or `failed`. */
+  private async go(event: EventRow, trigger: TriggerRow, fire: FireRow, scope: ExpressionScope): Promise<boolean> {
     try {
-      const runId = await this.startRun(event, trigger, scope);
-      await this.database.withOrg(event.orgId, (tx) => tx.update(triggerFires).set({ status: 'fired', runId, error: null, updatedAt: new Date() }).where(eq(triggerFires.id, fire.id)));
+      const runId = await this.startRun(event, trigger, scope, fire.collapsed);
+      await this.database.withOrg(event.orgId, (tx) => tx.update(triggerFires).set({ status: 'fired', runId, error: null, dueAt: null, updatedAt: new Date() }).where(eq(triggerFires.id, fire.id)));
+      return true;
     } catch (err) {
-      await this.database.withOrg(event.orgId, (tx) => tx.update(triggerFires).set({ status: 'failed', error: errorOf(err), updatedAt: new Date() }).where(eq(triggerFires.id, fire.id)));
+      await this.database.withOrg(event.orgId, (tx) =>
+        tx.update(triggerFires).set({ status: 'failed', error: errorOf(err), dueAt: null, holdsPlace: false, updatedAt: new Date() }).where(eq(triggerFires.id, fire.id)),
+      );
+      return false;
     }
   }
 
   /**
-   * The fire of (event, trigger), made once: `firing` (go on and start), `throttled` (a fire for
-   * its key came within the window), or `failed`. An existing one comes back as it is; a failed
-   * one counts another attempt (a replay tries it again).
+   * A due fire the due pass took (now `firing`, leased by `dueAt`): a debounced one whose time
+   * came (`was` pending) goes to the queue when its trigger has a limit, else starts; a start
+   * whose holder died starts again (the same run, by its idempotency key).
    */
-  private async record(event: EventRow, trigger: TriggerRow, want: { status: 'firing' | 'failed'; throttleKey?: string | null; throttleSeconds?: number | null; error?: { code: string; message: string } }) {
+  private async due(fire: FireRow, was: string): Promise<void> {
+    const trigger = (await this.triggers.enabledOf(fire.orgId)).find((t) => t.id === fire.triggerId);
+    if (!trigger) {
+      await this.database.withOrg(fire.orgId, (tx) =>
+        tx
+          .update(triggerFires)
+          .set({ status: 'failed', holdsPlace: false, dueAt: null, error: { code: 'trigger_disabled', message: 'The trigger was switched off before this fire could start; replay the event once it is on' }, updatedAt: new Date() })
+          .where(eq(triggerFires.id, fire.id)),
+      );
+      return;
+    }
+    const event = await this.eventOf(fire);
+    if (was === 'pending' && trigger.maxConcurrentRuns) {
+      await this.database.withOrg(fire.orgId, (tx) => tx.update(triggerFires).set({ status: 'queued', dueAt: null, updatedAt: new Date() }).where(eq(triggerFires.id, fire.id)));
+      await this.admitQueued(fire.orgId, trigger.id);
+      return;
+    }
+    await this.go(event, trigger, fire, await this.scopeOf(event, fire.collapsed));
+  }
+
+  private async eventOf(fire: FireRow): Promise<EventRow> {
+    const [event] = await this.database.readOrg(fire.orgId, (tx) => tx.select().from(events).where(and(eq(events.orgId, fire.orgId), eq(events.id, fire.eventId))));
+    return event!;
+  }
+
+  /**
+   * Starts the trigger's queued fires, oldest first, while it has room under `maxConcurrentRuns`.
+   * Places are counted and taken under an advisory lock on the trigger, in one transaction, so two
+   * processors admitting at once never exceed the limit; a fire admitted holds its place
+   * (`holds_place`) from then until its run ends (or its start fails). Places whose runs ended
+   * unheard (in a process that died before it said so) are given back first, by asking the runs.
+   */
+  private async admitQueued(orgId: string, triggerId: string, known?: { event: EventRow; scope: ExpressionScope }): Promise<void> {
+    for (;;) {
+      const trigger = (await this.triggers.enabledOf(orgId)).find((t) => t.id === triggerId);
+      if (!trigger) {
+        await this.database.withOrg(orgId, (tx) =>
+          tx
+            .update(triggerFires)
+            .set({ status: 'failed', error: { code: 'trigger_disabled', message: 'The trigger was switched off while this fire waited for room; replay the event once it is on' }, updatedAt: new Date() })
+            .where(and(eq(triggerFires.orgId, orgId), eq(triggerFires.triggerId, triggerId), eq(triggerFires.status, 'queued'))),
+        );
+        return;
+      }
+      const limit = trigger.maxConcurrentRuns;
+      await this.releaseEnded(orgId, triggerId);
+      const admitted = await this.database.withOrg(orgId, async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`troupe:trigger-places:${triggerId}`}))`);
+        const [held] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(triggerFires)
+          .where(and(eq(triggerFires.orgId, orgId), eq(triggerFires.triggerId, triggerId), eq(triggerFires.holdsPlace, true)));
+        const room = limit === null ? this.batch : Math.max(0, limit - (held?.n ?? 0));
+        if (room === 0) return [];
+        const next = await tx
+          .select({ id: triggerFires.id })
+          .from(triggerFires)
+          .where(and(eq(triggerFires.orgId, orgId), eq(triggerFires.triggerId, triggerId), eq(triggerFires.status, 'queued')))
+          .orderBy(triggerFires.createdAt, triggerFires.id)
+          .limit(room);
+        if (!next.length) return [];
+        return tx
+          .update(triggerFires)
+          .set({ status: 'firing', holdsPlace: limit !== null, dueAt: sql`now() + make_interval(secs => ${this.leaseMs / 1000})`, updatedAt: new Date() })
+          .where(inArray(triggerFires.id, next.map((f) => f.id)))
+          .returning();
+      });
+      if (!admitted.length) return;
+      for (const fire of admitted) {
+        const event = known?.event.id === fire.eventId ? known.event : await this.eventOf(fire);
+        const scope = known?.event.id === fire.eventId && fire.collapsed === 1 ? known.scope : await this.scopeOf(event, fire.collapsed);
+        await this.go(event, trigger, fire, scope);
+      }
+      // Round again: a start that failed gave its place back, and a run may already have ended
+      // before its fire said which run it was (its run:finished found no place to free).
+    }
+  }
+
+  /** Gives back the places of fires whose runs are no longer active (ended where no one heard it). */
+  private async releaseEnded(orgId: string, triggerId: string): Promise<void> {
+    const holders = await this.database.readOrg(orgId, (tx) =>
+      tx
+        .select({ id: triggerFires.id, runId: triggerFires.runId })
+        .from(triggerFires)
+        .where(and(eq(triggerFires.orgId, orgId), eq(triggerFires.triggerId, triggerId), eq(triggerFires.holdsPlace, true), eq(triggerFires.status, 'fired')))
+        .limit(1000),
+    );
+    const runIds = holders.map((h) => h.runId).filter((id): id is string => id !== null);
+    if (!runIds.length) return;
+    const active = await this.starter.activeRuns(orgId, runIds);
+    const ended = holders.filter((h) => h.runId && !active.has(h.runId)).map((h) => h.id);
+    if (!ended.length) return;
+    await this.database.withOrg(orgId, (tx) => tx.update(triggerFires).set({ holdsPlace: false, updatedAt: new Date() }).where(and(inArray(triggerFires.id, ended), eq(triggerFires.holdsPlace, true))));
+  }
+
+  /**
+   * A debounced trigger's fire for the event (trailing debounce), under an advisory lock on
+   * (trigger, key): the key's live fire (`pending`) is superseded by this event's, due `seconds`
+   * after this event arrived and carrying one more event; the superseded fire becomes `debounced`
+   * and points at the new one (as do those it carried). An event older than the live fire's (two
+   * processors took a burst out of order) is carried by it instead. The fire of a pair is still
+   * written once: an existing one comes back as it is (a failed one counts another attempt).
+   */
+  private async debounce(event: EventRow, trigger: TriggerRow, key: string, seconds: number): Promise<FireRow> {
+    return this.database.withOrg(event.orgId, async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`troupe:debounce:${trigger.id}:${key}`}))`);
+      const [existing] = await tx.select().from(triggerFires).where(and(eq(triggerFires.eventId, event.id), eq(triggerFires.triggerId, trigger.id)));
+      if (existing) {
+        if (existing.status !== 'failed') return existing;
+        const [again] = await tx.update(triggerFires).set({ attempts: sql`${triggerFires.attempts} + 1`, updatedAt: new Date() }).where(eq(triggerFires.id, existing.id)).returning();
+        return again!;
+      }
+      const dueAt = new Date(event.createdAt.getTime() + seconds * 1000);
+      // The live fire, locked: the due pass skips it while we hold it, and if the due pass took it
+      // first, it is no longer pending and this event starts a new window.
+      const [live] = await tx
+        .select()
+        .from(triggerFires)
+        .where(and(eq(triggerFires.orgId, event.orgId), eq(triggerFires.triggerId, trigger.id), eq(triggerFires.debounceKey, key), eq(triggerFires.status, 'pending')))
+        .limit(1)
+        .for('update');
+      const base = { orgId: event.orgId, triggerId: trigger.id, eventId: event.id, debounceKey: key };
+      // (Equal times, events stored in one statement: the one processed last is the last.)
+      if (live && live.dueAt && live.dueAt.getTime() > dueAt.getTime()) {
+        const [row] = await tx.insert(triggerFires).values({ ...base, status: 'debounced', carriedBy: live.id }).returning();
+        await tx.update(triggerFires).set({ collapsed: sql`${triggerFires.collapsed} + 1`, updatedAt: new Date() }).where(eq(triggerFires.id, live.id));
+        return row!;
+      }
+      const [row] = await tx
+        .insert(triggerFires)
+        .values({ ...base, status: 'pending', dueAt, collapsed: (live?.collapsed ?? 0) + 1 })
+        .returning();
+      if (live) {
+        await tx.update(triggerFires).set({ status: 'debounced', carriedBy: row!.id, dueAt: null, updatedAt: new Date() }).where(eq(triggerFires.id, live.id));
+        await tx.update(triggerFires).set({ carriedBy: row!.id, updatedAt: new Date() }).where(and(eq(triggerFires.orgId, event.orgId), eq(triggerFires.carriedBy, live.id)));
+      }
+      return row!;
+    });
+  }
+
+  /**
+   * The fire of (event, trigger), made once: `firing` (go on and start), `queued` (wait for a
+   * place under the trigger's concurrency limit), `throttled` (a fire for its key came within the
+   * window), or `failed`. An existing one comes back as it is; a failed one counts another attempt
+   * (a replay tries it again).
+   */
+  private async record(event: EventRow, trigger: TriggerRow, want: { status: 'firing' | 'queued' | 'failed'; throttleKey?: string | null; throttleSeconds?: number | null; error?: { code: string; message: string } }) {
     return this.database.withOrg(event.orgId, async (tx) => {
       if (want.throttleKey !== null && want.throttleKey !== undefined) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`troupe:throttle:${trigger.id}:${want.throttleKey}`}))`);
       const [existing] = await tx.select().from(triggerFires).where(and(eq(triggerFires.eventId, event.id), eq(triggerFires.triggerId, trigger.id)));
@@ -191,8 +423,8 @@ export class EventProcessor {
           .returning();
         return again!;
       }
-      let status: 'firing' | 'failed' | 'throttled' = want.status;
-      if (status === 'firing' && want.throttleKey !== null && want.throttleKey !== undefined && want.throttleSeconds) {
+      let status: 'firing' | 'queued' | 'failed' | 'throttled' = want.status;
+      if (status !== 'failed' && want.throttleKey !== null && want.throttleKey !== undefined && want.throttleSeconds) {
         const [recent] = await tx
           .select({ id: triggerFires.id })
           .from(triggerFires)
@@ -200,7 +432,7 @@ export class EventProcessor {
             and(
               eq(triggerFires.triggerId, trigger.id),
               eq(triggerFires.throttleKey, want.throttleKey),
-              sql`${triggerFires.status} in ('firing', 'fired')`,
+              sql`${triggerFires.status} in ('firing', 'fired', 'queued')`,
               sql`${triggerFires.createdAt} > now() - make_interval(secs => ${want.throttleSeconds})`,
             ),
           )
@@ -218,16 +450,30 @@ export class EventProcessor {
     });
   }
 
-  private async startRun(event: EventRow, trigger: TriggerRow, scope: ExpressionScope): Promise<string> {
+  /**
+   * What the trigger starts. The targets are handled here alone: a new kind of target is one more
+   * case. Each run once per (trigger, event) by its idempotency key.
+   */
+  private async startRun(event: EventRow, trigger: TriggerRow, scope: ExpressionScope, collapsed: number): Promise<string> {
     const key = `trigger:${trigger.id}:${event.id}`;
-    const context = { event: (scope as unknown as { event: Record<string, unknown> }).event };
-    if (trigger.agentId) {
-      const task = String((await renderTemplate(trigger.task ?? '', scope, { nodeId: null, path: 'task' })) ?? '');
-      return this.starter.agentRun(event.orgId, trigger.agentId, { task, context }, key);
+    const context = { event: (scope as unknown as { event: Record<string, unknown> }).event, ...(trigger.debounceKey ? { debounce: { count: collapsed } } : {}) };
+    switch (targetOf(trigger)) {
+      case 'agent': {
+        const task = String((await renderTemplate(trigger.task ?? '', scope, { nodeId: null, path: 'task' })) ?? '');
+        return this.starter.agentRun(event.orgId, trigger.agentId!, { task, context }, key);
+      }
+      case 'workflow': {
+        const input = trigger.input === null || trigger.input === undefined ? event.payload : await renderTemplatedJson(trigger.input, scope, { nodeId: null, path: 'input' });
+        return this.starter.workflowRun(event.orgId, trigger.workflowId!, input, key);
+      }
     }
-    const input = trigger.input === null || trigger.input === undefined ? event.payload : await renderTemplatedJson(trigger.input, scope, { nodeId: null, path: 'input' });
-    return this.starter.workflowRun(event.orgId, trigger.workflowId!, input, key);
   }
+}
+
+/** What a trigger starts (one case per kind of target). */
+function targetOf(trigger: TriggerRow): 'agent' | 'workflow' {
+  if (trigger.agentId) return 'agent';
+  return 'workflow';
 }
 
 function errorOf(err: unknown): { code: string; message: string } {

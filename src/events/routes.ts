@@ -54,7 +54,15 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   );
   r.get(
     '/events',
-    { config: { access: 'viewer' }, schema: { tags: ['events'], summary: 'The event log, newest first (type or prefix, source, endpoint, time)', querystring: listEventsQuery, response: { 200: pageOf(eventSchema), ...problemResponses } } },
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['events'],
+        summary: 'The event log, newest first (type or prefix, source, endpoint, time); total counts up to 10,000 matches',
+        querystring: listEventsQuery,
+        response: { 200: pageOf(eventSchema).extend({ totalExact: z.boolean().describe('false: more than 10,000 match, and total is 10,001') }), ...problemResponses },
+      },
+    },
     async (req) => events.list(actorOf(req), req.query),
   );
   r.get(

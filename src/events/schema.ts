@@ -105,6 +105,14 @@ export const triggers = pgTable(
     /** At most one fire per rendered key in `throttleSeconds` (a contact's events: one run an hour). */
     throttleKey: text('throttle_key'),
     throttleSeconds: integer('throttle_seconds'),
+    /**
+     * Trailing debounce (exclusive with the throttle): events with the same rendered key within
+     * `debounceSeconds` of each other make one run, `debounceSeconds` after the last, with the last.
+     */
+    debounceKey: text('debounce_key'),
+    debounceSeconds: integer('debounce_seconds'),
+    /** At most this many of its runs active (queued, running, waiting) at once; null: no limit. */
+    maxConcurrentRuns: integer('max_concurrent_runs'),
     enabled: boolean('enabled').notNull().default(true),
     /** Kept by a workflow's event trigger node (saved with the workflow, not edited here). */
     managed: boolean('managed').notNull().default(false),
@@ -135,6 +143,16 @@ export const triggerFires = pgTable(
     status: text('status', { enum: FIRE_STATUSES }).notNull(),
     runId: uuid('run_id'),
     throttleKey: text('throttle_key'),
+    /** The rendered debounce key (debounced triggers). */
+    debounceKey: text('debounce_key'),
+    /** `pending`: when it starts its run; `firing`: until when its starter holds it (past it, another processor finishes it). */
+    dueAt: ts('due_at'),
+    /** `debounced`: the fire that carried this event (the one that made, or makes, the run). */
+    carriedBy: uuid('carried_by'),
+    /** How many events this fire carries (itself and those it superseded; 1 without a debounce). */
+    collapsed: integer('collapsed').notNull().default(1),
+    /** Admitted under the trigger's concurrency limit and its run not known to have ended: it holds one of the places. */
+    holdsPlace: boolean('holds_place').notNull().default(false),
     error: jsonb('error').$type<{ code: string; message: string }>(),
     attempts: integer('attempts').notNull().default(1),
     createdAt: createdAt(),
@@ -144,5 +162,12 @@ export const triggerFires = pgTable(
     uniqueIndex('trigger_fires_event_trigger').on(t.eventId, t.triggerId),
     index('trigger_fires_throttle_idx').on(t.triggerId, t.throttleKey, t.createdAt).where(sql`throttle_key is not null`),
     index('trigger_fires_failed_idx').on(t.orgId, t.createdAt).where(sql`status = 'failed'`),
+    // The live (pending) fire of a debounce key: at most one (taken under an advisory lock on the key).
+    index('trigger_fires_pending_key_idx').on(t.triggerId, t.debounceKey).where(sql`status = 'pending'`),
+    // What the due pass takes: pending fires whose time came, and starts whose holder's time ran out.
+    index('trigger_fires_due_idx').on(t.dueAt).where(sql`status in ('pending', 'firing') and due_at is not null`),
+    index('trigger_fires_queued_idx').on(t.triggerId, t.createdAt).where(sql`status = 'queued'`),
+    index('trigger_fires_places_idx').on(t.triggerId).where(sql`holds_place`),
+    index('trigger_fires_carried_idx').on(t.carriedBy).where(sql`carried_by is not null`),
   ],
 );

@@ -41,6 +41,9 @@ const EVENT_EMIT: BatchedCall<{ org: string; v: { dedupeKey: string | null } }> 
   lockKey: (i) => `${i.org}/${i.v.dedupeKey ?? ''}`,
 };
 
+/** The most events a page of the log counts (past it, `total` says "more than this", `totalExact` false). */
+export const EVENT_COUNT_CAP = 10_000;
+
 /** The type condition of a listener: an exact type, `prefix.*`, or `*`. */
 export function typeCondition(column: typeof events.type, pattern: string): SQL | undefined {
   if (pattern === '*') return undefined;
@@ -73,7 +76,7 @@ export class EventService {
     return { event: rowFromJson(events, out.event), created: out.created };
   }
 
-  async list(actor: Actor, q: ListEventsQuery): Promise<Page<EventRow>> {
+  async list(actor: Actor, q: ListEventsQuery): Promise<Page<EventRow> & { totalExact: boolean }> {
     const where = and(
       eq(events.orgId, actor.orgId),
       q.type ? typeCondition(events.type, q.type) : undefined,
@@ -82,7 +85,11 @@ export class EventService {
       q.from ? gte(events.createdAt, new Date(q.from)) : undefined,
       q.to ? lt(events.createdAt, new Date(q.to)) : undefined,
     );
-    return this.database.readOrg(actor.orgId, (tx) => keysetPage(tx, { table: events, id: events.id, sort: timestampSort(events.createdAt), sortName: 'sortBy=createdAt', where: where! }, q, (r) => r));
+    // The log can hold millions of rows: each page counts at most EVENT_COUNT_CAP of them.
+    const page = await this.database.readOrg(actor.orgId, (tx) =>
+      keysetPage(tx, { table: events, id: events.id, sort: timestampSort(events.createdAt), sortName: 'sortBy=createdAt', where: where!, countUpTo: EVENT_COUNT_CAP }, q, (r) => r),
+    );
+    return { ...page, totalExact: page.totalExact ?? true };
   }
 
   async get(actor: Actor, id: string): Promise<EventRow & { fires: FireView[] }> {

@@ -8,6 +8,14 @@ import type { CreateTriggerInput, UpdateTriggerInput } from './dto.js';
 import { triggers } from './schema.js';
 
 export type TriggerRow = typeof triggers.$inferSelect;
+/** A trigger as the API shows it: the debounce as one object. */
+export type TriggerView = TriggerRow & { debounce: { key: string; seconds: number } | null };
+
+const view = (row: TriggerRow): TriggerView => ({ ...row, debounce: row.debounceKey && row.debounceSeconds ? { key: row.debounceKey, seconds: row.debounceSeconds } : null });
+
+/** What a trigger's form holds, the debounce as one object (a row's columns, or a create body). */
+type TriggerShape = CreateTriggerInput;
+const shapeOf = (row: TriggerRow): TriggerShape => ({ ...(row as unknown as TriggerShape), ...view(row) }) as TriggerShape;
 
 /** What a trigger may start: checked on save (a 400 naming the field when it is not the organization's). */
 export interface TriggerTargets {
@@ -32,18 +40,23 @@ export class TriggerService {
     private readonly targets: TriggerTargets,
   ) {}
 
-  async list(actor: Actor): Promise<TriggerRow[]> {
-    return this.database.readOrg(actor.orgId, (tx) => tx.select().from(triggers).where(eq(triggers.orgId, actor.orgId)).orderBy(desc(triggers.createdAt)).limit(1000));
+  async list(actor: Actor): Promise<TriggerView[]> {
+    const rows = await this.database.readOrg(actor.orgId, (tx) => tx.select().from(triggers).where(eq(triggers.orgId, actor.orgId)).orderBy(desc(triggers.createdAt)).limit(1000));
+    return rows.map(view);
   }
 
-  async get(actor: Actor, id: string): Promise<TriggerRow> {
+  async get(actor: Actor, id: string): Promise<TriggerView> {
+    return view(await this.row(actor, id));
+  }
+
+  private async row(actor: Actor, id: string): Promise<TriggerRow> {
     if (!UUID_RE.test(id)) throw notFound('Trigger');
     const [row] = await this.database.readOrg(actor.orgId, (tx) => tx.select().from(triggers).where(and(eq(triggers.orgId, actor.orgId), eq(triggers.id, id))));
     if (!row) throw notFound('Trigger');
     return row;
   }
 
-  async create(actor: Actor, input: CreateTriggerInput): Promise<TriggerRow> {
+  async create(actor: Actor, input: CreateTriggerInput): Promise<TriggerView> {
     await this.check(actor, input);
     const [row] = await this.database.withOrg(actor.orgId, (tx) =>
       tx
@@ -59,21 +72,25 @@ export class TriggerService {
           input: (input.input ?? null) as never,
           throttleKey: input.throttleKey ?? null,
           throttleSeconds: input.throttleSeconds ?? null,
+          debounceKey: input.debounce?.key ?? null,
+          debounceSeconds: input.debounce?.seconds ?? null,
+          maxConcurrentRuns: input.maxConcurrentRuns ?? null,
           enabled: input.enabled ?? true,
           createdBy: actor.userId,
         })
         .returning(),
     );
     this.cache.delete(actor.orgId);
-    return row!;
+    return view(row!);
   }
 
-  async update(actor: Actor, id: string, patch: UpdateTriggerInput): Promise<TriggerRow> {
-    const current = await this.get(actor, id);
-    const edits = Object.keys(patch).filter((k) => k !== 'enabled' && patch[k as keyof UpdateTriggerInput] !== undefined);
+  async update(actor: Actor, id: string, patch: UpdateTriggerInput): Promise<TriggerView> {
+    const current = await this.row(actor, id);
+    // A workflow's own trigger: its switch and its concurrency limit change here, the rest in the workflow.
+    const edits = Object.keys(patch).filter((k) => k !== 'enabled' && k !== 'maxConcurrentRuns' && patch[k as keyof UpdateTriggerInput] !== undefined);
     if (current.managed && edits.length) throw conflict("This trigger belongs to a workflow's event trigger node: change it in the workflow", 'trigger_managed');
-    const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as TriggerRow;
-    if (edits.length) await this.check(actor, next as unknown as CreateTriggerInput);
+    const next = { ...shapeOf(current), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as TriggerShape;
+    if (edits.length) await this.check(actor, next);
     const [row] = await this.database.withOrg(actor.orgId, (tx) =>
       tx
         .update(triggers)
@@ -87,6 +104,9 @@ export class TriggerService {
           input: (next.input ?? null) as never,
           throttleKey: next.throttleKey ?? null,
           throttleSeconds: next.throttleSeconds ?? null,
+          debounceKey: next.debounce?.key ?? null,
+          debounceSeconds: next.debounce?.seconds ?? null,
+          maxConcurrentRuns: next.maxConcurrentRuns ?? null,
           enabled: next.enabled,
           updatedAt: new Date(),
         })
@@ -94,11 +114,11 @@ export class TriggerService {
         .returning(),
     );
     this.cache.delete(actor.orgId);
-    return row!;
+    return view(row!);
   }
 
   async remove(actor: Actor, id: string): Promise<void> {
-    const current = await this.get(actor, id);
+    const current = await this.row(actor, id);
     if (current.managed) throw conflict("This trigger belongs to a workflow's event trigger node: remove the node, or archive the workflow", 'trigger_managed');
     await this.database.withOrg(actor.orgId, (tx) => tx.delete(triggers).where(and(eq(triggers.orgId, actor.orgId), eq(triggers.id, id))));
     this.cache.delete(actor.orgId);
@@ -141,10 +161,12 @@ export class TriggerService {
     if (t.agentId && !(await this.targets.agentExists(actor, t.agentId))) report('agentId', 'no such agent in this organization');
     if (t.workflowId && !(await this.targets.workflowExists(actor, t.workflowId))) report('workflowId', 'no such workflow in this organization');
     if (Boolean(t.throttleKey) !== Boolean(t.throttleSeconds)) report(t.throttleKey ? 'throttleSeconds' : 'throttleKey', 'a throttle needs both throttleKey and throttleSeconds');
+    if (t.debounce && (t.throttleKey || t.throttleSeconds)) report('debounce', 'a trigger has a throttle or a debounce, not both: remove throttleKey and throttleSeconds, or the debounce');
     if (t.filter) for (const p of checkSyntax(t.filter)) report('filter', p.message);
     for (const [field, text] of [
       ['task', t.task],
       ['throttleKey', t.throttleKey],
+      ['debounce.key', t.debounce?.key],
     ] as const) {
       if (text) for (const p of checkTemplateSyntax(text)) report(field, p.message);
     }

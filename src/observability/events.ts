@@ -78,7 +78,33 @@ export interface EngineEventMap {
    * The scheduler fired a schedule; lagMs: how late after its due time it was claimed; misfired:
    * a catch-up after downtime (misfire run_once), whose lag is the downtime, not the scheduler's.
    */
-  'scheduler:fire': { orgId: string; scheduleId: string; dueAt: Date; at: Date; lagMs: number; outcome: string; misfired?: boolean };
+  'scheduler:fire': {
+    orgId: string;
+    scheduleId: string;
+    dueAt: Date;
+    at: Date;
+    lagMs: number;
+    outcome: string;
+    misfired?: boolean;
+    /** What the schedule fired: a task (a `task.due` happening) or a workflow, and the run it made. */
+    taskId?: string | null;
+    workflowId?: string | null;
+    runId?: string | null;
+  };
+  /** A support ticket was opened (an agent's create_support_ticket), after its commit. */
+  'ticket:created': { orgId: string; ticketId: string; subject: string; priority: string; agentId: string | null; runId: string | null; at: Date };
+  /** A budget threshold was reached (80% or 100% of the organization's or an agent's monthly budget), after its commit. */
+  'budget:alert': {
+    orgId: string;
+    scope: string;
+    targetType: 'organization' | 'agent';
+    targetId: string;
+    month: string;
+    thresholdPercent: number;
+    spentMicros: number;
+    budgetMicros: number;
+    at: Date;
+  };
   /** Handing a run to the queue failed (it stays queued; recovery sends it again). */
   'dispatch:failed': { orgId: string; runId: string; at: Date; error: string };
 }

@@ -225,7 +225,7 @@ export class Scheduler {
       }
     }
     this.logger.debug({ scheduleId: c.scheduleId, fireAt: c.fireAt, delayMs: c.delayMs, runId, outcome, misfired: c.plan.misfired }, 'scheduler: fired');
-    this.events?.emit('scheduler:fire', { orgId: c.orgId, scheduleId: c.scheduleId, dueAt: c.fireAt, at: new Date(), lagMs: c.delayMs, outcome, misfired: c.plan.misfired });
+    this.events?.emit('scheduler:fire', { orgId: c.orgId, scheduleId: c.scheduleId, dueAt: c.fireAt, at: new Date(), lagMs: c.delayMs, outcome, misfired: c.plan.misfired, taskId: c.taskId, workflowId: c.workflowId, runId });
     try {
       await this.database.withOrg(c.orgId, (tx) =>
         tx

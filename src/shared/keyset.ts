@@ -66,6 +66,11 @@ export interface PageSpec<R> {
   /** Shown in the error for a cursor that belongs to another sort. */
   sortName?: string;
   where: SQL | undefined;
+  /**
+   * Count at most this many matches (a log of millions is not counted on every page): past it,
+   * `total` is `countUpTo + 1` and `totalExact` false. Default: count them all.
+   */
+  countUpTo?: number;
 }
 
 /**
@@ -74,9 +79,14 @@ export interface PageSpec<R> {
  */
 export async function keysetPage<R, V>(tx: Tx, spec: PageSpec<R>, q: PageQuery, view: (row: R) => V): Promise<Page<V>> {
   assertOneOfOffsetCursor(q);
+  const cap = spec.countUpTo;
+  const counted =
+    cap === undefined
+      ? tx.select({ total: count() }).from(spec.table).where(spec.where)
+      : tx.select({ total: count() }).from(tx.select({ one: sql`1`.as('one') }).from(spec.table).where(spec.where).limit(cap + 1).as('capped'));
   // Together: on PostgreSQL both go out in one round trip (pipelined, decision 54).
   const [[{ total } = { total: 0 }], rows] = await Promise.all([
-    tx.select({ total: count() }).from(spec.table).where(spec.where),
+    counted,
     tx
       .select({ row: spec.table, id: spec.id, sortKey: spec.sort.key })
       .from(spec.table)
@@ -85,5 +95,6 @@ export async function keysetPage<R, V>(tx: Tx, spec: PageSpec<R>, q: PageQuery, 
       .limit(q.limit + 1)
       .offset(q.offset ?? 0),
   ]);
-  return toPage(rows as { row: R; id: string; sortKey: string | number }[], q, total, (r) => view(r.row));
+  const page = toPage(rows as { row: R; id: string; sortKey: string | number }[], q, total, (r) => view(r.row));
+  return cap === undefined ? page : { ...page, totalExact: total <= cap };
 }

@@ -28,6 +28,8 @@ export function pageOf<T extends z.ZodType>(item: T) {
 export interface Page<T> {
   items: T[];
   total: number;
+  /** Only on lists that count up to a cap (keyset.ts `countUpTo`): false when `total` is the cap + 1, a lower bound. */
+  totalExact?: boolean;
   limit: number;
   offset: number | null;
   nextCursor: string | null;

@@ -1,3 +1,4 @@
+import type { EngineEvents } from '../observability/events.js';
 import type { z } from 'zod';
 import type { Role } from '../shared/roles.js';
 import type { Config } from '../config/load.js';
@@ -32,6 +33,8 @@ export interface ToolContext {
   workflowStarter?: WorkflowStarterPort;
   /** Records events (the events module; emit_event); absent where none exist. */
   eventEmitter?: EventEmitterPort;
+  /** The engine's event port: tools tell of what they did (a ticket opened); absent in tool tests. */
+  engineEvents?: EngineEvents;
 }
 
 export interface EventEmitterPort {

@@ -1,3 +1,4 @@
+import type { EngineEvents } from '../observability/events.js';
 import { jsonSchema, tool, type Tool } from 'ai';
 import type { Role } from '../shared/roles.js';
 import type { Config } from '../config/load.js';
@@ -122,6 +123,7 @@ export class ToolService {
       ...(this.followUpTask ? { followUpTask: this.followUpTask } : {}),
       ...(this.workflowStarter ? { workflowStarter: this.workflowStarter } : {}),
       ...(this.eventEmitter ? { eventEmitter: this.eventEmitter } : {}),
+      ...(this.engineEvents ? { engineEvents: this.engineEvents } : {}),
     });
   }
 
@@ -159,6 +161,9 @@ export class ToolService {
 
   /** Set once the events module exists (app.ts): emit_event records events through it. */
   eventEmitter: EventEmitterPort | null = null;
+
+  /** Set by app.ts: tools tell the engine's event port what they did (`ticket:created`). */
+  engineEvents: EngineEvents | null = null;
 
   /**
    * Problems with an agent's tool list given by someone of `actorRole`: unknown names, and tools

@@ -1,3 +1,4 @@
+import type { EngineEvents } from '../observability/events.js';
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../shared/roles.js';
 import type { Database } from '../db/client.js';
@@ -30,10 +31,15 @@ export interface NewTicket {
 
 /** Support tickets: opened by agents (`create_support_ticket`), worked on by members. */
 export class Tickets {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    /** Told of each ticket opened (`ticket:created`, once it is committed). */
+    private readonly events?: EngineEvents,
+  ) {}
 
   /** Opens a ticket; the same (runId, toolCallId) twice opens one ticket and answers it both times. */
   async create(orgId: string, input: NewTicket): Promise<TicketRow> {
+    let opened = false;
     const row = await this.database.withOrg(orgId, async (tx) => {
       const [created] = await tx
         .insert(supportTickets)
@@ -49,6 +55,7 @@ export class Tickets {
         })
         .onConflictDoNothing({ target: [supportTickets.runId, supportTickets.toolCallId] })
         .returning();
+      opened = Boolean(created);
       if (created) return created;
       const [first] = await tx
         .select()
@@ -56,6 +63,7 @@ export class Tickets {
         .where(and(eq(supportTickets.orgId, orgId), eq(supportTickets.runId, input.runId!), eq(supportTickets.toolCallId, input.toolCallId!)));
       return first!;
     });
+    if (opened) this.events?.emit('ticket:created', { orgId, ticketId: row.id, subject: row.subject, priority: row.priority, agentId: row.agentId, runId: row.runId, at: new Date() });
     return view(row);
   }
 

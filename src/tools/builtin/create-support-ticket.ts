@@ -31,7 +31,7 @@ export const createSupportTicket = defineTool({
   keyedByCall: true,
   timeoutMs: 10_000,
   async execute(input, ctx) {
-    const row = await new Tickets(ctx.database).create(ctx.orgId, { ...input, agentId: ctx.agentId, runId: ctx.runId, toolCallId: ctx.toolCallId });
+    const row = await new Tickets(ctx.database, ctx.engineEvents).create(ctx.orgId, { ...input, agentId: ctx.agentId, runId: ctx.runId, toolCallId: ctx.toolCallId });
     return { id: row.id, status: 'open' as const, priority: input.priority };
   },
 });

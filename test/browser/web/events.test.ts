@@ -232,4 +232,45 @@ describe('dashboard: events, webhooks and triggers', () => {
     expect(web.problems(viewerPage)).toEqual([]);
   }, 90_000);
 
+  it('a trigger with a debounce and a concurrency limit: the form, its 400 on the field, the page, a pending fire', async () => {
+    const user = await web.signUp({ orgName: 'Debounce Gym' });
+    const agent = await web.api<{ id: string }>('POST', '/agents', { ...as(user), body: { name: 'Digest', model: 'openai:gpt-4o-mini', instructions: 'Digest notes.' } });
+    expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+    const page = await web.newPage({ as: user });
+    await page.goto('/events/triggers/new');
+    await page.getByLabel('Name', { exact: true }).fill('Note digest');
+    await page.getByLabel('Event type', { exact: true }).fill('note.added');
+    await expect.poll(() => page.getByLabel('Agent', { exact: true }).locator('option:checked').textContent()).toBe('Digest');
+    await page.getByLabel('Task', { exact: true }).fill('Digest {{ debounce.count }} notes');
+    await page.getByLabel('Debounce', { exact: true }).check();
+    const key = page.getByLabel('Debounce key');
+    await key.fill('{{ event.payload. }}');
+    await page.getByLabel('Debounce seconds').fill('600');
+    await page.getByLabel('Concurrent runs at most (optional)').fill('2');
+    await page.getByRole('button', { name: 'Create trigger' }).click();
+    // The server's 400 on the debounce key shows on its field.
+    await expect.poll(() => byId(page, 'trigger-debounceKey-error').textContent()).toMatch(/\S/);
+    expect(await key.getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'the trigger form with a debounce');
+    await key.fill('{{ event.payload.contact }}');
+    await page.getByRole('button', { name: 'Create trigger' }).click();
+    await page.waitForURL(/\/events\/triggers\/[0-9a-f-]{36}$/);
+    await mainHeading(page).getByText('Note digest').waitFor();
+    // An admin sees the form again, filled with what was saved.
+    expect(await page.getByLabel('Debounce', { exact: true }).isChecked()).toBe(true);
+    expect(await page.getByLabel('Debounce key').inputValue()).toBe('{{ event.payload.contact }}');
+    expect(await page.getByLabel('Debounce seconds').inputValue()).toBe('600');
+    expect(await page.getByLabel('Concurrent runs at most (optional)').inputValue()).toBe('2');
+    const triggerId = page.url().split('/').pop()!;
+    const trigger = await web.api<{ debounce: unknown; maxConcurrentRuns: number; throttleKey: unknown }>('GET', `/triggers/${triggerId}`, as(user));
+    expect(trigger.body).toMatchObject({ debounce: { key: '{{ event.payload.contact }}', seconds: 600 }, maxConcurrentRuns: 2, throttleKey: null });
+    // An event waits out the window: its fire shows pending.
+    const sent = await web.api('POST', '/events', { ...as(user), body: { type: 'note.added', payload: { contact: 'c1' } } });
+    expect(sent.status).toBe(202);
+    await page.reload();
+    const pending = page.locator('tr[data-status="pending"]').first();
+    await pending.waitFor({ timeout: 15_000 });
+    expect(await pending.textContent()).toMatch(/starts in \d+ minutes/);
+    await expectAccessible(page, 'a trigger with a pending fire');
+  });
 });

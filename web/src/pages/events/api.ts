@@ -59,7 +59,7 @@ export const DEFAULT_HEADER: Record<VerificationScheme, string | null> = {
 };
 export const MAX_BODY_BYTES = 10 * 1_048_576;
 
-export const FIRE_TONE = { firing: 'info', fired: 'success', throttled: 'neutral', failed: 'danger' } satisfies Record<FireStatus, BadgeTone>;
+export const FIRE_TONE = { firing: 'info', fired: 'success', throttled: 'neutral', failed: 'danger', pending: 'info', debounced: 'neutral', queued: 'warning' } satisfies Record<FireStatus, BadgeTone>;
 
 export interface EventQuery {
   type?: string;
@@ -95,7 +95,7 @@ export const eventKeys = {
 };
 
 export const eventsApi = {
-  list: (query: EventQuery, signal?: AbortSignal) => api.get<Page<Event>>('/events', { query: { ...query }, signal }),
+  list: (query: EventQuery, signal?: AbortSignal) => api.get<Page<Event> & { totalExact: boolean }>('/events', { query: { ...query }, signal }),
   get: (id: string, signal?: AbortSignal) => api.get<EventWithFires>(`/events/${enc(id)}`, { signal }),
   /** Failed fires are tried again; fired ones stay (each run is made once). */
   replay: (id: string) => api.post<EventWithFires>(`/events/${enc(id)}/replay`),

@@ -97,7 +97,7 @@ export function EventLogPage() {
             {(page) => (
               <>
                 <EventsTable events={page.items} selected={selected} selectHref={selectHref} endpoints={endpoints.data?.items} />
-                <Pager label="Event log pages" offset={query.offset ?? 0} limit={LIMIT} total={page.total} onChange={(o) => set({ offset: o ? String(o) : '' })} />
+                <Pager label="Event log pages" offset={query.offset ?? 0} limit={LIMIT} total={page.total} exact={page.totalExact} more={page.nextCursor !== null} onChange={(o) => set({ offset: o ? String(o) : '' })} />
               </>
             )}
           </QueryView>

@@ -49,6 +49,7 @@ export function FiresTable({ fires, caption, show, action }: { fires: Fire[]; ca
               )}
               <td>
                 <FireBadge status={f.status} />
+                <FireNote fire={f} />
               </td>
               {show.run !== false && (
                 <td>
@@ -81,6 +82,20 @@ export function FiresTable({ fires, caption, show, action }: { fires: Fire[]; ca
   );
 }
 
+/** What a debounce or a queue adds to a fire's status: when a pending one starts, how many events a run carries. */
+function FireNote({ fire: f }: { fire: Fire }) {
+  if (f.status === 'pending' && f.dueAt)
+    return (
+      <span className="muted small" title={dateTime(f.dueAt)}>
+        {' '}
+        starts {relative(f.dueAt)}
+      </span>
+    );
+  if (f.status === 'debounced') return <span className="muted small"> carried by a later event</span>;
+  if (f.collapsed > 1) return <span className="muted small"> ({f.collapsed} events)</span>;
+  return null;
+}
+
 /**
  * An event's fires as a compact list (the details panel beside the log is narrow): the trigger,
  * its status, the run it started, attempts, and a failed fire's error on a line of its own.
@@ -93,6 +108,7 @@ export function FireList({ fires, label }: { fires: Fire[]; label: string }) {
           <div className="events-fire-head">
             <Link to={`/events/triggers/${f.triggerId}`}>{f.triggerName}</Link>
             <FireBadge status={f.status} />
+            <FireNote fire={f} />
             {f.runId && (
               <Link to={`/runs/${f.runId}`} aria-label={`Run ${shortId(f.runId)} of ${f.triggerName}`}>
                 run <code>{shortId(f.runId)}</code>

@@ -20,8 +20,13 @@ interface TriggerValues {
   workflowId: string;
   /** JSON text of the workflow's templated input (blank: the event's payload). */
   input: string;
+  /** Form only: at most one fire per key in a window (throttle), or one run after a burst (debounce). */
+  pacing: 'none' | 'throttle' | 'debounce';
   throttleKey: string;
   throttleSeconds: string;
+  debounceKey: string;
+  debounceSeconds: string;
+  maxConcurrentRuns: string;
   enabled: boolean;
 }
 
@@ -41,8 +46,12 @@ const formSchema = z
     task: z.string().max(50_000).optional(),
     workflowId: z.string().optional(),
     input: z.string().optional(),
+    pacing: z.enum(['none', 'throttle', 'debounce']),
     throttleKey: z.string().max(50_000).optional(),
     throttleSeconds: z.coerce.number().int().min(1).max(30 * 86_400).optional(),
+    debounceKey: z.string().max(50_000).optional(),
+    debounceSeconds: z.coerce.number().int().min(1).max(86_400).optional(),
+    maxConcurrentRuns: z.coerce.number().int().min(1).max(10_000).optional(),
     enabled: z.boolean(),
   })
   .superRefine((v, ctx) => {
@@ -53,8 +62,12 @@ const formSchema = z
         ctx.addIssue({ code: 'custom', path: ['input'], message: `Not valid JSON: ${(err as Error).message}` });
       }
     }
+    if (v.pacing === 'debounce') {
+      if (!v.debounceKey?.trim()) ctx.addIssue({ code: 'custom', path: ['debounceKey'], message: 'A debounce needs a key' });
+      if (!v.debounceSeconds) ctx.addIssue({ code: 'custom', path: ['debounceSeconds'], message: 'A debounce needs its seconds' });
+    }
   })
-  .transform(({ target, ...v }) => ({
+  .transform(({ target, pacing, ...v }) => ({
     name: v.name,
     eventType: v.eventType,
     filter: v.filter ?? null,
@@ -62,8 +75,10 @@ const formSchema = z
     task: target === 'agent' ? (v.task ?? null) : null,
     workflowId: target === 'workflow' ? (v.workflowId ?? null) : null,
     input: target === 'workflow' && v.input?.trim() ? (JSON.parse(v.input) as unknown) : null,
-    throttleKey: v.throttleKey ?? null,
-    throttleSeconds: v.throttleSeconds ?? null,
+    throttleKey: pacing === 'throttle' ? (v.throttleKey ?? null) : null,
+    throttleSeconds: pacing === 'throttle' ? (v.throttleSeconds ?? null) : null,
+    debounce: pacing === 'debounce' && v.debounceKey && v.debounceSeconds ? { key: v.debounceKey, seconds: v.debounceSeconds } : null,
+    maxConcurrentRuns: v.maxConcurrentRuns ?? null,
     enabled: v.enabled,
   }));
 
@@ -76,15 +91,23 @@ const toValues = (t: Trigger | undefined): TriggerValues => ({
   task: t?.task ?? '',
   workflowId: t?.workflowId ?? '',
   input: t?.input === null || t?.input === undefined ? '' : JSON.stringify(t.input, null, 2),
+  pacing: t?.debounce ? 'debounce' : t?.throttleKey || t?.throttleSeconds ? 'throttle' : 'none',
   throttleKey: t?.throttleKey ?? '',
   throttleSeconds: t?.throttleSeconds ? String(t.throttleSeconds) : '',
+  debounceKey: t?.debounce?.key ?? '',
+  debounceSeconds: t?.debounce ? String(t.debounce.seconds) : '',
+  maxConcurrentRuns: t?.maxConcurrentRuns ? String(t.maxConcurrentRuns) : '',
   enabled: t?.enabled ?? true,
 });
 
-/** The server names a template problem inside the input (`body.input.n`): shown on the input field, with the path. */
+/**
+ * The server names a template problem inside the input (`body.input.n`): shown on the input field,
+ * with the path; the debounce's parts (`body.debounce.key`) on their own fields.
+ */
 function foldInputPaths(err: unknown): unknown {
-  if (!(err instanceof ApiError) || !err.errors.some((e) => e.path.startsWith('body.input.'))) return err;
-  const errors = err.errors.map((e) => (e.path.startsWith('body.input.') ? { path: 'body.input', message: `${e.path.slice('body.'.length)}: ${e.message}` } : e));
+  if (!(err instanceof ApiError) || !err.errors.some((e) => e.path.startsWith('body.input.') || e.path.startsWith('body.debounce'))) return err;
+  const fold = (path: string) => (path === 'body.debounce.seconds' ? 'body.debounceSeconds' : path.startsWith('body.debounce') ? 'body.debounceKey' : path);
+  const errors = err.errors.map((e) => (e.path.startsWith('body.input.') ? { path: 'body.input', message: `${e.path.slice('body.'.length)}: ${e.message}` } : { ...e, path: fold(e.path) }));
   return new ApiError({ status: err.status, code: err.code, detail: err.detail, errors, requestId: err.requestId });
 }
 
@@ -176,10 +199,51 @@ export function TriggerForm({ trigger, onSaved }: { trigger?: Trigger; onSaved: 
           />
         </>
       )}
-      <div className="work-form-grid">
-        <TextField label="Throttle key (optional)" autoComplete="off" spellCheck={false} placeholder="{{ event.payload.email }}" hint="At most one fire per key…" {...form.field('throttleKey')} />
-        <TextField label="Throttle seconds" type="number" min={1} max={30 * 86_400} inputMode="numeric" hint="…in this many seconds (3600: an hour)." {...form.field('throttleSeconds')} />
-      </div>
+      <fieldset className="segmented">
+        <legend>Per key</legend>
+        {(
+          [
+            ['none', 'Every event'],
+            ['throttle', 'Throttle'],
+            ['debounce', 'Debounce'],
+          ] as const
+        ).map(([k, text]) => (
+          <label key={k}>
+            <input type="radio" name="pacing" value={k} checked={values.pacing === k} onChange={() => form.setValue('pacing', k)} />
+            {text}
+          </label>
+        ))}
+      </fieldset>
+      {values.pacing === 'throttle' && (
+        <div className="work-form-grid">
+          <TextField label="Throttle key" autoComplete="off" spellCheck={false} placeholder="{{ event.payload.email }}" hint="At most one fire per key…" {...form.field('throttleKey')} />
+          <TextField label="Throttle seconds" type="number" min={1} max={30 * 86_400} inputMode="numeric" hint="…in this many seconds (3600: an hour)." {...form.field('throttleSeconds')} />
+        </div>
+      )}
+      {values.pacing === 'debounce' && (
+        <div className="work-form-grid">
+          <TextField label="Debounce key" required autoComplete="off" spellCheck={false} placeholder="{{ event.payload.contact }}" hint="Events with the same key that come close together make one run…" {...form.field('debounceKey')} />
+          <TextField
+            label="Debounce seconds"
+            required
+            type="number"
+            min={1}
+            max={86_400}
+            inputMode="numeric"
+            hint="…this long after the last of them, with the last event ({{ debounce.count }}: how many)."
+            {...form.field('debounceSeconds')}
+          />
+        </div>
+      )}
+      <TextField
+        label="Concurrent runs at most (optional)"
+        type="number"
+        min={1}
+        max={10_000}
+        inputMode="numeric"
+        hint="Runs of this trigger active at once (queued, running or waiting); further fires wait their turn. Blank: no limit."
+        {...form.field('maxConcurrentRuns')}
+      />
       {!trigger && <CheckboxField id="trigger-enabled" name="enabled" label="Enabled" checked={values.enabled} onChange={(e) => form.setValue('enabled', e.target.checked)} />}
       <FormError message={form.formError} />
       <div className="form-actions">

@@ -111,6 +111,18 @@ function TriggerFacts({ trigger: t }: { trigger: Trigger }) {
             <span className="muted">none</span>
           )}
         </dd>
+        <dt>Debounce</dt>
+        <dd>
+          {t.debounce ? (
+            <>
+              one run per <code>{t.debounce.key}</code>, {seconds(t.debounce.seconds)} after the last event
+            </>
+          ) : (
+            <span className="muted">none</span>
+          )}
+        </dd>
+        <dt>Concurrent runs</dt>
+        <dd>{t.maxConcurrentRuns ? `at most ${t.maxConcurrentRuns}` : <span className="muted">no limit</span>}</dd>
       </dl>
     </section>
   );

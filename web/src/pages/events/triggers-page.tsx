@@ -69,7 +69,7 @@ export function TriggersPage() {
                   <th scope="col">Name</th>
                   <th scope="col">Event type</th>
                   <th scope="col">Starts</th>
-                  <th scope="col">Throttle</th>
+                  <th scope="col">Limits</th>
                   <th scope="col">Enabled</th>
                 </tr>
               </thead>
@@ -92,7 +92,10 @@ export function TriggersPage() {
                     <td>
                       <TargetLink trigger={t} names={names} />
                     </td>
-                    <td>{t.throttleSeconds ? `once per key per ${seconds(t.throttleSeconds)}` : <span className="muted">—</span>}</td>
+                    <td>
+                      {t.throttleSeconds ? `once per key per ${seconds(t.throttleSeconds)}` : t.debounce ? `one run per key, ${seconds(t.debounce.seconds)} after the last` : <span className="muted">—</span>}
+                      {t.maxConcurrentRuns ? <span className="muted small"> · at most {t.maxConcurrentRuns} at once</span> : null}
+                    </td>
                     <td>
                       <TriggerSwitch trigger={t} />
                     </td>
