@@ -41,6 +41,10 @@ import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
+import { InboxService } from './email-in/service.js';
+import { ImapPoller } from './email-in/imap-poller.js';
+import { SmtpListener } from './email-in/smtp-listener.js';
+import { emailSettings } from './email-in/settings.js';
 import { orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
@@ -110,6 +114,12 @@ export interface AppContext {
     webhooks: WebhookService;
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
+    /** Email inboxes (SMTP addresses, IMAP mailboxes, inbound-parse webhooks) and their intake. */
+    emailInboxes: InboxService;
+    /** Polls IMAP inboxes (started by the worker role). */
+    emailPoller: ImapPoller;
+    /** The inbound SMTP listener (started by the API role when TROUPE_SMTP_INBOUND_PORT is set; src/api/start.ts). */
+    smtpListener: SmtpListener;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -239,6 +249,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return { eventId: event.id, duplicate: !created };
     },
   };
+  // Email (issue 16; docs/email.md): mail stored as events by the SMTP listener, the IMAP pollers and the parse webhooks.
+  const emailInboxes = new InboxService(database, secrets, eventLog, emailSettings(config));
+  const emailPoller = new ImapPoller(database, emailInboxes, logger, { owner: workerId });
+  emailInboxes.onDue = () => emailPoller.kick();
+  const smtpListener = new SmtpListener(emailInboxes, logger);
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -271,7 +286,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, emailInboxes, emailPoller, smtpListener },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -289,6 +304,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         // Workers write the busy tables; they keep their statistics fresh (one at a time).
         maintenance.start();
         eventProcessor.start();
+        emailPoller.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -298,6 +314,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     async close(graceMs = config.TROUPE_SHUTDOWN_GRACE_SECONDS * 1000) {
       clearInterval(cleaner);
       recovery.stop();
+      await smtpListener.stop();
+      await emailPoller.stop();
       await eventProcessor.stop();
       await maintenance.stop();
       await scheduler.stop().catch(() => {});

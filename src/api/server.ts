@@ -35,6 +35,8 @@ import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
+import { registerEmailInboxRoutes } from '../email-in/routes.js';
+import { registerEmailHookRoutes } from '../email-in/hook-routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -182,11 +184,14 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerEmailInboxRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
   // Inbound webhooks, on a public path of their own (docs/events.md).
   registerHookRoutes(app, ctx);
+  // Inbound-parse email webhooks (docs/email.md).
+  registerEmailHookRoutes(app, ctx);
   // The website widget's script and the public chat page (docs/widget.md).
   registerChatPages(app, ctx);
   return app;
