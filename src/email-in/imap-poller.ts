@@ -55,6 +55,8 @@ export class ImapPoller {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** A kick that came during a pass: the next pass starts without sleeping. */
+  private kicked = false;
   private readonly batch: number;
   private readonly perPass: number;
   private readonly leaseMs: number;
@@ -86,18 +88,20 @@ export class ImapPoller {
 
   /** An inbox became due (created, changed, "poll now"): look now. */
   kick() {
+    this.kicked = true;
     this.wake?.();
   }
 
   private async run() {
     while (this.running) {
       let took = 0;
+      this.kicked = false;
       try {
         took = (await this.pass()).length;
       } catch (err) {
         this.logger.warn({ err }, 'IMAP polling pass failed; trying again');
       }
-      if (took === 0 && this.running) {
+      if (took === 0 && this.running && !this.kicked) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.idleMs);
           this.wake = () => {
