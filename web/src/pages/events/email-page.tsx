@@ -63,7 +63,6 @@ function InboxTable({ inboxes, editable }: { inboxes: Inbox[]; editable: boolean
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Where mail goes</th>
-            <th scope="col">Event type</th>
             <th scope="col">Status</th>
             {editable && <th scope="col">Actions</th>}
           </tr>
@@ -75,19 +74,19 @@ function InboxTable({ inboxes, editable }: { inboxes: Inbox[]; editable: boolean
               <tr key={x.id} data-inbox={x.name}>
                 <td className="wrap">
                   {x.name}
-                  <div className="muted small">{x.kind === 'parse' && x.provider ? PROVIDER_LABELS[x.provider] : x.kind.toUpperCase()}</div>
+                  <div className="muted small">
+                    {x.kind === 'parse' && x.provider ? PROVIDER_LABELS[x.provider] : x.kind.toUpperCase()},{' '}
+                    <Link to={`/events?source=email&type=${encodeURIComponent(x.eventType)}`} title="Its events in the log">
+                      <code>{x.eventType}</code>
+                    </Link>
+                  </div>
                 </td>
-                <td>
+                <td className="events-email-where">
                   <span className="events-url">
                     <code title={w.text}>{w.text}</code>
                     {w.copy && <CopyButton text={w.text} label={w.copy} />}
                   </span>
                   {x.kind === 'parse' && <div className="muted small">Add the token shown at creation: ?token=…</div>}
-                </td>
-                <td>
-                  <Link to={`/events?source=email&type=${encodeURIComponent(x.eventType)}`}>
-                    <code>{x.eventType}</code>
-                  </Link>
                 </td>
                 <td className="wrap">
                   {editable ? <InboxSwitch inbox={x} /> : <EnabledBadge enabled={x.enabled} />}
