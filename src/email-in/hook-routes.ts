@@ -39,9 +39,12 @@ export function registerEmailHookRoutes(app: FastifyInstance, ctx: AppContext): 
     };
     const t = scope.withTypeProvider<ZodTypeProvider>();
     const config = { access: 'public' as const, rateLimit: { max: RATE_PER_MINUTE, timeWindow: 60_000 } };
+    // The URL carries the inbox's token: the request lines (info) that would log it are left out;
+    // refusals are answered with their reason, and failures still log at error (without the URL).
+    const logLevel = 'warn';
     t.post(
       '/hooks/email/:inboxId',
-      { bodyLimit, config, schema: { ...schema, params: z.object({ inboxId: z.string().max(100) }), querystring: z.object({ token: z.string().max(200).optional() }) } },
+      { bodyLimit, config, logLevel, schema: { ...schema, params: z.object({ inboxId: z.string().max(100) }), querystring: z.object({ token: z.string().max(200).optional() }) } },
       async (req, reply) => {
         const { event, created } = await handle(req, req.params.inboxId, req.query.token);
         return reply.code(created ? 202 : 200).send({ eventId: event.id, duplicate: !created });
@@ -49,7 +52,7 @@ export function registerEmailHookRoutes(app: FastifyInstance, ctx: AppContext): 
     );
     t.post(
       '/hooks/email/:inboxId/:token',
-      { bodyLimit, config, schema: { ...schema, summary: 'The same, with the token in the path (for providers that keep no query string)', params: z.object({ inboxId: z.string().max(100), token: z.string().max(200) }) } },
+      { bodyLimit, config, logLevel, schema: { ...schema, summary: 'The same, with the token in the path (for providers that keep no query string)', params: z.object({ inboxId: z.string().max(100), token: z.string().max(200) }) } },
       async (req, reply) => {
         const { event, created } = await handle(req, req.params.inboxId, req.params.token);
         return reply.code(created ? 202 : 200).send({ eventId: event.id, duplicate: !created });

@@ -1,7 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, expectProblem, json, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import type { DbKind } from '../../test/helpers/databases.js';
+import { createLogger } from '../shared/logger.js';
 import type { EmailPayload } from './dto.js';
 
 /**
@@ -264,5 +266,30 @@ describe.each(['postgres', 'pglite'] as DbKind[])('email inboxes and inbound par
     expect(json<{ items: unknown[] }>(await call('GET', '/email-inboxes', roles.stranger)).items).toEqual([]);
     expect((await call('DELETE', `/email-inboxes/${id}`, roles.admin)).statusCode).toBe(204);
     expect((await call('GET', `/email-inboxes/${id}`, roles.admin)).statusCode).toBe(404);
+  });
+});
+
+describe('inbound-parse request logs', () => {
+  it('never carry the token in the URL (the request lines of the hook are not logged at info)', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _e, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const t = await createTestApp('postgres', {}, { logger: createLogger('info', stream) });
+    try {
+      const roles = await seedRoles(t.ctx);
+      const inbox = json<Inbox>(await t.app.inject({ method: 'POST', url: '/api/v1/email-inboxes', headers: { ...roles.admin.headers, 'content-type': 'application/json' }, payload: JSON.stringify({ kind: 'parse', name: 'P', provider: 'postmark' }) }));
+      const body = JSON.stringify({ FromFull: { Email: 'a@example.com' }, Subject: 'Log', MessageID: 'log-1' });
+      expect((await t.app.inject({ method: 'POST', url: `/hooks/email/${inbox.id}?token=${inbox.token}`, headers: { 'content-type': 'application/json' }, payload: body })).statusCode).toBe(202);
+      expect((await t.app.inject({ method: 'POST', url: `/hooks/email/${inbox.id}/${inbox.token}`, headers: { 'content-type': 'application/json' }, payload: body })).statusCode).toBe(200);
+      // Other requests are logged as usual (the capture works).
+      expect(lines.some((l) => l.includes('/api/v1/email-inboxes'))).toBe(true);
+      expect(lines.filter((l) => l.includes(inbox.token!))).toEqual([]);
+    } finally {
+      await t.close();
+    }
   });
 });
