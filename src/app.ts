@@ -45,7 +45,7 @@ import { InboxService } from './email-in/service.js';
 import { ImapPoller } from './email-in/imap-poller.js';
 import { SmtpListener } from './email-in/smtp-listener.js';
 import { emailSettings } from './email-in/settings.js';
-import { orgNames } from './auth/lookups.js';
+import { membersByIds, orgNames } from './auth/lookups.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -60,6 +60,10 @@ import { pendingApprovalCounts } from './runs/approval-counts.js';
 import { ApprovalNotices } from './runs/approval-notices.js';
 import { ChangeFeed } from './db/changes.js';
 import { HotReads } from './http/hot-reads.js';
+import { DecisionRunner } from './decisions/runner.js';
+import { DecisionService } from './decisions/service.js';
+import type { DecisionRunInput } from './decisions/store.js';
+import { ClassificationRuleStore } from './models/classification-rules.js';
 
 /** Everything a process holds: settings, the database, the logger and the services. */
 export interface AppContext {
@@ -114,6 +118,7 @@ export interface AppContext {
     webhooks: WebhookService;
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
+    decisions: DecisionService;
     /** Email inboxes (SMTP addresses, IMAP mailboxes, inbound-parse webhooks) and their intake. */
     emailInboxes: InboxService;
     /** Polls IMAP inboxes (started by the worker role). */
@@ -184,8 +189,21 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const wake = (orgId: string, runId: string, reason: string) =>
     void dispatcher.dispatch({ orgId, runId, wake: reason }).catch((err: unknown) => events.emit('dispatch:failed', { orgId, runId, at: new Date(), error: err instanceof Error ? err.message : String(err) }));
   const workflowRunner = new WorkflowRunner(database);
+  // Decisions (issue 16): what the model is shown of the organization comes from the modules that
+  // own it (decisionContext parts), whom a notification reaches from the people directories.
+  const ruleStore = new ClassificationRuleStore(database);
+  const decisionContext: ((orgId: string, d: { agentId: string; input: DecisionRunInput['input']; decisionId: string }) => Promise<Record<string, unknown>>)[] = [];
+  const decisionRunner = new DecisionRunner({
+    database,
+    rules: (orgId) => ruleStore.list(orgId),
+    context: async (orgId, d) => Object.assign({}, ...(await Promise.all(decisionContext.map((part) => part(orgId, d))))),
+    person: async (orgId, id) => {
+      const [member] = await database.readOrg(orgId, (tx) => membersByIds(tx, orgId, [id]));
+      return member ? { userId: member.userId, email: member.email, name: member.name } : null;
+    },
+  });
   const executor = new RunExecutor(
-    { database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events, workflows: workflowRunner, wake },
+    { database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events, workflows: workflowRunner, decisions: decisionRunner, wake },
     workerId,
     config.TROUPE_RUN_LEASE_SECONDS * 1000,
   );
@@ -227,6 +245,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     workflowExists: (actor, id) => exists(workflows.get(actor, id)),
   });
   workflows.eventTriggers = triggers;
+  const decisions = new DecisionService(database, runs);
+  decisionContext.push(async (orgId, d) => ({ 'Recent decisions of this agent': await decisions.recent(orgId, d.agentId, d.decisionId) }));
+  events.on('run:finished', (e) => {
+    if (e.source === 'decision' && !e.agentId) void decisions.runEnded(e).catch((err: unknown) => logger.warn({ err, runId: e.runId }, 'could not close the record of an ended decision'));
+  });
   const webhooks = new WebhookService(database, secrets, eventLog);
   const names = new Map<string, { name: string; at: number }>();
   const eventProcessor = new EventProcessor(database, triggers, {
@@ -286,7 +309,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, emailInboxes, emailPoller, smtpListener },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, emailInboxes, emailPoller, smtpListener },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;

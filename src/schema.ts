@@ -16,4 +16,5 @@ export * from './execute/schema.js';
 export * from './publications/schema.js';
 export * from './workflows/schema.js';
 export * from './events/schema.js';
+export * from './decisions/schema.js';
 export * from './email-in/schema.js';

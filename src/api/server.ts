@@ -34,6 +34,7 @@ import { registerInboxRoutes } from '../inbox/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
+import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
 import { registerEmailInboxRoutes } from '../email-in/routes.js';
 import { registerEmailHookRoutes } from '../email-in/hook-routes.js';
@@ -184,6 +185,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerDecisionRoutes(api, ctx);
       registerEmailInboxRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
