@@ -46,6 +46,10 @@ import { staffByIds } from './staff/lookups.js';
 import { PipelineService } from './pipelines/service.js';
 import { PipelineItemService } from './pipelines/items.js';
 import { pipelineTools } from './pipelines/tools.js';
+import { InboxService } from './email-in/service.js';
+import { ImapPoller } from './email-in/imap-poller.js';
+import { SmtpListener } from './email-in/smtp-listener.js';
+import { emailSettings } from './email-in/settings.js';
 import { membersByIds, orgNames } from './auth/lookups.js';
 import { CalendarService } from './calendars/service.js';
 import { ReminderProcessor } from './calendars/reminders.js';
@@ -136,6 +140,12 @@ export interface AppContext {
     calendars: CalendarService;
     /** Delivers calendar reminders and confirmation mails (started by the worker role). */
     reminders: ReminderProcessor;
+    /** Email inboxes (SMTP addresses, IMAP mailboxes, inbound-parse webhooks) and their intake. */
+    emailInboxes: InboxService;
+    /** Polls IMAP inboxes (started by the worker role). */
+    emailPoller: ImapPoller;
+    /** The inbound SMTP listener (started by the API role when TROUPE_SMTP_INBOUND_PORT is set; src/api/start.ts). */
+    smtpListener: SmtpListener;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -316,6 +326,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const now = new Date();
     return { 'Calendars (busy times in the next 14 days)': await calendars.contextOf(orgId, { from: now, to: new Date(now.getTime() + 14 * 86_400_000) }) };
   });
+  // Email (issue 16; docs/email.md): mail stored as events by the SMTP listener, the IMAP pollers and the parse webhooks.
+  const emailInboxes = new InboxService(database, secrets, eventLog, emailSettings(config));
+  const emailPoller = new ImapPoller(database, emailInboxes, logger, { owner: workerId });
+  emailInboxes.onDue = () => emailPoller.kick();
+  const smtpListener = new SmtpListener(emailInboxes, logger);
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -348,7 +363,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems, calendars, reminders },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems, calendars, reminders, emailInboxes, emailPoller, smtpListener },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -367,6 +382,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         maintenance.start();
         eventProcessor.start();
         reminders.start();
+        emailPoller.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -376,6 +392,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     async close(graceMs = config.TROUPE_SHUTDOWN_GRACE_SECONDS * 1000) {
       clearInterval(cleaner);
       recovery.stop();
+      await smtpListener.stop();
+      await emailPoller.stop();
       await eventProcessor.stop();
       await reminders.stop();
       await maintenance.stop();

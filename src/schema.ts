@@ -20,3 +20,4 @@ export * from './staff/schema.js';
 export * from './pipelines/schema.js';
 export * from './decisions/schema.js';
 export * from './calendars/schema.js';
+export * from './email-in/schema.js';

@@ -324,6 +324,16 @@ const EXPECTED: Record<string, Access> = {
   'GET /api/v1/calendar-events/:id': 'viewer',
   'PATCH /api/v1/calendar-events/:id': 'member',
   'POST /api/v1/calendar-events/:id/cancel': 'member',
+  // Email inboxes (docs/email.md); their public intake, POST /hooks/email/:inboxId, is outside /api/v1 (email-in tests).
+  'GET /api/v1/email-inboxes': 'member',
+  'POST /api/v1/email-inboxes': 'admin',
+  'GET /api/v1/email-inboxes/:id': 'member',
+  'PATCH /api/v1/email-inboxes/:id': 'admin',
+  'DELETE /api/v1/email-inboxes/:id': 'admin',
+  'POST /api/v1/email-inboxes/:id/rotate-token': 'admin',
+  'POST /api/v1/email-inboxes/:id/test-connection': 'admin',
+  'POST /api/v1/email-inboxes/:id/poll': 'admin',
+  'GET /api/v1/email-inboxes/:id/deliveries': 'member',
 };
 
 const fill = (url: string, value: string) => url.replace(/:[A-Za-z]+/g, value);

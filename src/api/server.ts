@@ -39,6 +39,8 @@ import { registerHookRoutes } from '../events/hook-routes.js';
 import { registerStaffRoutes } from '../staff/routes.js';
 import { registerPipelineRoutes } from '../pipelines/routes.js';
 import { registerCalendarRoutes, registerIcsFeedRoutes } from '../calendars/routes.js';
+import { registerEmailInboxRoutes } from '../email-in/routes.js';
+import { registerEmailHookRoutes } from '../email-in/hook-routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -190,6 +192,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerPipelineRoutes(api, ctx);
       registerDecisionRoutes(api, ctx);
       registerCalendarRoutes(api, ctx);
+      registerEmailInboxRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
@@ -197,6 +200,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   registerHookRoutes(app, ctx);
   // Calendars' ICS feeds, public behind their token (docs/calendars.md).
   registerIcsFeedRoutes(app, ctx);
+  // Inbound-parse email webhooks (docs/email.md).
+  registerEmailHookRoutes(app, ctx);
   // The website widget's script and the public chat page (docs/widget.md).
   registerChatPages(app, ctx);
   return app;

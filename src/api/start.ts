@@ -46,6 +46,12 @@ export async function startServer(config: Config, print: (text: string) => void 
       const lines: string[] = [];
       const out = (line: string) => lines.push(line);
       out(`Troupe is running at ${url}  (API docs: ${url}/docs)`);
+      // Inbound mail (docs/email.md): the public-facing processes listen when a port is set.
+      const smtp = ctx.services.emailInboxes.settings;
+      if (smtp.smtpPort !== null) {
+        const port = await ctx.services.smtpListener.start(smtp.smtpPort);
+        out(`Inbound mail: SMTP on ${smtp.smtpHost}:${port} for *@${smtp.domain}`);
+      }
       out(`Database: ${ctx.database.embedded ? `embedded ${ctx.database.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'}, in ${config.dataDir}` : 'PostgreSQL'}`);
       if (boot.kind === 'setup_token') {
         // The token goes to the person at the terminal only: log collectors keep JSON lines.

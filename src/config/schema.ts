@@ -21,6 +21,19 @@ const url = (protocols: string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/** A comma-separated list of hostnames, addresses and CIDR ranges (the tools' allowlist syntax), normalized. */
+const hostList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+  .superRefine((entries, ctx) => {
+    for (const entry of entries) {
+      const result = normalizeAllowlistEntry(entry);
+      if (!result.ok) ctx.addIssue({ code: 'custom', message: `"${entry}" ${result.message}` });
+    }
+  })
+  .transform((entries) => entries.map((e) => (normalizeAllowlistEntry(e) as { value: string }).value));
+
 /**
  * Every setting Troupe reads, keyed by its environment variable name. The README's configuration
  * table documents each one; keep them in step.
@@ -80,17 +93,19 @@ export const configSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)),
   // Private hosts an organization's stored model base URL may point at (the tools' allowlist syntax).
-  TROUPE_PRIVATE_MODEL_HOSTS: z
+  TROUPE_PRIVATE_MODEL_HOSTS: hostList,
+  // Inbound email (docs/email.md): the SMTP listener (off unless a port is set), and the private
+  // hosts an organization's IMAP inbox may name (the same syntax).
+  TROUPE_SMTP_INBOUND_PORT: int(0, 65535).optional(),
+  TROUPE_SMTP_INBOUND_HOST: z.string().min(1).default('0.0.0.0'),
+  TROUPE_SMTP_INBOUND_DOMAIN: z
     .string()
-    .default('')
-    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
-    .superRefine((entries, ctx) => {
-      for (const entry of entries) {
-        const result = normalizeAllowlistEntry(entry);
-        if (!result.ok) ctx.addIssue({ code: 'custom', message: `"${entry}" ${result.message}` });
-      }
-    })
-    .transform((entries) => entries.map((e) => (normalizeAllowlistEntry(e) as { value: string }).value)),
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a domain name, e.g. mail.example.com')
+    .optional(),
+  TROUPE_SMTP_INBOUND_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
+  TROUPE_PRIVATE_MAIL_HOSTS: hostList,
   // Metrics (decision 47): a worker's or scheduler's own /health, /ready and /metrics port (off
   // unless set; the API serves them on its own port), and an optional bearer token for /metrics.
   TROUPE_METRICS_PORT: int(0, 65535).optional(),

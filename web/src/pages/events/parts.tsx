@@ -15,6 +15,7 @@ const SECTIONS = [
   { to: '/events/dead-letters', label: 'Dead letters', end: false },
   { to: '/events/webhooks', label: 'Webhooks', end: false },
   { to: '/events/triggers', label: 'Triggers', end: false },
+  { to: '/events/email', label: 'Email', end: false },
 ];
 
 /** A page of the Events area: its heading, then the tabs that move between the area's pages. */

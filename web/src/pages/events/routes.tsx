@@ -9,4 +9,5 @@ export const eventsRoutes: RouteObject[] = [
   { path: 'events/triggers', lazy: async () => ({ Component: (await import('./triggers-page')).TriggersPage }) },
   { path: 'events/triggers/new', lazy: async () => ({ Component: (await import('./trigger-page')).NewTriggerPage }) },
   { path: 'events/triggers/:id', lazy: async () => ({ Component: (await import('./trigger-page')).TriggerPage }) },
+  { path: 'events/email', lazy: async () => ({ Component: (await import('./email-page')).EmailPage }) },
 ];
