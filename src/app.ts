@@ -42,6 +42,9 @@ import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
 import { orgNames } from './auth/lookups.js';
+import { DbSourceService } from './db-sources/service.js';
+import { DbSourceRunner } from './db-sources/runner.js';
+import { compileAllowlist } from './tools/net/allowlist.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -110,6 +113,10 @@ export interface AppContext {
     webhooks: WebhookService;
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
+    /** Organizations' PostgreSQL databases whose changes become events (docs/db-sources.md). */
+    dbSources: DbSourceService;
+    /** Follows the enabled database sources this process holds the lease of (started by the worker role). */
+    dbSourceRunner: DbSourceRunner;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -233,6 +240,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   }, logger, { leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
   eventLog.onEmitted = () => eventProcessor.kick();
   recordHappenings(events, eventLog, triggers, logger);
+  const dbSources = new DbSourceService(database, secrets, compileAllowlist(config.TROUPE_PRIVATE_DATABASE_HOSTS));
+  const dbSourceRunner = new DbSourceRunner(database, dbSources, eventLog, logger, { owner: workerId, leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
+  dbSources.onChanged = () => dbSourceRunner.kick();
   tools.eventEmitter = {
     emit: async (orgId, e) => {
       const { event, created } = await eventLog.emit(orgId, { ...e, source: 'agent' });
@@ -271,7 +281,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, dbSources, dbSourceRunner },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -289,6 +299,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         // Workers write the busy tables; they keep their statistics fresh (one at a time).
         maintenance.start();
         eventProcessor.start();
+        dbSourceRunner.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -299,6 +310,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       clearInterval(cleaner);
       recovery.stop();
       await eventProcessor.stop();
+      await dbSourceRunner.stop();
       await maintenance.stop();
       await scheduler.stop().catch(() => {});
       // Active runs stop at their next step boundary and go back to the queue; past the grace,

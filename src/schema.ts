@@ -16,3 +16,4 @@ export * from './execute/schema.js';
 export * from './publications/schema.js';
 export * from './workflows/schema.js';
 export * from './events/schema.js';
+export * from './db-sources/schema.js';

@@ -25,6 +25,20 @@ const url = (protocols: string[]) =>
  * Every setting Troupe reads, keyed by its environment variable name. The README's configuration
  * table documents each one; keep them in step.
  */
+/** A comma-separated allowlist of private hosts (the tools' syntax: hostnames, `*.suffix`, IPs, CIDR ranges), normalized. */
+const privateHosts = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const result = normalizeAllowlistEntry(entry);
+        if (!result.ok) ctx.addIssue({ code: 'custom', message: `"${entry}" ${result.message}` });
+      }
+    })
+    .transform((entries) => entries.map((e) => (normalizeAllowlistEntry(e) as { value: string }).value));
+
 export const configSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -80,17 +94,9 @@ export const configSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)),
   // Private hosts an organization's stored model base URL may point at (the tools' allowlist syntax).
-  TROUPE_PRIVATE_MODEL_HOSTS: z
-    .string()
-    .default('')
-    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
-    .superRefine((entries, ctx) => {
-      for (const entry of entries) {
-        const result = normalizeAllowlistEntry(entry);
-        if (!result.ok) ctx.addIssue({ code: 'custom', message: `"${entry}" ${result.message}` });
-      }
-    })
-    .transform((entries) => entries.map((e) => (normalizeAllowlistEntry(e) as { value: string }).value)),
+  TROUPE_PRIVATE_MODEL_HOSTS: privateHosts(),
+  // Private hosts an organization's database source may connect to (same syntax; docs/db-sources.md).
+  TROUPE_PRIVATE_DATABASE_HOSTS: privateHosts(),
   // Metrics (decision 47): a worker's or scheduler's own /health, /ready and /metrics port (off
   // unless set; the API serves them on its own port), and an optional bearer token for /metrics.
   TROUPE_METRICS_PORT: int(0, 65535).optional(),

@@ -9,7 +9,7 @@ export { EVENT_TYPE_HINT, EVENT_TYPE_RE } from '../shared/event-type.js';
 export const EVENT_PATTERN_RE = /^(\*|([A-Za-z0-9_:-]+\.)*([A-Za-z0-9_:-]+|\*))$/;
 export const EVENT_PATTERN_HINT = 'an event type, or a prefix ending in .* (db.*), or *';
 
-export const EVENT_SOURCES = ['webhook', 'api', 'agent', 'troupe'] as const;
+export const EVENT_SOURCES = ['webhook', 'api', 'agent', 'troupe', 'database'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 export const FIRE_STATUSES = ['firing', 'fired', 'throttled', 'failed'] as const;
