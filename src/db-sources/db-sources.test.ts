@@ -1,0 +1,152 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, json, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
+import { createPgDatabase } from '../../test/helpers/databases.js';
+import { adminUrl } from '../../test/helpers/pg-url.js';
+
+/**
+ * Database sources for real (issue 16): the source is a PostgreSQL database made for this file;
+ * Troupe's own database is PostgreSQL too, and the app's worker role runs the sources' runner, as
+ * `troupe serve` does. Rows inserted, updated and deleted there become events here.
+ */
+interface Event {
+  id: string;
+  type: string;
+  source: string;
+  payload: { sourceId: string; table: string; op: string; old: Record<string, unknown> | null; new: Record<string, unknown> | null; changedAt: string };
+  dedupeKey: string | null;
+}
+interface Source {
+  id: string;
+  status: string;
+  lastError: string | null;
+  enabled: boolean;
+  eventTypePrefix: string | null;
+}
+
+describe('database sources on PostgreSQL', () => {
+  let t: TestApp;
+  let roles: Awaited<ReturnType<typeof seedRoles>>;
+  let source: { url: string; drop: () => Promise<void> };
+  let sql: pg.Client;
+  let dbName: string;
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, who: Member, payload?: unknown) =>
+    t.app.inject({ method, url: `/api/v1${url}`, headers: { ...who.headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }) });
+  const eventsOf = async (type: string) => json<{ items: Event[] }>(await call('GET', `/events?type=${encodeURIComponent(type)}&source=database&limit=100`, roles.admin)).items.reverse();
+  const sourceOf = async (id: string) => json<Source>(await call('GET', `/db-sources/${id}`, roles.admin));
+  const create = async (body: Record<string, unknown>) => {
+    const res = await call('POST', '/db-sources', roles.admin, { name: 'Shop', connectionString: source.url, ...body });
+    expect(res.statusCode, res.body).toBe(201);
+    return json<Source>(res);
+  };
+
+  beforeAll(async () => {
+    source = await createPgDatabase();
+    dbName = new URL(source.url).pathname.slice(1);
+    sql = new pg.Client({ connectionString: source.url });
+    await sql.connect();
+    await sql.query(`create table orders (id serial primary key, customer text not null, total int not null, updated_at timestamptz not null default now())`);
+    await sql.query(`create schema sales; create table sales."line-items" (id bigint primary key, sku text, updated_at timestamptz not null default clock_timestamp())`);
+    t = await createTestApp('postgres', { TROUPE_PRIVATE_DATABASE_HOSTS: '127.0.0.1' });
+    roles = await seedRoles(t.ctx);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sql?.end();
+    await source?.drop();
+  });
+
+  it('trigger mode: a row inserted, updated and deleted becomes db.orders.insert, .update and .delete, with old and new', async () => {
+    const s = await create({ tableName: 'orders', enabled: true });
+    expect(s).toMatchObject({ status: 'active', enabled: true, eventTypePrefix: 'db.orders' });
+    const { rows } = await sql.query<{ id: number }>(`insert into orders (customer, total) values ('Ann', 120) returning id`);
+    const id = rows[0]!.id;
+    await expect.poll(async () => (await eventsOf('db.orders.insert')).map((e) => e.payload.new?.id)).toEqual([id]);
+    const [inserted] = await eventsOf('db.orders.insert');
+    expect(inserted).toMatchObject({ type: 'db.orders.insert', source: 'database', payload: { sourceId: s.id, table: 'public.orders', op: 'insert', old: null, new: { id, customer: 'Ann', total: 120 } } });
+    expect(inserted!.dedupeKey).toMatch(new RegExp(`^dbsrc:${s.id}:\\d+$`));
+    await sql.query(`update orders set total = 150 where id = $1`, [id]);
+    await expect.poll(async () => (await eventsOf('db.orders.update')).length).toBe(1);
+    expect((await eventsOf('db.orders.update'))[0]!.payload).toMatchObject({ op: 'update', old: { id, total: 120 }, new: { id, total: 150 } });
+    await sql.query(`delete from orders where id = $1`, [id]);
+    await expect.poll(async () => (await eventsOf('db.orders.delete')).length).toBe(1);
+    expect((await eventsOf('db.orders.delete'))[0]!.payload).toMatchObject({ op: 'delete', old: { id, customer: 'Ann', total: 150 }, new: null });
+    // Emitted rows leave the change log; the cursor moved.
+    await expect.poll(async () => (await sql.query(`select count(*)::int as n from troupe_change_log where source_id = $1`, [s.id])).rows[0].n).toBe(0);
+
+    // Switched off: the trigger is gone, changes make no events.
+    const off = await call('PATCH', `/db-sources/${s.id}`, roles.admin, { enabled: false });
+    expect(json<Source & { warning: string | null }>(off)).toMatchObject({ enabled: false, status: 'disabled', warning: null });
+    expect((await sql.query(`select 1 from pg_trigger where tgname like 'troupe_src_%'`)).rows).toHaveLength(0);
+  });
+
+  it('only the chosen operations make events', async () => {
+    const s = await create({ tableName: 'public.orders', operations: ['delete'], enabled: true });
+    const { rows } = await sql.query<{ id: number }>(`insert into orders (customer, total) values ('Bo', 5) returning id`);
+    await sql.query(`delete from orders where id = $1`, [rows[0]!.id]);
+    await expect.poll(async () => (await eventsOf('db.orders.delete')).filter((e) => e.payload.sourceId === s.id).length).toBe(1);
+    expect((await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id)).toEqual([]);
+    expect(json<{ triggerDropped: boolean }>(await call('DELETE', `/db-sources/${s.id}`, roles.admin))).toMatchObject({ deleted: true, triggerDropped: true, warning: null });
+  });
+
+  it('each change exactly once across a listener restart (stopped, rows inserted, started again)', async () => {
+    const s = await create({ tableName: 'orders', operations: ['insert'], enabled: true });
+    const mine = async () => (await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id);
+    await sql.query(`insert into orders (customer, total) values ('before', 1)`);
+    await expect.poll(async () => (await mine()).length).toBe(1);
+    await t.ctx.services.dbSourceRunner.stop();
+    await sql.query(`insert into orders (customer, total) select 'while stopped ' || g, g from generate_series(1, 5) g`);
+    // Nothing listens: the changes wait in the log.
+    expect((await sql.query(`select count(*)::int as n from troupe_change_log where source_id = $1`, [s.id])).rows[0].n).toBe(5);
+    t.ctx.services.dbSourceRunner.start();
+    await expect.poll(async () => (await mine()).length).toBe(6);
+    await sql.query(`insert into orders (customer, total) values ('after', 7)`);
+    // Each once (dedupe keys by log id), in the log's order.
+    await expect.poll(async () => (await mine()).length).toBe(7);
+    const all = await mine();
+    expect(new Set(all.map((e) => e.dedupeKey)).size).toBe(7);
+    const byLogId = all.sort((a, b) => Number(a.dedupeKey!.split(':').pop()) - Number(b.dedupeKey!.split(':').pop()));
+    expect(byLogId.map((e) => e.payload.new!.customer)).toEqual(['before', 'while stopped 1', 'while stopped 2', 'while stopped 3', 'while stopped 4', 'while stopped 5', 'after']);
+    await call('DELETE', `/db-sources/${s.id}`, roles.admin);
+  });
+
+  it('a terminated connection: status error while the database is unreachable, then it reconnects and loses nothing', async () => {
+    const s = await create({ tableName: 'orders', operations: ['insert'], enabled: true });
+    const mine = async () => (await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id);
+    await expect.poll(() => t.ctx.services.dbSourceRunner.following).toContain(s.id);
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    try {
+      await expect.poll(async () => (await admin.query(`select count(*)::int as n from pg_stat_activity where application_name = $1`, [`troupe-db-source:${s.id}`])).rows[0].n).toBe(1);
+      // No new connections to the source database (the test's own stays open), then the listener's is cut.
+      await admin.query(`alter database ${dbName} with allow_connections false`);
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [`troupe-db-source:${s.id}`]);
+      await expect.poll(async () => (await sourceOf(s.id)).status).toBe('error');
+      expect((await sourceOf(s.id)).lastError).toBeTruthy();
+      await sql.query(`insert into orders (customer, total) values ('during the outage', 9)`);
+      await admin.query(`alter database ${dbName} with allow_connections true`);
+      await expect.poll(async () => (await mine()).map((e) => e.payload.new!.customer)).toEqual(['during the outage']);
+      await expect.poll(async () => (await sourceOf(s.id)).status).toBe('active');
+      expect((await sourceOf(s.id)).lastError).toBeNull();
+    } finally {
+      await admin.query(`alter database ${dbName} with allow_connections true`).catch(() => {});
+      await admin.end();
+    }
+    await call('DELETE', `/db-sources/${s.id}`, roles.admin);
+  });
+
+  it('poll mode: rows after the cursor become db.<table>.change events, in cursor order, each once', async () => {
+    await sql.query(`insert into sales."line-items" (id, sku) values (1, 'old')`);
+    const s = await create({ tableName: 'sales.line-items', mode: 'poll', pollSeconds: 1, enabled: true });
+    expect(s).toMatchObject({ status: 'active', eventTypePrefix: 'db.sales.line-items' });
+    await sql.query(`insert into sales."line-items" (id, sku) values (2, 'a'), (3, 'b')`);
+    const mine = async () => (await eventsOf('db.sales.line-items.change')).filter((e) => e.payload.sourceId === s.id);
+    await expect.poll(async () => (await mine()).map((e) => e.payload.new!.id)).toEqual([2, 3]);
+    // An update moves the row's cursor: one more event for it (insert and update cannot be told apart).
+    await sql.query(`update sales."line-items" set sku = 'b2', updated_at = clock_timestamp() where id = 3`);
+    await expect.poll(async () => (await mine()).map((e) => `${e.payload.new!.id}:${e.payload.new!.sku}`)).toEqual(['2:a', '3:b', '3:b2']);
+    expect((await mine())[0]).toMatchObject({ type: 'db.sales.line-items.change', payload: { op: 'change', old: null, table: 'sales.line-items' } });
+    await call('DELETE', `/db-sources/${s.id}`, roles.admin);
+  });
+});
