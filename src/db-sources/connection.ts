@@ -112,7 +112,12 @@ export async function pinnedConfig(spec: ConnectionSpec, allowlist: Allowlist, e
     ssl,
     application_name: extra.applicationName,
     connectionTimeoutMillis: extra.connectTimeoutMs ?? 10_000,
-    // A source's statements are small; a stuck one must not hold a listener forever.
+    // A source's statements are small; a stuck one must not hold a listener forever, and a
+    // connection whose peer vanished without a word (no RST) must be noticed: the client gives up
+    // on a query after 30 s, and TCP keepalive probes the idle listening socket.
     statement_timeout: 30_000,
+    query_timeout: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   };
 }

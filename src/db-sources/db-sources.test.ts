@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, json, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import { createPgDatabase } from '../../test/helpers/databases.js';
 import { adminUrl } from '../../test/helpers/pg-url.js';
+import { createLogger } from '../shared/logger.js';
+import { DbSourceRunner } from './runner.js';
 
 /**
  * Database sources for real (issue 16): the source is a PostgreSQL database made for this file;
@@ -108,6 +110,31 @@ describe('database sources on PostgreSQL', () => {
     expect(new Set(all.map((e) => e.dedupeKey)).size).toBe(7);
     const byLogId = all.sort((a, b) => Number(a.dedupeKey!.split(':').pop()) - Number(b.dedupeKey!.split(':').pop()));
     expect(byLogId.map((e) => e.payload.new!.customer)).toEqual(['before', 'while stopped 1', 'while stopped 2', 'while stopped 3', 'while stopped 4', 'while stopped 5', 'after']);
+    await call('DELETE', `/db-sources/${s.id}`, roles.admin);
+  });
+
+  it('one process follows a source at a time; another takes it over once it is given up', async () => {
+    const s = await create({ tableName: 'orders', operations: ['insert'], enabled: true });
+    const mine = async () => (await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id);
+    await expect.poll(() => t.ctx.services.dbSourceRunner.following).toContain(s.id);
+    const other = new DbSourceRunner(t.ctx.database, t.ctx.services.dbSources, t.ctx.services.events, createLogger('silent'), { owner: 'another-worker', tickMs: 60_000 });
+    try {
+      await other.tick();
+      expect(other.following).not.toContain(s.id);
+      await t.ctx.services.dbSourceRunner.stop();
+      await other.tick();
+      expect(other.following).toContain(s.id);
+      await sql.query(`insert into orders (customer, total) values ('taken over', 3)`);
+      await expect.poll(async () => (await mine()).map((e) => e.payload.new!.customer)).toEqual(['taken over']);
+      // The first process is back: the source stays with its holder.
+      t.ctx.services.dbSourceRunner.start();
+      await t.ctx.services.dbSourceRunner.tick();
+      expect(t.ctx.services.dbSourceRunner.following).not.toContain(s.id);
+    } finally {
+      await other.stop();
+    }
+    await t.ctx.services.dbSourceRunner.tick();
+    expect(t.ctx.services.dbSourceRunner.following).toContain(s.id);
     await call('DELETE', `/db-sources/${s.id}`, roles.admin);
   });
 

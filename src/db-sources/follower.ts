@@ -144,7 +144,7 @@ export class Follower {
           occurredAt: new Date(c.changed_at),
         });
       }
-      if (!(await this.state.logCursor(Number(changes[changes.length - 1]!.id)))) return false;
+      if (!(await this.fenced(this.state.logCursor(Number(changes[changes.length - 1]!.id))))) return false;
       await deleteChanges(client, this.row.id, changes.map((c) => c.id));
       if (changes.length < BATCH || !this.running) return true;
     }
@@ -175,7 +175,7 @@ export class Follower {
       const last = rows[rows.length - 1];
       if (last) {
         after = { cursor: last.cursor, key: last.key };
-        if (!(await this.state.pollCursor(last.cursor, last.key))) return;
+        if (!(await this.fenced(this.state.pollCursor(last.cursor, last.key)))) return;
       }
       if (rows.length < BATCH) await this.sleep(this.row.pollSeconds * 1000);
     }
@@ -184,9 +184,15 @@ export class Follower {
 
   private async setStatus(status: DbSourceStatus, lastError: string | null): Promise<boolean> {
     if (status === this.lastStatus && status !== 'error') return true;
-    const held = await this.state.status(status, lastError);
+    const held = await this.fenced(this.state.status(status, lastError));
     if (held) this.lastStatus = status;
-    else this.running = false;
+    return held;
+  }
+
+  /** A write under the lease: when it finds the lease gone, this follower stops (the runner sees it too at its next tick). */
+  private async fenced(write: Promise<boolean>): Promise<boolean> {
+    const held = await write;
+    if (!held) this.running = false;
     return held;
   }
 

@@ -28,6 +28,8 @@ export interface RunnerOptions extends Partial<FollowerOptions> {
 export class DbSourceRunner {
   private readonly followers = new Map<string, Follower>();
   private running = false;
+  /** Set by stop(): a tick in progress starts no follower. */
+  private stopping = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly tickMs: number;
@@ -56,12 +58,14 @@ export class DbSourceRunner {
   start() {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     this.loop = this.run();
   }
 
   /** Stops every follower and gives the leases up (another process takes them at its next tick). */
   async stop() {
     this.running = false;
+    this.stopping = true;
     this.kick();
     await this.loop;
     const held = [...this.followers.keys()];
@@ -98,8 +102,17 @@ export class DbSourceRunner {
     }
   }
 
-  /** One pass: renew what is held (stopping what is not any more, or changed), take what is free. */
-  async tick() {
+  private passes: Promise<void> = Promise.resolve();
+
+  /** One pass (after any pass in progress: two at once could start a source twice). */
+  tick(): Promise<void> {
+    const next = this.passes.then(() => this.pass());
+    this.passes = next.catch(() => {});
+    return next;
+  }
+
+  /** Renews what is held (stopping what is not any more, or changed), takes what is free. */
+  private async pass() {
     const lease = sql`now() + make_interval(secs => ${this.leaseMs / 1000})`;
     const held = [...this.followers.keys()];
     const renewed = held.length
@@ -119,7 +132,7 @@ export class DbSourceRunner {
       await f.stop();
       if (still.has(id)) await this.database.system((tx) => tx.update(dbSources).set({ leaseOwner: null, leaseUntil: null }).where(and(eq(dbSources.id, id), eq(dbSources.leaseOwner, this.options.owner))));
     }
-    if (!this.running) return;
+    if (this.stopping) return;
     const room = this.maxSources - this.followers.size;
     if (room <= 0) return;
     const mine = [...this.followers.keys()];
@@ -139,7 +152,7 @@ export class DbSourceRunner {
         .returning();
     });
     for (const row of taken) {
-      if (!this.running) break;
+      if (this.stopping) break;
       this.followers.set(row.id, new Follower(row, this.service, this.sink, this.stateOf(row), this.logger, this.followerOptions));
     }
   }
