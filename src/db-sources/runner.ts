@@ -68,6 +68,7 @@ export class DbSourceRunner {
     this.stopping = true;
     this.kick();
     await this.loop;
+    await this.passes;
     const held = [...this.followers.keys()];
     await Promise.all([...this.followers.values()].map((f) => f.stop()));
     this.followers.clear();
