@@ -115,7 +115,9 @@ function SourceRow({ source: s, onSetUp, onWarning }: { source: DbSource; onSetU
           <>
             <code>{s.tableName}</code> <span className="muted small">({s.mode})</span>
             <br />
-            <code className="small">{s.mode === 'poll' ? `${s.eventTypePrefix}.change` : s.operations.map((o) => `${s.eventTypePrefix}.${o}`).join(', ')}</code>
+            <span className="small" title={s.mode === 'poll' ? `${s.eventTypePrefix}.change` : s.operations.map((o) => `${s.eventTypePrefix}.${o}`).join(', ')}>
+              <code>{s.eventTypePrefix}.*</code> <span className="muted">{s.mode === 'poll' ? 'change' : s.operations.join(', ')}</span>
+            </span>
           </>
         ) : (
           <span className="muted">no table yet</span>
