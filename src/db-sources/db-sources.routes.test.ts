@@ -59,6 +59,9 @@ describe.each(['postgres', 'pglite'] as DbKind[])('database sources API on %s', 
     expect(s.connection.masked).toMatch(/^postgres:\/\/postgres:••••@127\.0\.0\.1:5432\//);
     expect(s).not.toHaveProperty('connectionString');
     expect(s).not.toHaveProperty('connectionEnc');
+    // The audit log records the change with the names of the fields sent, never the string.
+    await expect.poll(async () => (await call('GET', '/audit', roles.owner)).body).toContain('db_source.created');
+    expect((await call('GET', '/audit', roles.owner)).body).not.toContain(PASSWORD);
 
     const list = await call('GET', '/db-sources', roles.admin);
     expect(list.body).not.toContain(PASSWORD);
