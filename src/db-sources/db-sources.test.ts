@@ -4,6 +4,7 @@ import { createTestApp, json, seedRoles, type Member, type TestApp } from '../..
 import { createPgDatabase } from '../../test/helpers/databases.js';
 import { adminUrl } from '../../test/helpers/pg-url.js';
 import { createLogger } from '../shared/logger.js';
+import { Follower, type FollowerState } from './follower.js';
 import { DbSourceRunner } from './runner.js';
 
 /**
@@ -110,6 +111,44 @@ describe('database sources on PostgreSQL', () => {
     expect(new Set(all.map((e) => e.dedupeKey)).size).toBe(7);
     const byLogId = all.sort((a, b) => Number(a.dedupeKey!.split(':').pop()) - Number(b.dedupeKey!.split(':').pop()));
     expect(byLogId.map((e) => e.payload.new!.customer)).toEqual(['before', 'while stopped 1', 'while stopped 2', 'while stopped 3', 'while stopped 4', 'while stopped 5', 'after']);
+    await call('DELETE', `/db-sources/${s.id}`, roles.admin);
+  });
+
+  it('a follower that dies between the emit and the cursor emits again on restart, and the event is stored once', async () => {
+    const s = await create({ tableName: 'orders', operations: ['insert'] });
+    const mine = async () => (await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id);
+    // Installed by hand (no runner follows a source that is off): this test drives its own follower.
+    const row = await t.ctx.services.dbSources.get({ orgId: roles.admin.orgId, role: 'admin', userId: roles.admin.userId, apiKeyId: null }, s.id);
+    const client = await t.ctx.services.dbSources.connect(row, 'troupe-test');
+    const { installTrigger } = await import('./source-sql.js');
+    await installTrigger(client, s.id, { schema: 'public', table: 'orders' }, ['insert']);
+    await client.end();
+    await sql.query(`insert into orders (customer, total) values ('crash 1', 1), ('crash 2', 2)`);
+    let failures = 1;
+    const cursors: number[] = [];
+    const state: FollowerState = {
+      status: async () => true,
+      logCursor: async (id) => {
+        // The process "dies" after emitting, before the cursor: the write fails, the connection is dropped.
+        if (failures-- > 0) throw new Error('killed before the cursor moved');
+        cursors.push(id);
+        return true;
+      },
+      pollCursor: async () => true,
+    };
+    const emitted: string[] = [];
+    const sink = { emit: (orgId: string, e: Parameters<typeof t.ctx.services.events.emit>[1] & { dedupeKey: string }) => (emitted.push(e.dedupeKey), t.ctx.services.events.emit(orgId, e)) };
+    const follower = new Follower(row, t.ctx.services.dbSources, sink, state, createLogger('silent'), { safetyMs: 100, minBackoffMs: 10, maxBackoffMs: 50 });
+    try {
+      await expect.poll(() => cursors.length).toBeGreaterThan(0);
+      await expect.poll(async () => (await sql.query(`select count(*)::int as n from troupe_change_log where source_id = $1`, [s.id])).rows[0].n).toBe(0);
+    } finally {
+      await follower.stop();
+    }
+    // Emitted twice (before and after the "crash"), stored once each.
+    expect(emitted).toHaveLength(4);
+    expect(new Set(emitted).size).toBe(2);
+    expect((await mine()).map((e) => e.payload.new!.customer).sort()).toEqual(['crash 1', 'crash 2']);
     await call('DELETE', `/db-sources/${s.id}`, roles.admin);
   });
 
