@@ -90,6 +90,17 @@ describe('database sources on PostgreSQL', () => {
     await sql.query(`delete from orders where id = $1`, [rows[0]!.id]);
     await expect.poll(async () => (await eventsOf('db.orders.delete')).filter((e) => e.payload.sourceId === s.id).length).toBe(1);
     expect((await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id)).toEqual([]);
+    // Operations changed while on: the trigger is made again with them.
+    expect(json<Source>(await call('PATCH', `/db-sources/${s.id}`, roles.admin, { operations: ['insert', 'delete'] }))).toMatchObject({ status: 'active', enabled: true });
+    await sql.query(`insert into orders (customer, total) values ('Cy', 6)`);
+    await expect.poll(async () => (await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id).map((e) => e.payload.new!.customer)).toEqual(['Cy']);
+    // Another table while on: the old table's trigger goes, the new one's comes.
+    await sql.query(`create table refunds (id serial primary key, amount int)`);
+    expect(json<Source>(await call('PATCH', `/db-sources/${s.id}`, roles.admin, { tableName: 'refunds' }))).toMatchObject({ tableName: 'public.refunds', status: 'active', eventTypePrefix: 'db.refunds' });
+    const triggers = await sql.query<{ table: string }>(`select c.relname as table from pg_trigger t join pg_class c on c.oid = t.tgrelid where t.tgname = $1`, [`troupe_src_${s.id.replace(/-/g, '')}`]);
+    expect(triggers.rows.map((r) => r.table)).toEqual(['refunds']);
+    await sql.query(`insert into refunds (amount) values (6)`);
+    await expect.poll(async () => (await eventsOf('db.refunds.insert')).map((e) => e.payload.new!.amount)).toEqual([6]);
     expect(json<{ triggerDropped: boolean }>(await call('DELETE', `/db-sources/${s.id}`, roles.admin))).toMatchObject({ deleted: true, triggerDropped: true, warning: null });
   });
 
