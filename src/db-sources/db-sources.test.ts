@@ -188,6 +188,19 @@ describe('database sources on PostgreSQL', () => {
     await call('DELETE', `/db-sources/${s.id}`, roles.admin);
   });
 
+  it("a holder that died keeps its sources until its lease lapses; then another process takes them", async () => {
+    const s = await create({ tableName: 'orders', operations: ['insert'] });
+    const runner = t.ctx.services.dbSourceRunner;
+    // On, held by a worker that is gone (it never renews), its lease still running.
+    await t.ctx.database.system((tx) => tx.execute(`update db_sources set enabled = true, status = 'active', lease_owner = 'dead-worker', lease_until = now() + interval '1 hour' where id = '${s.id}'`));
+    await runner.tick();
+    expect(runner.following).not.toContain(s.id);
+    await t.ctx.database.system((tx) => tx.execute(`update db_sources set lease_until = now() - interval '1 second' where id = '${s.id}'`));
+    await runner.tick();
+    expect(runner.following).toContain(s.id);
+    await call('DELETE', `/db-sources/${s.id}`, roles.admin);
+  });
+
   it('a terminated connection: status error while the database is unreachable, then it reconnects and loses nothing', async () => {
     const s = await create({ tableName: 'orders', operations: ['insert'], enabled: true });
     const mine = async () => (await eventsOf('db.orders.insert')).filter((e) => e.payload.sourceId === s.id);
