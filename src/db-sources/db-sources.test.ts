@@ -192,12 +192,14 @@ describe('database sources on PostgreSQL', () => {
     const s = await create({ tableName: 'orders', operations: ['insert'] });
     const runner = t.ctx.services.dbSourceRunner;
     // On, held by a worker that is gone (it never renews), its lease still running.
-    await t.ctx.database.system((tx) => tx.execute(`update db_sources set enabled = true, status = 'active', lease_owner = 'dead-worker', lease_until = now() + interval '1 hour' where id = '${s.id}'`));
+    await t.ctx.database.system((tx) => tx.execute(`update db_sources set enabled = true, status = 'error', last_error = 'left by the dead worker', lease_owner = 'dead-worker', lease_until = now() + interval '1 hour' where id = '${s.id}'`));
     await runner.tick();
     expect(runner.following).not.toContain(s.id);
     await t.ctx.database.system((tx) => tx.execute(`update db_sources set lease_until = now() - interval '1 second' where id = '${s.id}'`));
     await runner.tick();
     expect(runner.following).toContain(s.id);
+    // Its writes pass the fence: it installs the trigger and says so.
+    await expect.poll(async () => sourceOf(s.id)).toMatchObject({ status: 'active', lastError: null });
     await call('DELETE', `/db-sources/${s.id}`, roles.admin);
   });
 

@@ -158,14 +158,27 @@ export class DbSourceRunner {
     }
   }
 
-  /** The follower's writes, each fenced by this process's lease on the source. */
+  /**
+   * The follower's writes, each fenced by this process's lease on the source and by the settings
+   * it follows (`updated_at` as it read them): after a change (another table, a reset cursor) the
+   * old follower's last write matches nothing, so it cannot put an old cursor on the new settings.
+   */
   private stateOf(row: DbSourceRow): FollowerState {
     const fenced = async (set: Partial<typeof dbSources.$inferInsert>) => {
       const rows = await this.database.withOrg(row.orgId, (tx) =>
         tx
           .update(dbSources)
           .set(set)
-          .where(and(eq(dbSources.orgId, row.orgId), eq(dbSources.id, row.id), eq(dbSources.leaseOwner, this.options.owner), eq(dbSources.enabled, true)))
+          .where(
+            and(
+              eq(dbSources.orgId, row.orgId),
+              eq(dbSources.id, row.id),
+              eq(dbSources.leaseOwner, this.options.owner),
+              eq(dbSources.enabled, true),
+              // Milliseconds: what the follower's copy (a JS Date) holds of it.
+              sql`date_trunc('milliseconds', ${dbSources.updatedAt}) = ${row.updatedAt.toISOString()}::timestamptz`,
+            ),
+          )
           .returning({ id: dbSources.id }),
       );
       return rows.length > 0;
