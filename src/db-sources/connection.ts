@@ -73,6 +73,13 @@ export function maskedUrl(v: Omit<ConnectionView, 'sslmode'> & { sslmode: string
 /** A connection refused by the egress guard, or a host that does not resolve: said in words a person can act on. */
 export class EgressRefused extends Error {
   override name = 'EgressRefused';
+  constructor(
+    message: string,
+    /** `not_allowed`: a private address the operator did not allow; `unresolved`: the name does not resolve. */
+    readonly reason: 'not_allowed' | 'unresolved',
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -90,7 +97,8 @@ export async function pinnedConfig(spec: ConnectionSpec, allowlist: Allowlist, e
     address = (await resolveTarget(url, allowlist)).address;
   } catch (err) {
     if (err instanceof ToolError) {
-      throw new EgressRefused(err.message.replace(/An administrator can allow it .*$/, "The server's operator can allow it with TROUPE_PRIVATE_DATABASE_HOSTS."));
+      const allowed = err.code === 'not_allowed';
+      throw new EgressRefused(allowed ? err.message.replace(/An administrator can allow it .*$/, "The server's operator can allow it with TROUPE_PRIVATE_DATABASE_HOSTS.") : err.message, allowed ? 'not_allowed' : 'unresolved');
     }
     throw err;
   }

@@ -176,5 +176,7 @@ describe('database sources and the egress guard', () => {
       expect(p.detail).toContain('TROUPE_PRIVATE_DATABASE_HOSTS');
       expect(res.body).not.toContain(':p@');
     }
+    const unknown = expectProblem(await t.app.inject({ method: 'POST', url: '/api/v1/db-sources', headers: admin.headers, payload: { name: 'x', connectionString: 'postgres://u@no-such-host.invalid/db' } }), 400);
+    expect(unknown).toMatchObject({ code: 'host_unresolved', errors: [{ path: 'body.connectionString' }] });
   });
 });

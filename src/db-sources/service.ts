@@ -185,7 +185,7 @@ export class DbSourceService {
     try {
       await pinnedConfig(spec, this.privateHosts, { applicationName: 'troupe-check' });
     } catch (err) {
-      if (err instanceof EgressRefused) throw badRequest(`body.connectionString: ${err.message}`, [{ path: 'body.connectionString', message: err.message }], 'host_not_allowed');
+      if (err instanceof EgressRefused) throw badRequest(`body.connectionString: ${err.message}`, [{ path: 'body.connectionString', message: err.message }], err.reason === 'not_allowed' ? 'host_not_allowed' : 'host_unresolved');
       throw err;
     }
     return spec;
