@@ -41,7 +41,12 @@ import { TriggerService } from './events/triggers.js';
 import { WebhookService } from './events/webhooks.js';
 import { EventProcessor } from './events/processor.js';
 import { recordHappenings } from './events/happenings.js';
-import { orgNames } from './auth/lookups.js';
+import { StaffService } from './staff/service.js';
+import { staffByIds } from './staff/lookups.js';
+import { PipelineService } from './pipelines/service.js';
+import { PipelineItemService } from './pipelines/items.js';
+import { pipelineTools } from './pipelines/tools.js';
+import { membersByIds, orgNames } from './auth/lookups.js';
 import { DbSourceService } from './db-sources/service.js';
 import { DbSourceRunner } from './db-sources/runner.js';
 import { compileAllowlist } from './tools/net/allowlist.js';
@@ -59,6 +64,10 @@ import { pendingApprovalCounts } from './runs/approval-counts.js';
 import { ApprovalNotices } from './runs/approval-notices.js';
 import { ChangeFeed } from './db/changes.js';
 import { HotReads } from './http/hot-reads.js';
+import { DecisionRunner } from './decisions/runner.js';
+import { DecisionService } from './decisions/service.js';
+import type { DecisionRunInput } from './decisions/store.js';
+import { ClassificationRuleStore } from './models/classification-rules.js';
 
 /** Everything a process holds: settings, the database, the logger and the services. */
 export interface AppContext {
@@ -117,6 +126,13 @@ export interface AppContext {
     dbSources: DbSourceService;
     /** Follows the enabled database sources this process holds the lease of (started by the worker role). */
     dbSourceRunner: DbSourceRunner;
+    decisions: DecisionService;
+    /** The people who receive work: job roles, capacity, their dashboard user (docs/pipelines.md). */
+    staff: StaffService;
+    /** Pipelines and their stages; `contextOf` is what a decision sees of them and the staff. */
+    pipelines: PipelineService;
+    /** Items in pipelines: created with an assignee by role and load, moved, their history and events. */
+    pipelineItems: PipelineItemService;
   };
   /**
    * Starts the background roles this process plays: `worker` takes runs from the dispatcher
@@ -181,8 +197,24 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const wake = (orgId: string, runId: string, reason: string) =>
     void dispatcher.dispatch({ orgId, runId, wake: reason }).catch((err: unknown) => events.emit('dispatch:failed', { orgId, runId, at: new Date(), error: err instanceof Error ? err.message : String(err) }));
   const workflowRunner = new WorkflowRunner(database);
+  // Decisions (issue 16): what the model is shown of the organization comes from the modules that
+  // own it (decisionContext parts), whom a notification reaches from the people directories.
+  const ruleStore = new ClassificationRuleStore(database);
+  const decisionContext: ((orgId: string, d: { agentId: string; input: DecisionRunInput['input']; decisionId: string }) => Promise<Record<string, unknown>>)[] = [];
+  const decisionRunner = new DecisionRunner({
+    database,
+    rules: (orgId) => ruleStore.list(orgId),
+    context: async (orgId, d) => Object.assign({}, ...(await Promise.all(decisionContext.map((part) => part(orgId, d))))),
+    // A staff member (the pipelines' assignees, by staff id) or a member (by user id).
+    person: async (orgId, id) => {
+      const [staffMember, [member]] = await database.readOrg(orgId, (tx) => Promise.all([staffByIds(tx, orgId, [id]), membersByIds(tx, orgId, [id])]));
+      const s = staffMember.get(id);
+      if (s) return { userId: s.userId, email: s.email, name: s.name };
+      return member ? { userId: member.userId, email: member.email, name: member.name } : null;
+    },
+  });
   const executor = new RunExecutor(
-    { database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events, workflows: workflowRunner, wake },
+    { database, config, logger, bus: runBus, agents, models, tools, billing, audit, conversations, events, workflows: workflowRunner, decisions: decisionRunner, wake },
     workerId,
     config.TROUPE_RUN_LEASE_SECONDS * 1000,
   );
@@ -224,6 +256,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
     workflowExists: (actor, id) => exists(workflows.get(actor, id)),
   });
   workflows.eventTriggers = triggers;
+  const decisions = new DecisionService(database, runs);
+  decisionContext.push(async (orgId, d) => ({ 'Recent decisions of this agent': await decisions.recent(orgId, d.agentId, d.decisionId) }));
+  events.on('run:finished', (e) => {
+    if (e.source === 'decision' && !e.agentId) void decisions.runEnded(e).catch((err: unknown) => logger.warn({ err, runId: e.runId }, 'could not close the record of an ended decision'));
+  });
   const webhooks = new WebhookService(database, secrets, eventLog);
   const names = new Map<string, { name: string; at: number }>();
   const eventProcessor = new EventProcessor(database, triggers, {
@@ -249,6 +286,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
       return { eventId: event.id, duplicate: !created };
     },
   };
+  // Pipelines and the staff they assign to (issue 16): their items' changes are events.
+  const staff = new StaffService(database);
+  const pipelines = new PipelineService(database);
+  const pipelineItems = new PipelineItemService(database, eventLog, logger);
+  tools.registerPack(pipelineTools(pipelines, pipelineItems));
+  // A decision sees the pipelines (stages, rule) and the active staff with their load.
+  decisionContext.push(async (orgId) => {
+    const { pipelines: open, staff: people } = await pipelines.contextOf(orgId);
+    return { Pipelines: open, 'Staff (openItems is their load)': people };
+  });
   const scheduler = new Scheduler(database, (fire) => (fire.workflowId ? workflows.fire(fire.orgId, fire.workflowId, fire.fireAt) : tasks.fire(fire.orgId, fire.taskId!)), logger, { leaseMs: config.TROUPE_SCHEDULER_LEASE_SECONDS * 1000, events });
   const metrics = createMetrics({
     events,
@@ -281,7 +328,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, dbSources, dbSourceRunner },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems, dbSources, dbSourceRunner },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;

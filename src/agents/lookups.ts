@@ -61,3 +61,12 @@ export async function liveAgentVersions(tx: Tx, orgId: string, ids: readonly str
     .where(and(eq(agents.orgId, orgId), inArray(agents.id, [...new Set(ids)]), isNull(agents.deletedAt)));
   return new Map(rows.map((r) => [r.id, { currentVersion: r.version }]));
 }
+
+/** An agent's name, tools and state (the decision engine: which actions it may take). Null when it does not exist. */
+export async function agentToolsOf(tx: Tx, orgId: string, id: string): Promise<{ name: string; tools: string[]; status: 'active' | 'paused'; deleted: boolean } | null> {
+  const [row] = await tx
+    .select({ name: agents.name, tools: agents.tools, status: agents.status, deletedAt: agents.deletedAt })
+    .from(agents)
+    .where(and(eq(agents.orgId, orgId), eq(agents.id, id)));
+  return row ? { name: row.name, tools: row.tools, status: row.status, deleted: row.deletedAt !== null } : null;
+}

@@ -34,8 +34,11 @@ import { registerInboxRoutes } from '../inbox/routes.js';
 import { registerWorkflowRoutes } from '../workflows/routes.js';
 import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
+import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
 import { registerDbSourceRoutes } from '../db-sources/routes.js';
+import { registerStaffRoutes } from '../staff/routes.js';
+import { registerPipelineRoutes } from '../pipelines/routes.js';
 import { toolsInboxCounter } from '../tools/inbox-counts.js';
 import { fitnessInboxCounter } from '../packs/fitness/inbox-counts.js';
 import { registerAccessControl } from '../http/access.js';
@@ -184,6 +187,9 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
       registerDbSourceRoutes(api, ctx);
+      registerStaffRoutes(api, ctx);
+      registerPipelineRoutes(api, ctx);
+      registerDecisionRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -42,3 +42,13 @@ export async function orgNames(tx: Tx, ids: readonly string[]): Promise<Map<stri
   const rows = await tx.select({ id: organizations.id, name: organizations.name }).from(organizations).where(inArray(organizations.id, [...new Set(ids)]));
   return new Map(rows.map((r) => [r.id, r.name]));
 }
+
+/** Members of the organization among `ids` (user ids): whom a decision's notification reaches. */
+export async function membersByIds(tx: Tx, orgId: string, ids: readonly string[]): Promise<{ userId: string; email: string; name: string; role: Role }[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .select({ userId: users.id, email: users.email, name: users.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.orgId, orgId), inArray(memberships.userId, [...ids])));
+}

@@ -127,6 +127,20 @@ describe('callWithFallback', () => {
     expect(fallbackChain(['rules:default', 'openai:x', 'openai:x'])).toEqual(['rules:default', 'openai:x']);
   });
 
+  it('passes on a lost database connection while resolving a model: the run is handed back, not failed as all_models_failed', async () => {
+    const cut = new LanguageModels({
+      resolveCredential: async () => {
+        throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      },
+      loadRules: async () => [],
+      anyProviderConfigured: async () => true,
+    });
+    const err = await run(['openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-5'], { deps: { ...deps, models: cut } }).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(AllModelsFailedError);
+    expect(err).toMatchObject({ code: '57P01' });
+    expect(stub.requests).toHaveLength(0);
+  });
+
   it('answers with the rules model’s plain reply when no provider is configured at all (zero-config)', async () => {
     const bare = new LanguageModels({
       resolveCredential: async () => ({ apiKey: null, baseUrl: null, source: 'none' }),

@@ -1,3 +1,4 @@
+import { isConnectionLost } from '../db/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { classifyModelError, endpointFailure, type ClassifiedError, type ErrorCategory } from './errors.js';
 import type { LanguageModels, ResolvedModel } from './language-model.js';
@@ -136,6 +137,9 @@ export async function callWithFallback<T>(
       return await attempt(ref, model);
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
+      // Resolving reads the organization's credentials: a lost database connection there is not
+      // the model's failure (the run is handed back and resumed, not failed with all_models_failed).
+      if (!model && isConnectionLost(err)) throw err;
       // The last call was classified (and logged) by the retry loop already; a resolve error was not.
       const error = model ? classifierFor(deps, orgId, ref, model, false)(err) : classifyModelError(err);
       if (error.code === 'aborted') throw err;

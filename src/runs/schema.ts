@@ -35,7 +35,7 @@ export const runs = pgTable(
   {
     id: id(),
     orgId: orgId(),
-    /** Null for a workflow run (it has `workflowId` instead; runs_agent_or_workflow). */
+    /** Null for a workflow run (it has `workflowId` instead) and a decision run (source `decision`; its model call is a child run of the agent): runs_agent_or_workflow. */
     agentId: uuid('agent_id').references(() => agents.id, { onDelete: 'cascade' }),
     agentVersion: integer('agent_version'),
     /**
@@ -95,7 +95,7 @@ export const runs = pgTable(
     index('runs_parent_idx').on(t.parentRunId).where(sql`parent_run_id is not null`),
     // The places taken of each limited workflow (admitted, not finished).
     index('runs_workflow_admitted_idx').on(t.workflowId).where(sql`admitted_at is not null and finished_at is null`),
-    check('runs_agent_or_workflow', sql`${t.agentId} is not null or ${t.workflowId} is not null`),
+    check('runs_agent_or_workflow', sql`${t.agentId} is not null or ${t.workflowId} is not null or ${t.source} = 'decision'`),
   ],
 );
 

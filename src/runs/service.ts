@@ -5,7 +5,7 @@ import type { AuditService } from '../audit/service.js';
 import { budgetExceeded, type BudgetRefusal } from '../billing/reservations.js';
 import { roleAtLeast, type Actor, type Role } from '../shared/roles.js';
 import { batcher, type BatchedCall } from '../db/call-batcher.js';
-import type { Database } from '../db/client.js';
+import type { Database, Tx } from '../db/client.js';
 import { AppError, conflict, forbidden, isUniqueViolation, notFound } from '../shared/errors.js';
 import { UUID_RE } from '../shared/ids.js';
 import { rowFromJson } from '../db/json-row.js';
@@ -106,6 +106,15 @@ export class RunService {
     /** Told of queued runs, failed dispatches and decided approvals. */
     private readonly eventPort?: EngineEvents,
   ) {}
+
+  /**
+   * What an approved decision's approval stores as its response: the approver's changed actions,
+   * checked (a 400 naming the field otherwise). Set by the decisions module; absent: no changes kept.
+   */
+  decisionResponse: ((values: Record<string, unknown> | undefined) => Record<string, unknown> | null) | null = null;
+
+  /** Told, in the cancel's transaction, of the runs a cancel ended (the decisions module closes their records). */
+  onCanceled: ((tx: Tx, orgId: string, runIds: string[]) => Promise<void>) | null = null;
 
   /**
    * Runs the actor may see: a chat run (and with it its steps, events, stream and approvals) only
@@ -213,6 +222,36 @@ export class RunService {
     this.dispatch({ orgId: actor.orgId, runId: run.id });
     this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, at: run.createdAt });
     return { run, created: true };
+  }
+
+  /**
+   * Creates a queued decision run (issue 16; src/decisions/runner.ts): no agent of its own, source
+   * `decision`. `withRun` writes the caller's rows in the same transaction (the decision's record),
+   * so a decision never exists without its run nor a run without its decision. With an idempotency
+   * key, a repeated call returns the run the first made (`created: false`).
+   */
+  async createDecisionRun(actor: Actor, d: { input: Record<string, unknown>; idempotencyKey?: string }, withRun: (tx: Tx, run: RunRow) => Promise<void>): Promise<{ run: RunRow; created: boolean }> {
+    const key = d.idempotencyKey ?? null;
+    const made = await this.database.withOrg(actor.orgId, async (tx) => {
+      const [row] = await tx
+        .insert(runs)
+        .values({ orgId: actor.orgId, source: 'decision', input: d.input as never, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: key })
+        .onConflictDoNothing()
+        .returning();
+      if (!row) {
+        const [existing] = await tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, key!)));
+        if (!existing || existing.source !== 'decision' || existing.agentId !== null) throw conflict('This Idempotency-Key was already used for another run', 'idempotency_key_reused');
+        return { run: existing, created: false };
+      }
+      await withRun(tx, row);
+      await this.audit.record({ orgId: actor.orgId, actor, action: 'run.created', targetType: 'run', targetId: row.id, details: { source: 'decision' } }, tx);
+      return { run: row, created: true };
+    });
+    if (made.created) {
+      this.dispatch({ orgId: actor.orgId, runId: made.run.id });
+      this.eventPort?.emit('run:queued', { orgId: actor.orgId, runId: made.run.id, agentId: '', source: 'decision', at: made.run.createdAt });
+    }
+    return made;
   }
 
   /** Creates (one batched statement, migration 0010) and dispatches; a reused idempotency key returns the run it made. */
@@ -376,6 +415,7 @@ export class RunService {
       // A canceled run's waiting tool calls will never run: they leave the approvals inbox.
       // A workflow run's children are canceled with it (theirs too; engine/workflow-host.ts).
       if (rows[0]?.status === 'canceled') cascaded = await cancelTree(tx, actor.orgId, [run.id]);
+      if (rows[0]?.status === 'canceled' && this.onCanceled) await this.onCanceled(tx, actor.orgId, [run.id, ...cascaded]);
       if (rows[0]?.status === 'canceled') {
         await tx
           .update(approvals)
@@ -430,7 +470,8 @@ export class RunService {
     // approval node names its own.
     const grant = (this.tools.get(current.toolName)?.grantRoles ?? ['admin']) as Role[];
     const needed = (current.approverRole as Role | null) ?? grant.reduce<Role>((low, r) => (roleAtLeast(low, r) ? r : low), 'owner');
-    const response = decision === 'approved' && current.reason === 'workflow' ? formValues(current.args, values ?? {}) : null;
+    const response =
+      decision !== 'approved' ? null : current.reason === 'workflow' ? formValues(current.args, values ?? {}) : current.reason === 'decision' ? (this.decisionResponse?.(values) ?? null) : null;
     if (!roleAtLeast(actor.role, needed)) {
       throw forbidden(`Deciding on ${current.toolName} needs the ${needed} role or higher`, 'insufficient_role');
     }

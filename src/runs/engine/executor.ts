@@ -190,10 +190,12 @@ export class RunExecutor {
   private async workflow(claim: Claim, writer: RunWriter, signal: AbortSignal): Promise<'requeued' | 'full' | number | null> {
     const { deps } = this;
     const { run } = claim;
-    if (!deps.workflows) throw new RunStop('failed', 'error', { code: 'workflows_unavailable', category: 'system', message: 'This process cannot run workflows' });
+    // A decision run (source `decision`) has its own engine; every other run without an agent is a workflow's.
+    const runner = run.source === 'decision' && run.workflowId === null ? deps.decisions : deps.workflows;
+    if (!runner) throw new RunStop('failed', 'error', { code: 'workflows_unavailable', category: 'system', message: 'This process cannot run workflows or decisions' });
     const host = workflowHost(deps, claim, writer, signal);
     // settings.maxConcurrentRuns: without a place, back to the queue (before anything is written).
-    const place = await deps.workflows.admit(host);
+    const place = await runner.admit(host);
     if (place === 'full') return 'full';
     deps.events?.emit('run:started', { orgId: run.orgId, runId: run.id, agentId: '', agentName: undefined, source: run.source, queuedAt: run.createdAt, at: new Date(), resumed: run.generation > 1 });
     void writer.send(
@@ -203,7 +205,7 @@ export class RunExecutor {
       },
       { hold: true },
     );
-    const rest = await deps.workflows.run(host);
+    const rest = await runner.run(host);
     // The timer's job comes back a little after `wake_at`: a timer may fire a millisecond early, and
     // a claim before `wake_at` finds nothing to take (the job would end, and the run wait for the
     // recovery sweep).
@@ -362,10 +364,13 @@ export class RunExecutor {
 const TIMER_SLACK_MS = 25;
 
 /**
- * The agent a run runs as: the current configuration, or for a workflow's child run the version it
+ * The agent a run runs as: the current configuration (without tools for a decision's model call), or for a workflow's child run the version it
  * was made with (an agent node's `agentVersion`, else the version current when the node started it).
  */
 async function agentOf(deps: EngineDeps, row: NonNullable<Claim['agent']>, run: RunRow) {
+  // A decision's model call proposes actions; the decision engine carries them out once the
+  // policy (or a person) allows: the call itself gets no tools.
+  if (run.source === 'decision') return { ...deps.agents.fromRow(row), tools: [] };
   if (run.source !== 'workflow' || run.agentVersion === null || run.agentVersion === row.version) return deps.agents.fromRow(row);
   const pinned = await deps.agents.atVersion(row, run.agentVersion);
   if (!pinned) throw new RunStop('failed', 'error', { code: 'agent_version_not_found', category: 'user', message: `The agent ${row.name} has no version ${run.agentVersion}` });

@@ -138,6 +138,8 @@ export interface EngineDeps {
   events?: EngineEvents;
   /** Runs workflow runs (runs with no agent); absent: they fail. */
   workflows?: WorkflowRunnerPort;
+  /** Runs decision runs (source `decision`, no agent: src/decisions/runner.ts); absent: they fail. */
+  decisions?: WorkflowRunnerPort;
   /** Dispatches a run again (a parent a child's end woke); absent: the recovery sweep does it. */
   wake?: (orgId: string, runId: string, reason: string) => void;
 }
@@ -185,7 +187,7 @@ export interface WorkflowHost {
    * Creates (once per `key`: a repeated call returns the run made before) a queued child run and
    * dispatches it: an agent's run, or a workflow's (its version pinned), serving execution `key`.
    */
-  startChild(c: { key: string; agentId?: string; agentVersion?: number; workflowId?: string; workflowVersion?: number; input: unknown }): Promise<string>;
+  startChild(c: { key: string; agentId?: string; agentVersion?: number; workflowId?: string; workflowVersion?: number; input: unknown; source?: 'workflow' | 'decision' }): Promise<string>;
   children(ids: string[]): Promise<Map<string, ChildRunState>>;
   /** Creates (once per step) a pending approval for the node step `stepKey`; returns its id. */
   requestApproval(a: { stepKey: string; toolName: string; args: unknown; reason: string; approverRole?: string }): Promise<string>;

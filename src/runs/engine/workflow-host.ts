@@ -37,7 +37,7 @@ export function workflowHost(
       const idempotencyKey = `wf:${run.id}:${c.key}`;
       const id = await createChild(database, run, c, idempotencyKey);
       deps.wake?.(orgId, id, 'child_started');
-      deps.events?.emit('run:queued', { orgId, runId: id, agentId: c.agentId ?? '', source: 'workflow', at: new Date() });
+      deps.events?.emit('run:queued', { orgId, runId: id, agentId: c.agentId ?? '', source: c.source ?? 'workflow', at: new Date() });
       return id;
     },
     children: (ids) => childStates(database, orgId, ids),
@@ -122,7 +122,7 @@ async function createChild(database: Database, parent: RunRow, c: Parameters<Wor
         orgId,
         c.agentId,
         JSON.stringify({
-          source: 'workflow',
+          source: c.source ?? 'workflow',
           input: c.input,
           createdBy: parent.createdBy,
           apiKeyId: parent.apiKeyId,

@@ -9,6 +9,7 @@ import { chatRoutes } from '../pages/chat/routes';
 import { eventsRoutes } from '../pages/events/routes';
 import { gymRoutes } from '../pages/gym/routes';
 import { inboxRoutes } from '../pages/inbox/routes';
+import { pipelinesRoutes } from '../pages/pipelines/routes';
 import { NotFoundPage } from '../pages/not-found-page';
 import { profileRoutes } from '../pages/profile/routes';
 import { runsRoutes } from '../pages/runs/routes';
@@ -52,6 +53,7 @@ export const routes: RouteObject[] = [
               ...tasksRoutes,
               ...workflowsRoutes,
               ...eventsRoutes,
+              ...pipelinesRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,
