@@ -54,6 +54,9 @@ import { membersByIds, orgNames } from './auth/lookups.js';
 import { CalendarService } from './calendars/service.js';
 import { ReminderProcessor } from './calendars/reminders.js';
 import { calendarTools } from './calendars/tools.js';
+import { DbSourceService } from './db-sources/service.js';
+import { DbSourceRunner } from './db-sources/runner.js';
+import { compileAllowlist } from './tools/net/allowlist.js';
 import { fitnessTools } from './packs/fitness/tools/index.js';
 import { analyticsTools } from './packs/fitness/analytics/tools.js';
 import { SecretBox } from './shared/crypto.js';
@@ -129,6 +132,10 @@ export interface AppContext {
     webhooks: WebhookService;
     /** Matches events to triggers (started by the worker role). */
     eventProcessor: EventProcessor;
+    /** Organizations' PostgreSQL databases whose changes become events (docs/db-sources.md). */
+    dbSources: DbSourceService;
+    /** Follows the enabled database sources this process holds the lease of (started by the worker role). */
+    dbSourceRunner: DbSourceRunner;
     decisions: DecisionService;
     /** The people who receive work: job roles, capacity, their dashboard user (docs/pipelines.md). */
     staff: StaffService;
@@ -301,6 +308,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // Lower modules tell of their happenings (a ticket opened, a budget alert) on the engine's port.
   tools.engineEvents = events;
   billing.events = events;
+  const dbSources = new DbSourceService(database, secrets, compileAllowlist(config.TROUPE_PRIVATE_DATABASE_HOSTS));
+  const dbSourceRunner = new DbSourceRunner(database, dbSources, eventLog, logger, { owner: workerId, leaseMs: config.TROUPE_RUN_LEASE_SECONDS * 1000 });
+  dbSources.onChanged = () => dbSourceRunner.kick();
   tools.eventEmitter = {
     emit: async (orgId, e) => {
       const { event, created } = await eventLog.emit(orgId, { ...e, source: 'agent' });
@@ -363,7 +373,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     tracing,
     changes,
     hotReads,
-    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems, calendars, reminders, emailInboxes, emailPoller, smtpListener },
+    services: { auth, orgs, agents, models, audit, billing, tools, conversations, runs, runBus, executor, dispatcher, recovery, tasks, schedules, scheduler, taskTypes, publications, visitorChats, visitorTokens, workflows, events: eventLog, triggers, webhooks, eventProcessor, decisions, staff, pipelines, pipelineItems, calendars, reminders, emailInboxes, emailPoller, smtpListener, dbSources, dbSourceRunner },
     startRoles(want) {
       if (want.worker && !roles.worker) {
         roles.worker = true;
@@ -383,6 +393,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
         eventProcessor.start();
         reminders.start();
         emailPoller.start();
+        dbSourceRunner.start();
       }
       if (want.scheduler && !roles.scheduler) {
         roles.scheduler = true;
@@ -396,6 +407,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       await emailPoller.stop();
       await eventProcessor.stop();
       await reminders.stop();
+      await dbSourceRunner.stop();
       await maintenance.stop();
       await scheduler.stop().catch(() => {});
       // Active runs stop at their next step boundary and go back to the queue; past the grace,

@@ -16,6 +16,7 @@ export * from './execute/schema.js';
 export * from './publications/schema.js';
 export * from './workflows/schema.js';
 export * from './events/schema.js';
+export * from './db-sources/schema.js';
 export * from './staff/schema.js';
 export * from './pipelines/schema.js';
 export * from './decisions/schema.js';

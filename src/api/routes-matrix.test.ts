@@ -282,6 +282,14 @@ const EXPECTED: Record<string, Access> = {
   'DELETE /api/v1/webhooks/:id': 'admin',
   'GET /api/v1/webhooks/:id/deliveries': 'viewer',
   'POST /api/v1/webhooks/:id/test': 'admin',
+  // Database change sources (docs/db-sources.md): admins only, reading too (the organization's database).
+  'GET /api/v1/db-sources': 'admin',
+  'POST /api/v1/db-sources': 'admin',
+  'GET /api/v1/db-sources/:id': 'admin',
+  'PATCH /api/v1/db-sources/:id': 'admin',
+  'DELETE /api/v1/db-sources/:id': 'admin',
+  'POST /api/v1/db-sources/:id/test': 'admin',
+  'GET /api/v1/db-sources/:id/tables': 'admin',
   // Staff and pipelines (docs/pipelines.md): members read (contact details) and move items; admins configure.
   'GET /api/v1/staff': 'member',
   'POST /api/v1/staff': 'admin',

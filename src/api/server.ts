@@ -36,6 +36,7 @@ import { registerWorkflowRunRoutes } from '../workflows/run-routes.js';
 import { registerEventRoutes } from '../events/routes.js';
 import { registerDecisionRoutes } from '../decisions/routes.js';
 import { registerHookRoutes } from '../events/hook-routes.js';
+import { registerDbSourceRoutes } from '../db-sources/routes.js';
 import { registerStaffRoutes } from '../staff/routes.js';
 import { registerPipelineRoutes } from '../pipelines/routes.js';
 import { registerCalendarRoutes, registerIcsFeedRoutes } from '../calendars/routes.js';
@@ -188,6 +189,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       registerWorkflowRoutes(api, ctx);
       registerWorkflowRunRoutes(api, ctx);
       registerEventRoutes(api, ctx);
+      registerDbSourceRoutes(api, ctx);
       registerStaffRoutes(api, ctx);
       registerPipelineRoutes(api, ctx);
       registerDecisionRoutes(api, ctx);

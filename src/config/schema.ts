@@ -106,6 +106,8 @@ export const configSchema = z.object({
     .optional(),
   TROUPE_SMTP_INBOUND_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(10 * 1024 * 1024),
   TROUPE_PRIVATE_MAIL_HOSTS: hostList,
+  // Private hosts an organization's database source may connect to (same syntax; docs/db-sources.md).
+  TROUPE_PRIVATE_DATABASE_HOSTS: hostList,
   // Metrics (decision 47): a worker's or scheduler's own /health, /ready and /metrics port (off
   // unless set; the API serves them on its own port), and an optional bearer token for /metrics.
   TROUPE_METRICS_PORT: int(0, 65535).optional(),

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { NavLink } from 'react-router';
 import { Badge } from '../../components/badge';
+import { useSession } from '../../auth/session';
 import { PageHeader } from '../../components/page-header';
 import { label } from '../runs/format';
 import { FIRE_TONE, type FireStatus } from './api';
@@ -16,16 +17,18 @@ const SECTIONS = [
   { to: '/events/webhooks', label: 'Webhooks', end: false },
   { to: '/events/triggers', label: 'Triggers', end: false },
   { to: '/events/email', label: 'Email', end: false },
+  { to: '/events/databases', label: 'Databases', end: false, admin: true },
 ];
 
 /** A page of the Events area: its heading, then the tabs that move between the area's pages. */
 export function EventsHeader({ title, description, actions }: { title: string; description: ReactNode; actions?: ReactNode }) {
+  const { can } = useSession();
   return (
     <>
       <PageHeader title={title} description={description} actions={actions} />
       <nav className="area-tabs events-tabs" aria-label="Events sections">
         <ul>
-          {SECTIONS.map((s) => (
+          {SECTIONS.filter((s) => !('admin' in s) || can('admin')).map((s) => (
             <li key={s.to}>
               <NavLink to={s.to} end={s.end} className="area-tab">
                 {s.label}

@@ -8,6 +8,7 @@ export const eventsRoutes: RouteObject[] = [
   { path: 'events/webhooks/:id', lazy: async () => ({ Component: (await import('./webhook-page')).WebhookPage }) },
   { path: 'events/triggers', lazy: async () => ({ Component: (await import('./triggers-page')).TriggersPage }) },
   { path: 'events/triggers/new', lazy: async () => ({ Component: (await import('./trigger-page')).NewTriggerPage }) },
+  { path: 'events/databases', lazy: async () => ({ Component: (await import('./db-sources-page')).DbSourcesPage }) },
   { path: 'events/triggers/:id', lazy: async () => ({ Component: (await import('./trigger-page')).TriggerPage }) },
   { path: 'events/email', lazy: async () => ({ Component: (await import('./email-page')).EmailPage }) },
 ];
