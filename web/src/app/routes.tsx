@@ -6,6 +6,7 @@ import { approvalsRoutes } from '../pages/approvals/routes';
 import { auditRoutes } from '../pages/audit/routes';
 import { authRoutes } from '../pages/auth/routes';
 import { chatRoutes } from '../pages/chat/routes';
+import { decisionsRoutes } from '../pages/decisions/routes';
 import { eventsRoutes } from '../pages/events/routes';
 import { gymRoutes } from '../pages/gym/routes';
 import { inboxRoutes } from '../pages/inbox/routes';
@@ -54,6 +55,7 @@ export const routes: RouteObject[] = [
               ...workflowsRoutes,
               ...eventsRoutes,
               ...pipelinesRoutes,
+              ...decisionsRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,
