@@ -308,7 +308,7 @@ export function PolicyForm({ agentId, policy, initialType = '', typeEditable = f
         </fieldset>
 
         <TextAreaField label="Instructions for the model" rows={3} hint="Added to the task the model is given." {...form.field('instructions')} />
-        <CheckboxField id={`${idPrefix}-enabled`} label="Enabled (off: the built-in defaults apply)" checked={v.enabled} onChange={(e) => form.setValue('enabled', e.target.checked)} />
+        <CheckboxField id={`${idPrefix}-enabled`} label="Enabled (off: the model is not asked, the classification rules decide)" checked={v.enabled} onChange={(e) => form.setValue('enabled', e.target.checked)} />
       </fieldset>
       {!readOnly && (
         <>
