@@ -139,7 +139,7 @@ describe('dashboard: decisions', () => {
     await expect.poll(() => bulk.textContent()).toContain('1 selected');
     await bulk.getByLabel('Comment for all (optional)').fill('Spam');
     await bulk.getByRole('button', { name: 'Reject selected' }).click();
-    await expect.poll(() => bulk.getByRole('status').textContent()).toContain('Rejected 1 of 1.');
+    await expect.poll(() => page.getByTestId('bulk-result').textContent()).toContain('Rejected 1 of 1.');
     await expect.poll(async () => (await get(second)).status, { timeout: 20_000 }).toBe('rejected');
     expect((await get(second)).comment).toBe('Spam');
     await page.getByText('Nothing is waiting for a person').waitFor();
@@ -194,6 +194,18 @@ describe('dashboard: decisions', () => {
     await defaults.getByText('Saved.').waitFor();
     const saved = await web.api<{ items: { decisionType: string | null; requireApprovalThreshold: number; maxActionsPerHour: number | null }[] }>('GET', `/decision-policies?agentId=${agent.body.id}`, as(user));
     expect(saved.body.items.find((p) => p.decisionType === null)).toMatchObject({ requireApprovalThreshold: 0.4, maxActionsPerHour: 100 });
+    // A fallback rule for when the model is down: its action's params checked as JSON on the field, then saved.
+    await defaults.getByRole('button', { name: 'Add fallback rule' }).click();
+    await defaults.getByLabel('Intent of fallback rule 1').fill('SALES_INQUIRY');
+    await defaults.getByRole('button', { name: 'Add action', exact: true }).click();
+    await defaults.getByLabel('Type of action 1').selectOption('CREATE_TICKET');
+    await defaults.getByLabel('Params of action 1 (JSON)').fill('{"subject": ');
+    await defaults.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => byId(page, 'policy-default-fb0-fallbackRules.0.actions-0-params-error').textContent()).toMatch(/^Not valid JSON/);
+    await defaults.getByLabel('Params of action 1 (JSON)').fill('{"subject": "Rule: {{ event.name }}"}');
+    await defaults.getByRole('button', { name: 'Save policy' }).click();
+    const fallback = async () => (await web.api<{ items: { decisionType: string | null; fallbackRules: unknown[] }[] }>('GET', `/decision-policies?agentId=${agent.body.id}`, as(user))).body.items.find((p) => p.decisionType === null)?.fallbackRules;
+    await expect.poll(fallback).toEqual([{ intent: 'SALES_INQUIRY', actions: [{ type: 'CREATE_TICKET', params: { subject: 'Rule: {{ event.name }}' } }] }]);
     await expectAccessible(page, 'decision policies');
     await web.screenshot(page, 'decisions-policies');
 

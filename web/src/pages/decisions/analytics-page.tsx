@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
-import { SelectField } from '../../components/fields';
+import { SelectField, TextField } from '../../components/fields';
 import { EmptyState, QueryView } from '../../components/states';
 import { useListParams } from '../../components/use-list-params';
 import { agentsQuery } from '../runs/api';
-import { DECISION_STATUSES, decisionKeys, decisionsApi, percent, STATUS_LABELS, type Analytics } from './api';
+import { DECISION_STATUSES, decisionKeys, decisionsApi, isoOf, percent, STATUS_LABELS, type Analytics } from './api';
 import { DecisionsHeader } from './parts';
 import '../usage/usage.css';
 
@@ -17,9 +17,9 @@ type Bucket = Analytics['byIntent'][number];
  */
 export function DecisionsAnalyticsPage() {
   const [params, set] = useListParams();
-  const agentId = params.get('agentId') || undefined;
+  const query = { agentId: params.get('agentId') || undefined, from: isoOf(params.get('from')), to: isoOf(params.get('to')) };
   const agents = useQuery(agentsQuery);
-  const analytics = useQuery({ queryKey: decisionKeys.analytics({ agentId }), queryFn: ({ signal }) => decisionsApi.analytics({ agentId }, signal) });
+  const analytics = useQuery({ queryKey: decisionKeys.analytics(query), queryFn: ({ signal }) => decisionsApi.analytics(query, signal) });
   return (
     <>
       <DecisionsHeader title="Decision analytics" description="How often agents decide on their own, how often a person agrees, and how sure the decisions were." />
@@ -27,12 +27,19 @@ export function DecisionsAnalyticsPage() {
         <SelectField
           id="decisions-analytics-agent"
           label="Agent"
-          value={agentId ?? ''}
+          value={query.agentId ?? ''}
           onChange={(e) => set({ agentId: e.target.value })}
           options={[{ value: '', label: 'Every agent' }, ...(agents.data?.items ?? []).map((a) => ({ value: a.id, label: a.name }))]}
         />
+        <TextField id="decisions-analytics-from" type="datetime-local" label="From" value={params.get('from') ?? ''} onChange={(e) => set({ from: e.target.value })} />
+        <TextField id="decisions-analytics-to" type="datetime-local" label="Until" value={params.get('to') ?? ''} onChange={(e) => set({ to: e.target.value })} />
       </form>
-      <QueryView query={analytics} loadingLabel="Loading analytics…" isEmpty={(a) => a.total === 0} empty={<EmptyState title="No decisions yet" />}>
+      <QueryView
+        query={analytics}
+        loadingLabel="Loading analytics…"
+        isEmpty={(a) => a.total === 0}
+        empty={<EmptyState title={query.agentId || query.from || query.to ? 'No decisions match these filters' : 'No decisions yet'} />}
+      >
         {(a) => (
           <>
             <section aria-labelledby="decisions-rates-heading">

@@ -29,6 +29,11 @@ export interface DecisionQuery {
   limit?: number;
   offset?: number;
 }
+export interface AnalyticsQuery {
+  agentId?: string;
+  from?: string;
+  to?: string;
+}
 /** An action as the records hold it (`proposedActions`, `actions` are typed `unknown[]` on the wire). */
 export interface Action {
   type: ActionType;
@@ -92,13 +97,20 @@ export const sameActions = (a: unknown[], b: unknown[]) => JSON.stringify(a) ===
 /** 0.42 → "42%". */
 export const percent = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? '—' : `${(n * 100).toFixed(digits)}%`);
 
+/** A `datetime-local` value (the browser's local time) as the ISO instant the API takes; blank or unreadable: none. */
+export function isoOf(local: string | null): string | undefined {
+  if (!local) return undefined;
+  const t = Date.parse(local);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
 const enc = encodeURIComponent;
 
 export const decisionKeys = {
   all: ['decisions'] as const,
   list: (q: DecisionQuery) => ['decisions', 'list', q] as const,
   detail: (id: string) => ['decisions', 'detail', id] as const,
-  analytics: (q: { agentId?: string }) => ['decisions', 'analytics', q] as const,
+  analytics: (q: AnalyticsQuery) => ['decisions', 'analytics', q] as const,
   policies: (agentId?: string) => ['decisions', 'policies', agentId ?? 'all'] as const,
 };
 
@@ -110,7 +122,7 @@ export const decisionsApi = {
   reject: (id: string, comment?: string) => api.post<Decision>(`/decisions/${enc(id)}/reject`, { comment }),
   /** Each decided on its own: an item that could not be says why (`ok: false`, `message`). */
   bulk: (ids: string[], decision: 'approve' | 'reject', comment?: string) => api.post<{ items: BulkItem[] }>('/decisions/bulk', { ids, decision, comment }),
-  analytics: (query: { agentId?: string }, signal?: AbortSignal) => api.get<Analytics>('/decisions/analytics', { query, signal }),
+  analytics: (query: AnalyticsQuery, signal?: AbortSignal) => api.get<Analytics>('/decisions/analytics', { query: { ...query }, signal }),
   policies: (agentId: string | undefined, signal?: AbortSignal) => api.get<{ items: Policy[] }>('/decision-policies', { query: { agentId }, signal }),
   createPolicy: (body: z.output<typeof policyBody>) => api.post<Policy>('/decision-policies', body),
   updatePolicy: (id: string, body: z.output<typeof policyBody>) => api.put<Policy>(`/decision-policies/${enc(id)}`, body),

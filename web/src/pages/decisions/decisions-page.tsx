@@ -9,17 +9,10 @@ import { agentsQuery } from '../runs/api';
 import { dateTime, relative } from '../runs/format';
 import { Pager } from '../runs/pager';
 import { useDebounced } from '../tasks/use-debounced';
-import { DECISION_SOURCES, DECISION_STATUSES, decisionKeys, decisionsApi, STATUS_LABELS, type Decision, type DecisionQuery, type DecisionSource, type DecisionStatus } from './api';
+import { DECISION_SOURCES, DECISION_STATUSES, decisionKeys, decisionsApi, isoOf, STATUS_LABELS, type Decision, type DecisionQuery, type DecisionSource, type DecisionStatus } from './api';
 import { ConfidenceBar, DecisionsHeader, DecisionStatusBadge } from './parts';
 
 const LIMIT = 25;
-
-/** A `datetime-local` value (the browser's local time) as the ISO instant the API takes; blank or unreadable: none. */
-function isoOf(local: string | null): string | undefined {
-  if (!local) return undefined;
-  const t = Date.parse(local);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
 
 /**
  * `/decisions/all`: every decision record, newest first, filtered by status, agent, intent,

@@ -34,6 +34,8 @@ export function DecisionsInboxPage() {
     refetchInterval: PENDING_POLL_MS,
   });
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  // The last bulk decision's outcome, kept here: it stays when the inbox empties.
+  const [outcome, setOutcome] = useState<BulkOutcome | null>(null);
   const agentName = (id: string) => agents.data?.items.find((a) => a.id === id)?.name;
   const mayDecide = can(DECIDE_ROLE);
 
@@ -47,6 +49,7 @@ export function DecisionsInboxPage() {
           </>
         }
       />
+      <BulkResult outcome={outcome} />
       <QueryView
         query={decisions}
         loadingLabel="Loading decisions…"
@@ -68,7 +71,10 @@ export function DecisionsInboxPage() {
                   items={page.items}
                   selected={shown}
                   onSelectAll={(on) => setSelected(new Set(on ? page.items.map((d) => d.id) : []))}
-                  onDone={(ok) => setSelected((s) => new Set([...s].filter((id) => !ok.includes(id))))}
+                  onDone={(result) => {
+                    setOutcome(result);
+                    setSelected((s) => new Set([...s].filter((id) => !result.ok.includes(id))));
+                  }}
                 />
               )}
               <section aria-label="Decisions waiting for a person" className="decisions-list">
@@ -103,24 +109,47 @@ export function DecisionsInboxPage() {
   );
 }
 
+interface BulkOutcome {
+  summary: string;
+  ok: string[];
+  failures: { item: BulkItem; name: string }[];
+}
+
+/** What the last bulk decision did: how many, and each one that could not be decided, with why. */
+function BulkResult({ outcome }: { outcome: BulkOutcome | null }) {
+  return (
+    <div role="status" className="decisions-bulk-result" data-testid="bulk-result">
+      {outcome && <p className="small">{outcome.summary}</p>}
+      {outcome && outcome.failures.length > 0 && (
+        <ul className="decisions-bulk-failures" aria-label="Decisions that could not be decided">
+          {outcome.failures.map(({ item, name }) => (
+            <li key={item.id} className="decisions-error small">
+              <Link to={`/decisions/${item.id}`}>{name}</Link>: {item.message ?? item.code ?? 'failed'}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /**
  * Select all, and approve or reject the selected decisions at once (`POST /decisions/bulk`); each
  * is decided on its own, and the ones that could not be are listed with the reason.
  */
-function BulkBar({ items, selected, onSelectAll, onDone }: { items: Decision[]; selected: Decision[]; onSelectAll: (on: boolean) => void; onDone: (ok: string[]) => void }) {
+function BulkBar({ items, selected, onSelectAll, onDone }: { items: Decision[]; selected: Decision[]; onSelectAll: (on: boolean) => void; onDone: (outcome: BulkOutcome) => void }) {
   const refresh = useDecisionRefresh();
   const [comment, setComment] = useState('');
-  const [failures, setFailures] = useState<{ item: BulkItem; name: string }[]>([]);
-  const [summary, setSummary] = useState('');
   const bulk = useMutation({
     mutationFn: (decision: 'approve' | 'reject') => decisionsApi.bulk(selected.map((d) => d.id), decision, comment.trim() || undefined),
     onSuccess: async (res, decision) => {
       const ok = res.items.filter((i) => i.ok).map((i) => i.id);
-      const failed = res.items.filter((i) => !i.ok);
       const byId = new Map(selected.map((d) => [d.id, d]));
-      setFailures(failed.map((item) => ({ item, name: `${byId.get(item.id)?.intent ?? 'Decision'} (${shortId(item.id)})` })));
-      setSummary(`${decision === 'approve' ? 'Approved' : 'Rejected'} ${ok.length} of ${res.items.length}.`);
-      onDone(ok);
+      onDone({
+        summary: `${decision === 'approve' ? 'Approved' : 'Rejected'} ${ok.length} of ${res.items.length}.`,
+        ok,
+        failures: res.items.filter((i) => !i.ok).map((item) => ({ item, name: `${byId.get(item.id)?.intent ?? 'Decision'} (${shortId(item.id)})` })),
+      });
       await refresh();
     },
   });
@@ -141,18 +170,6 @@ function BulkBar({ items, selected, onSelectAll, onDone }: { items: Decision[]; 
         <Button variant="primary" disabled={selected.length === 0 || bulk.isPending} busy={bulk.isPending && bulk.variables === 'approve'} onClick={() => bulk.mutate('approve')}>
           Approve selected
         </Button>
-      </div>
-      <div role="status" className="decisions-bulk-result">
-        {summary && <p className="small">{summary}</p>}
-        {failures.length > 0 && (
-          <ul className="decisions-bulk-failures" aria-label="Decisions that could not be decided">
-            {failures.map(({ item, name }) => (
-              <li key={item.id} className="decisions-error small">
-                <Link to={`/decisions/${item.id}`}>{name}</Link>: {item.message ?? item.code ?? 'failed'}
-              </li>
-            ))}
-          </ul>
-        )}
       </div>
       <FormError message={bulk.error ? errorMessage(bulk.error) : undefined} />
     </section>
