@@ -37,7 +37,7 @@ describe('dashboard: decisions', () => {
   const web = useWebHarness({ stub: true, env: { TROUPE_MODEL_MAX_RETRIES: '0' } });
   const as = (user: TestUser) => ({ token: user.accessToken, orgId: user.orgId });
 
-  it('shows a waiting decision, approves it with changed actions, rejects another in bulk, and charts them', async () => {
+  it('shows waiting decisions, approves one with changed actions, rejects in bulk (saying which could not be), and charts them', async () => {
     const user = await web.signUp({ orgName: 'Decision Desk' });
     const agent = await web.api<{ id: string }>('POST', '/agents', {
       ...as(user),
@@ -61,19 +61,20 @@ describe('dashboard: decisions', () => {
     };
     const first = await decide('Ada');
     const second = await decide('Bo');
+    const third = await decide('Cy');
 
     // The general approvals page points at the decision's own page.
     const page = await web.newPage({ as: user });
     await page.goto('/approvals');
     await page.locator('article[data-approval="decision"]').first().getByRole('link', { name: 'Open the decision' }).waitFor();
 
-    // The inbox: both, newest first, with the input, confidence, reasoning, policy reason and proposal.
+    // The inbox: all three, newest first, with the input, confidence, reasoning, policy reason and proposal.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Decisions' }).click();
     await page.waitForURL(/\/decisions$/);
     await mainHeading(page).getByText('Decisions').waitFor();
     const ada = card(page, first);
     await ada.waitFor();
-    expect(await page.locator('article[data-decision]').evaluateAll((els) => els.map((e) => e.getAttribute('data-decision')))).toEqual([second, first]);
+    expect(await page.locator('article[data-decision]').evaluateAll((els) => els.map((e) => e.getAttribute('data-decision')))).toEqual([third, second, first]);
     expect(await ada.getByTestId('confidence').textContent()).toBe('40%');
     const adaText = (await ada.textContent()) ?? '';
     expect(adaText).toContain('ada@example.com');
@@ -132,17 +133,29 @@ describe('dashboard: decisions', () => {
     const tickets = await web.api<{ items: { subject: string }[] }>('GET', '/tickets', as(user));
     expect(tickets.body.items.map((t) => t.subject)).toContain('Quote for Ada, 20 seats');
 
-    // Bulk: the other one, rejected with a comment.
-    const bo = card(page, second);
-    await bo.getByRole('checkbox', { name: /^Select decision SALES_INQUIRY/ }).check();
+    // Bulk: the other two selected; one is rejected elsewhere meanwhile (the page's list held back from
+    // refreshing, so it still shows it): the bulk rejects the one and says why not the other.
     const bulk = page.getByRole('region', { name: 'Decide several' });
-    await expect.poll(() => bulk.textContent()).toContain('1 selected');
+    await bulk.getByLabel('Select all on this page').check();
+    await expect.poll(() => bulk.textContent()).toContain('2 selected');
+    const decisionList = (url: URL) => url.pathname === '/api/v1/decisions';
+    await page.route(decisionList, (route) => (route.request().method() === 'GET' ? route.abort() : route.fallback()));
+    expect((await web.api('POST', `/decisions/${third}/reject`, { ...as(user), body: { comment: 'Seen by phone' } })).status).toBe(200);
+    await expect.poll(async () => (await get(third)).status, { timeout: 20_000 }).toBe('rejected');
+    await card(page, third).waitFor();
     await bulk.getByLabel('Comment for all (optional)').fill('Spam');
     await bulk.getByRole('button', { name: 'Reject selected' }).click();
-    await expect.poll(() => page.getByTestId('bulk-result').textContent()).toContain('Rejected 1 of 1.');
+    const result = page.getByTestId('bulk-result');
+    await expect.poll(() => result.textContent()).toContain('Rejected 1 of 2.');
+    const failures = result.getByRole('list', { name: 'Decisions that could not be decided' });
+    expect(await failures.locator('li').count()).toBe(1);
+    expect(await failures.textContent()).toBe(`SALES_INQUIRY (${third.slice(0, 8)}): This decision is rejected, not waiting for a person`);
+    await page.unroute(decisionList);
     await expect.poll(async () => (await get(second)).status, { timeout: 20_000 }).toBe('rejected');
     expect((await get(second)).comment).toBe('Spam');
-    await page.getByText('Nothing is waiting for a person').waitFor();
+    expect((await get(third)).comment).toBe('Seen by phone');
+    await page.getByText('Nothing is waiting for a person').waitFor({ timeout: 30_000 });
+    await expectAccessible(page, 'the inbox after a bulk decision');
 
     // The record: proposed and executed side by side (edited), who decided, the run.
     await page.goto(`/decisions/${first}`);
@@ -165,18 +178,18 @@ describe('dashboard: decisions', () => {
     await expect.poll(() => page.locator('tr[data-decision]').count()).toBe(1);
     await page.locator(`tr[data-decision="${first}"]`).waitFor();
 
-    // Analytics: two decisions, both decided by a person: one approved (with changes), one rejected.
+    // Analytics: three decisions, each decided by a person: one approved (with changes), two rejected.
     await page.getByRole('navigation', { name: 'Decisions sections' }).getByRole('link', { name: 'Analytics' }).click();
     await mainHeading(page).getByText('Decision analytics').waitFor();
     const rates = page.getByTestId('decision-rates');
     await rates.waitFor();
     const stat = (label: string) => rates.locator('.stat').filter({ has: page.getByText(label, { exact: true }) }).locator('dd').textContent();
-    expect(await stat('Decisions')).toBe('2');
-    expect(await stat('Approved by a person')).toBe('50%');
+    expect(await stat('Decisions')).toBe('3');
+    expect(await stat('Approved by a person')).toBe('33%');
     expect(await stat('Approved with changed actions')).toBe('100%');
-    expect(await page.getByTestId('confidence-histogram').getAttribute('aria-label')).toContain('40%–50%: 2');
+    expect(await page.getByTestId('confidence-histogram').getAttribute('aria-label')).toContain('40%–50%: 3');
     const intentRow = page.getByRole('table', { name: 'By intent' }).locator('tbody tr').filter({ hasText: 'SALES_INQUIRY' });
-    expect((await intentRow.locator('td').allTextContents()).map((t) => t.trim())).toEqual(['SALES_INQUIRY', '2', '0', '1', '1', '1', '0', '40%']);
+    expect((await intentRow.locator('td').allTextContents()).map((t) => t.trim())).toEqual(['SALES_INQUIRY', '3', '0', '1', '2', '1', '0', '40%']);
     await expectAccessible(page, 'decision analytics');
     await web.screenshot(page, 'decisions-analytics');
 
