@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { expectAccessible } from '../../helpers/browser.js';
-import { useWebHarness, type TestUser } from './harness.js';
+import { PHONE, useWebHarness, type TestUser } from './harness.js';
 
 interface Decision {
   id: string;
@@ -223,5 +223,16 @@ describe('dashboard: decisions', () => {
     await web.screenshot(page, 'decisions-policies');
 
     expect(web.problems(page)).toEqual([]);
+
+    // On a phone: the record and the policies fit the width (no sideways scrolling).
+    const phone = await web.newPage({ as: user, viewport: PHONE });
+    await phone.goto(`/decisions/${first}`);
+    await phone.getByRole('list', { name: 'Executed actions' }).waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    await web.screenshot(phone, 'decisions-phone');
+    await phone.goto('/decisions/policies');
+    await phone.locator('section[data-policy="default"]').getByLabel('Ask a person at or above').waitFor();
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
+    expect(web.problems(phone)).toEqual([]);
   }, 180_000);
 });
