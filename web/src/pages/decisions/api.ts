@@ -60,6 +60,7 @@ export const STATUS_LABELS = {
   executed: 'executed',
   rejected: 'rejected',
   failed: 'failed',
+  canceled: 'canceled',
 } satisfies Record<DecisionStatus, string>;
 export const STATUS_TONE = {
   pending: 'info',
@@ -68,6 +69,7 @@ export const STATUS_TONE = {
   executed: 'success',
   rejected: 'neutral',
   failed: 'danger',
+  canceled: 'neutral',
 } satisfies Record<DecisionStatus, BadgeTone>;
 export const ACTION_STATUS_TONE = { succeeded: 'success', failed: 'danger', skipped: 'neutral' } satisfies Record<ActionStatus, BadgeTone>;
 
