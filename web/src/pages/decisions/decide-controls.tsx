@@ -41,6 +41,14 @@ export function DecideControls({ decision, what }: { decision: Decision; what: s
   const approve = useMutation({ mutationFn: (body: ApproveBody) => decisionsApi.approve(decision.id, body), onSuccess: refresh });
   const reject = useMutation({ mutationFn: () => decisionsApi.reject(decision.id, comment.trim() || undefined), onSuccess: refresh });
   if (decision.status !== 'awaiting_approval' || !can(DECIDE_ROLE)) return null;
+  // Decided: the engine takes it from here (the record says so a moment later); no second decision.
+  if (approve.isSuccess || reject.isSuccess) {
+    return (
+      <p role="status" className="decisions-decide small">
+        {approve.isSuccess ? 'Approved: its actions run now.' : 'Rejected: nothing it proposed happens.'}
+      </p>
+    );
+  }
 
   const busy = approve.isPending || reject.isPending;
   const serverErrors = isApiError(approve.error) ? approve.error.fieldErrors() : {};

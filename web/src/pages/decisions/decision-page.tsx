@@ -27,7 +27,7 @@ export function DecisionPage() {
   const decision = useQuery({
     queryKey: decisionKeys.detail(id),
     queryFn: ({ signal }) => decisionsApi.get(id, signal),
-    refetchInterval: (q) => (moving(q.state.data) ? 1000 : q.state.data?.status === 'awaiting_approval' ? 5000 : false),
+    refetchInterval: (q) => (moving(q.state.data) ? 1000 : q.state.data?.status === 'awaiting_approval' ? 2000 : false),
   });
   return (
     <>
