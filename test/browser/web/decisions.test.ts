@@ -222,6 +222,21 @@ describe('dashboard: decisions', () => {
     await expectAccessible(page, 'decision policies');
     await web.screenshot(page, 'decisions-policies');
 
+    // Approve as proposed, from the decision's own page: both actions run, nothing edited.
+    const fourth = await decide('Di');
+    await page.goto(`/decisions/${fourth}`);
+    const waiting = page.getByRole('region', { name: 'Waiting for a person' });
+    await waiting.getByRole('button', { name: /^Approve decision SALES_INQUIRY/ }).click();
+    // (The region says "Approved: its actions run now." until the record turns, which may be at once.)
+    await expect.poll(async () => (await get(fourth)).status, { timeout: 20_000 }).toBe('executed');
+    expect((await get(fourth)).actionsEdited).toBe(false);
+    expect((await get(fourth)).actionResults.map((r) => [r.type, r.status])).toEqual([
+      ['CREATE_TICKET', 'succeeded'],
+      ['SEND_NOTIFICATION', 'succeeded'],
+    ]);
+    await page.locator('main header [data-status="executed"]').waitFor();
+    await page.getByRole('list', { name: 'Executed actions' }).locator('li').nth(1).getByText('succeeded').waitFor();
+    expect(await page.getByRole('region', { name: 'Waiting for a person' }).count()).toBe(0);
     expect(web.problems(page)).toEqual([]);
 
     // On a phone: the record and the policies fit the width (no sideways scrolling).
