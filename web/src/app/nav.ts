@@ -19,6 +19,7 @@ export const NAV: NavItem[] = [
   { to: '/events', label: 'Events', icon: 'events', minRole: 'viewer' },
   { to: '/pipelines', label: 'Pipelines', icon: 'pipeline', minRole: 'member' },
   { to: '/calendar', label: 'Calendar', icon: 'calendar', minRole: 'viewer' },
+  { to: '/decisions', label: 'Decisions', icon: 'approvals', minRole: 'viewer' },
   { to: '/runs', label: 'Runs', icon: 'runs', minRole: 'viewer' },
   { to: '/approvals', label: 'Approvals', icon: 'approvals', minRole: 'viewer' },
   { to: '/inbox', label: 'Inbox', icon: 'inbox', minRole: 'viewer' },

@@ -6,6 +6,7 @@ import { approvalsRoutes } from '../pages/approvals/routes';
 import { auditRoutes } from '../pages/audit/routes';
 import { authRoutes } from '../pages/auth/routes';
 import { chatRoutes } from '../pages/chat/routes';
+import { decisionsRoutes } from '../pages/decisions/routes';
 import { eventsRoutes } from '../pages/events/routes';
 import { calendarRoutes } from '../pages/calendar/routes';
 import { gymRoutes } from '../pages/gym/routes';
@@ -56,6 +57,7 @@ export const routes: RouteObject[] = [
               ...eventsRoutes,
               ...pipelinesRoutes,
               ...calendarRoutes,
+              ...decisionsRoutes,
               ...runsRoutes,
               ...approvalsRoutes,
               ...inboxRoutes,

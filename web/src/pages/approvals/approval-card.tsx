@@ -33,6 +33,21 @@ export function ApprovalCard({ approval, showRun = true }: { approval: Approval;
   });
   const commentError = isApiError(decide.error) ? decide.error.fieldError('comment') : undefined;
   const pending = approval.status === 'pending';
+  // An agent's decision waiting for a person: decided (and its actions edited) on its own page.
+  const decisionId = approval.toolName === 'decision' ? (approval.args as { decisionId?: unknown } | null)?.decisionId : undefined;
+  if (typeof decisionId === 'string') {
+    return (
+      <article className="approval-card" aria-labelledby={headingId} data-approval="decision">
+        <div className="approval-head">
+          <h3 id={headingId}>A decision{approval.agent ? ` of ${approval.agent.name}` : ''}</h3>
+          <StatusBadge status={approval.status} />
+        </div>
+        <p className="small">
+          The agent decided on an input and the policy asks a person. <Link to={`/decisions/${decisionId}`}>Open the decision</Link> to see it, approve (with changed actions) or reject.
+        </p>
+      </article>
+    );
+  }
   return (
     <article className="approval-card" aria-labelledby={headingId}>
       <div className="approval-head">
