@@ -286,6 +286,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const eventProcessor = new EventProcessor(database, triggers, {
     agentRun: async (orgId, agentId, input, idempotencyKey) => (await runs.create(system(orgId), agentId, input, { source: 'event', idempotencyKey })).run.id,
     workflowRun: async (orgId, workflowId, input, idempotencyKey) => (await workflows.start(system(orgId), workflowId, input, { source: 'event', idempotencyKey })).run.id,
+    decision: async (orgId, d, idempotencyKey) => (await decisions.start(system(orgId), d, idempotencyKey)).decision.id,
     orgName: async (orgId) => {
       const hit = names.get(orgId);
       if (hit && Date.now() - hit.at < 60_000) return hit.name;

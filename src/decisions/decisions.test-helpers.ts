@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestApp, json, seedRoles, type Member, type TestApp } from '../../test/helpers/app.js';
 import type { DbKind } from '../../test/helpers/databases.js';
 import { startProviderStub, type ProviderStub } from '../../test/helpers/provider-stub.js';
+import { startSmtpSink } from '../../test/helpers/smtp-sink.js';
 
 export interface Decision {
   id: string;
@@ -46,9 +47,10 @@ export async function startReceiver(): Promise<{ url: string; bodies: Record<str
  * The decision engine's API tests: a test app on `kind` whose OpenAI calls go to a local provider
  * stub, an admin's decision agent with the tools its actions need, and the calls the tests make.
  */
-export function useDecisionApi(kind: DbKind, agentTools: string[] = ['create_support_ticket', 'notify_staff', 'send_webhook', 'send_email']) {
+export function useDecisionApi(kind: DbKind, agentTools: string[] = ['create_support_ticket', 'notify_staff', 'send_webhook', 'send_email'], options: { smtp?: boolean } = {}) {
   let t: TestApp;
   let stub: ProviderStub;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>> | undefined;
   let roles: Awaited<ReturnType<typeof seedRoles>>;
   let agentId = '';
 
@@ -82,7 +84,13 @@ export function useDecisionApi(kind: DbKind, agentTools: string[] = ['create_sup
 
   beforeAll(async () => {
     stub = await startProviderStub();
-    t = await createTestApp(kind, { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: `${stub.url}/v1`, TROUPE_MODEL_MAX_RETRIES: '0' });
+    if (options.smtp) sink = await startSmtpSink();
+    t = await createTestApp(kind, {
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: `${stub.url}/v1`,
+      TROUPE_MODEL_MAX_RETRIES: '0',
+      ...(sink ? { SMTP_URL: `smtp://127.0.0.1:${sink.port}`, SMTP_FROM: 'Front desk <desk@example.com>' } : {}),
+    });
     roles = await seedRoles(t.ctx);
     const res = await call('POST', '/agents', roles.admin, { name: 'Ops', model: 'openai:gpt-4o-mini', instructions: 'You route what comes in.', tools: agentTools });
     expect(res.statusCode, res.body).toBe(201);
@@ -93,6 +101,7 @@ export function useDecisionApi(kind: DbKind, agentTools: string[] = ['create_sup
   afterAll(async () => {
     await t?.close();
     await stub?.close();
+    await sink?.close();
   });
 
   return {
@@ -105,6 +114,10 @@ export function useDecisionApi(kind: DbKind, agentTools: string[] = ['create_sup
     },
     get stub() {
       return stub;
+    },
+    /** The SMTP sink the app mails to (with `smtp: true`). */
+    get sink() {
+      return sink!;
     },
     get roles() {
       return roles;

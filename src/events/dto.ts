@@ -99,6 +99,8 @@ const triggerFields = {
   task: template("the agent's task").nullable().optional(),
   workflowId: z.uuid().nullable().optional().describe('… or a run of this workflow'),
   input: z.unknown().optional().describe("Templated JSON: the workflow run's input (default: the event's payload)"),
+  decisionAgentId: z.uuid().nullable().optional().describe('… or a decision by this agent on the event (docs/decision-engine.md)'),
+  decisionType: z.string().trim().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits, _ . : - (1-100 characters)').nullable().optional().describe("The decision's policy type (default: the event's type)"),
   throttleKey: template('at most one fire per key …').nullable().optional(),
   throttleSeconds: z.number().int().min(1).max(30 * 86_400).nullable().optional().describe('… in this many seconds'),
   debounce: z
@@ -128,6 +130,8 @@ export const triggerSchema = z
     task: z.string().nullable(),
     workflowId: z.uuid().nullable(),
     input: z.unknown(),
+    decisionAgentId: z.uuid().nullable(),
+    decisionType: z.string().nullable(),
     throttleKey: z.string().nullable(),
     throttleSeconds: z.number().int().nullable(),
     debounce: z.object({ key: z.string(), seconds: z.number().int() }).nullable(),

@@ -24,7 +24,8 @@ export function recordHappenings(engine: EngineEvents, log: EventService, trigge
   const safely = (p: Promise<void>) => void p.catch((err: unknown) => logger.warn({ err }, 'could not record a happening as an event'));
 
   engine.on('run:finished', (e) => {
-    if (e.source === 'event' || e.status === 'waiting') return;
+    // Decisions (and their model calls) are not happenings: a trigger on run.* starting a decision would feed itself.
+    if (e.source === 'event' || e.source === 'decision' || e.status === 'waiting') return;
     const kind = e.agentId ? 'run' : 'workflow';
     const verb = e.status === 'succeeded' ? 'finished' : e.status === 'failed' ? 'failed' : e.status === 'canceled' ? 'canceled' : null;
     if (!verb) return;

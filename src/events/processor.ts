@@ -13,6 +13,8 @@ import type { TriggerRow, TriggerService } from './triggers.js';
 export interface FireStarter {
   agentRun(orgId: string, agentId: string, input: { task: string; context: Record<string, unknown> }, idempotencyKey: string): Promise<string>;
   workflowRun(orgId: string, workflowId: string, input: unknown, idempotencyKey: string): Promise<string>;
+  /** A decision by the agent on the event (its run's id, which is the decision's). */
+  decision(orgId: string, d: { agentId: string; decisionType?: string; input: { source: string; type: string; data: unknown }; eventId: string; triggerId: string }, idempotencyKey: string): Promise<string>;
   orgName(orgId: string): Promise<string>;
   /** Which of these runs are still active (queued, running or waiting): the concurrency limit's places. */
   activeRuns(orgId: string, runIds: string[]): Promise<Set<string>>;
@@ -322,7 +324,8 @@ export class EventProcessor {
           .select({ id: triggerFires.id })
           .from(triggerFires)
           .where(and(eq(triggerFires.orgId, orgId), eq(triggerFires.triggerId, triggerId), eq(triggerFires.status, 'queued')))
-          .orderBy(triggerFires.createdAt, triggerFires.id)
+          // In the order the events came (two processors may record fires of later events first).
+          .orderBy(sql`(select ${events.createdAt} from ${events} where ${events.id} = ${triggerFires.eventId})`, triggerFires.createdAt, triggerFires.id)
           .limit(room);
         if (!next.length) return [];
         return tx
@@ -466,13 +469,20 @@ export class EventProcessor {
         const input = trigger.input === null || trigger.input === undefined ? event.payload : await renderTemplatedJson(trigger.input, scope, { nodeId: null, path: 'input' });
         return this.starter.workflowRun(event.orgId, trigger.workflowId!, input, key);
       }
+      case 'decision':
+        return this.starter.decision(
+          event.orgId,
+          { agentId: trigger.decisionAgentId!, ...(trigger.decisionType ? { decisionType: trigger.decisionType } : {}), input: { source: event.source, type: event.type, data: event.payload }, eventId: event.id, triggerId: trigger.id },
+          key,
+        );
     }
   }
 }
 
 /** What a trigger starts (one case per kind of target). */
-function targetOf(trigger: TriggerRow): 'agent' | 'workflow' {
+function targetOf(trigger: TriggerRow): 'agent' | 'workflow' | 'decision' {
   if (trigger.agentId) return 'agent';
+  if (trigger.decisionAgentId) return 'decision';
   return 'workflow';
 }
 

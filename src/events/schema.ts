@@ -87,8 +87,8 @@ export const webhookRejections = pgTable(
 
 /**
  * Starts work when an event matches: its type (exact, or a prefix ending in `*`) and `filter`
- * (JSONata, true to fire). Starts an agent run with the rendered `task`, or a workflow run with
- * the rendered `input`. A workflow's `event` trigger node keeps one of these (`managed`).
+ * (JSONata, true to fire). Starts an agent run with the rendered `task`, a workflow run with
+ * the rendered `input`, or a decision on the event. A workflow's `event` trigger node keeps one of these (`managed`).
  */
 export const triggers = pgTable(
   'triggers',
@@ -102,6 +102,9 @@ export const triggers = pgTable(
     task: text('task'),
     workflowId: uuid('workflow_id').references(() => workflows.id, { onDelete: 'cascade' }),
     input: jsonb('input').$type<unknown>(),
+    /** … or a decision by this agent (docs/decision-engine.md), under the policy for `decisionType` (default: the event's type). */
+    decisionAgentId: uuid('decision_agent_id').references(() => agents.id, { onDelete: 'cascade' }),
+    decisionType: text('decision_type'),
     /** At most one fire per rendered key in `throttleSeconds` (a contact's events: one run an hour). */
     throttleKey: text('throttle_key'),
     throttleSeconds: integer('throttle_seconds'),
@@ -123,7 +126,7 @@ export const triggers = pgTable(
   (t) => [
     index('triggers_org_type_idx').on(t.orgId, t.eventType),
     uniqueIndex('triggers_managed_workflow').on(t.workflowId).where(sql`managed`),
-    check('triggers_agent_or_workflow', sql`(${t.agentId} is not null) <> (${t.workflowId} is not null)`),
+    check('triggers_agent_or_workflow', sql`num_nonnulls(${t.agentId}, ${t.workflowId}, ${t.decisionAgentId}) = 1`),
   ],
 );
 

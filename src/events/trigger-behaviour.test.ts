@@ -145,6 +145,7 @@ describe.each(['postgres', 'pglite'] as DbKind[])('trigger debounce and concurre
     const starter: FireStarter = {
       agentRun: async (orgId, a, input, key) => (await runs.create(system(orgId), a, input, { source: 'event', idempotencyKey: key })).run.id,
       workflowRun: async (orgId, w, input, key) => (await workflows.start(system(orgId), w, input, { source: 'event', idempotencyKey: key })).run.id,
+      decision: async (orgId, d, key) => (await t.ctx.services.decisions.start(system(orgId), d, key)).decision.id,
       orgName: async () => 'Org',
       activeRuns: async (orgId, ids) => {
         const rows = await Promise.all(ids.map((r) => runs.get(system(orgId), r)));

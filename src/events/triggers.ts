@@ -28,7 +28,8 @@ const CACHE_MS = 2000;
 
 /**
  * Triggers (issue 16; docs/events.md): an event type (or a prefix), a JSONata filter, and what to
- * start, an agent run with a templated task or a workflow run with a templated input; a throttle
+ * start, an agent run with a templated task, a workflow run with a templated input, or a decision
+ * on the event by an agent (its input: the event's source, type and payload); a throttle
  * by a templated key; an on/off switch. A workflow's `event` trigger node keeps a managed trigger
  * of its own (`syncWorkflow`), edited with the workflow.
  */
@@ -70,6 +71,8 @@ export class TriggerService {
           task: input.task ?? null,
           workflowId: input.workflowId ?? null,
           input: (input.input ?? null) as never,
+          decisionAgentId: input.decisionAgentId ?? null,
+          decisionType: input.decisionType ?? null,
           throttleKey: input.throttleKey ?? null,
           throttleSeconds: input.throttleSeconds ?? null,
           debounceKey: input.debounce?.key ?? null,
@@ -102,6 +105,8 @@ export class TriggerService {
           task: next.task ?? null,
           workflowId: next.workflowId ?? null,
           input: (next.input ?? null) as never,
+          decisionAgentId: next.decisionAgentId ?? null,
+          decisionType: next.decisionType ?? null,
           throttleKey: next.throttleKey ?? null,
           throttleSeconds: next.throttleSeconds ?? null,
           debounceKey: next.debounce?.key ?? null,
@@ -156,7 +161,9 @@ export class TriggerService {
   private async check(actor: Actor, t: CreateTriggerInput) {
     const problems: { path: string; message: string }[] = [];
     const report = (path: string, message: string) => problems.push({ path: `body.${path}`, message });
-    if (Boolean(t.agentId) === Boolean(t.workflowId)) report(t.agentId ? 'workflowId' : 'agentId', 'give either agentId (with a task) or workflowId');
+    const targets = [t.agentId, t.workflowId, t.decisionAgentId].filter(Boolean).length;
+    if (targets !== 1) report(t.agentId ? (t.workflowId ? 'workflowId' : 'decisionAgentId') : t.workflowId ? 'decisionAgentId' : 'agentId', 'give one of agentId (with a task), workflowId or decisionAgentId');
+    if (t.decisionAgentId && !(await this.targets.agentExists(actor, t.decisionAgentId))) report('decisionAgentId', 'no such agent in this organization');
     if (t.agentId && !t.task) report('task', "an agent trigger needs the agent's task");
     if (t.agentId && !(await this.targets.agentExists(actor, t.agentId))) report('agentId', 'no such agent in this organization');
     if (t.workflowId && !(await this.targets.workflowExists(actor, t.workflowId))) report('workflowId', 'no such workflow in this organization');

@@ -31,6 +31,12 @@ function brief(value: unknown): string {
 /** "Call lookup_order with: orderId="A-1", verbose=true" for a tool without its own `describe`. */
 export function genericDescription(name: string, args: unknown): string {
   if (!args || typeof args !== 'object' || Array.isArray(args)) return `Call ${name}`;
+  // A decision waiting for a person (src/decisions): what it is about, how sure, what it would do.
+  if (name === 'decision') {
+    const d = args as { intent?: unknown; confidence?: unknown; actions?: { type?: unknown }[] };
+    const actions = Array.isArray(d.actions) ? d.actions.map((a) => String(a?.type)).join(', ') : '';
+    return clip(`approve a decision: ${String(d.intent)} (confidence ${String(d.confidence)})${actions ? `: ${actions}` : ': no actions'}`, MAX_LINE);
+  }
   const entries = Object.entries(args as Record<string, unknown>);
   if (entries.length === 0) return `Call ${name} with no arguments`;
   const shown = entries.slice(0, MAX_KEYS).map(([k, v]) => `${k}=${SECRET_NAME.test(k) ? '***' : brief(v)}`);
