@@ -1,4 +1,4 @@
-import { and, avg, count, eq, inArray, isNull, max, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { AgentService } from '../agents/service.js';
 import { actorColumns } from '../audit/actor.js';
 import type { AuditService } from '../audit/service.js';
@@ -23,23 +23,14 @@ import { formValues } from './approval-form.js';
 import { approvalViews, type ApprovalView, type RunOrigins } from './approval-view.js';
 import { genericDescription } from '../tools/describe.js';
 import { runConditions, type RunFilter } from './list-query.js';
+import { agentMetrics, type AgentMetrics } from './agent-metrics.js';
+import { insertDecisionRun } from './decision-runs.js';
 import { childRunCosts, workflowRunStats, type ChildRunCost, type WorkflowRunStats } from './workflow-reads.js';
 
 
 export type { ApprovalRow, ApprovalView } from './approval-view.js';
 
 export type { RunFilter };
-
-export interface AgentMetrics {
-  executionCount: number;
-  succeeded: number;
-  failed: number;
-  successRate: number | null;
-  averageTokens: number | null;
-  averageCostMicros: number | null;
-  averageResponseMs: number | null;
-  lastExecutedAt: Date | null;
-}
 
 /** What the run service needs of a dispatcher (dispatch/port.ts). */
 export interface RunDispatch {
@@ -219,8 +210,7 @@ export class RunService {
       }
       throw err;
     }
-    this.dispatch({ orgId: actor.orgId, runId: run.id });
-    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: '', source: run.source, at: run.createdAt });
+    this.queued(run);
     return { run, created: true };
   }
 
@@ -231,27 +221,15 @@ export class RunService {
    * key, a repeated call returns the run the first made (`created: false`).
    */
   async createDecisionRun(actor: Actor, d: { input: Record<string, unknown>; idempotencyKey?: string }, withRun: (tx: Tx, run: RunRow) => Promise<void>): Promise<{ run: RunRow; created: boolean }> {
-    const key = d.idempotencyKey ?? null;
-    const made = await this.database.withOrg(actor.orgId, async (tx) => {
-      const [row] = await tx
-        .insert(runs)
-        .values({ orgId: actor.orgId, source: 'decision', input: d.input as never, createdBy: actor.userId, apiKeyId: actor.apiKeyId, idempotencyKey: key })
-        .onConflictDoNothing()
-        .returning();
-      if (!row) {
-        const [existing] = await tx.select().from(runs).where(and(eq(runs.orgId, actor.orgId), eq(runs.idempotencyKey, key!)));
-        if (!existing || existing.source !== 'decision' || existing.agentId !== null) throw conflict('This Idempotency-Key was already used for another run', 'idempotency_key_reused');
-        return { run: existing, created: false };
-      }
-      await withRun(tx, row);
-      await this.audit.record({ orgId: actor.orgId, actor, action: 'run.created', targetType: 'run', targetId: row.id, details: { source: 'decision' } }, tx);
-      return { run: row, created: true };
-    });
-    if (made.created) {
-      this.dispatch({ orgId: actor.orgId, runId: made.run.id });
-      this.eventPort?.emit('run:queued', { orgId: actor.orgId, runId: made.run.id, agentId: '', source: 'decision', at: made.run.createdAt });
-    }
+    const made = await insertDecisionRun(this.database, this.audit, actor, d, withRun);
+    if (made.created) this.queued(made.run);
     return made;
+  }
+
+  /** A run just created: to the dispatcher, and the event port hears it was queued. */
+  private queued(run: RunRow, priority?: TaskPriority) {
+    this.dispatch({ orgId: run.orgId, runId: run.id, priority });
+    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: run.agentId ?? '', source: run.source, at: run.createdAt });
   }
 
   /** Creates (one batched statement, migration 0010) and dispatches; a reused idempotency key returns the run it made. */
@@ -278,8 +256,7 @@ export class RunService {
       }
       throw err;
     }
-    this.dispatch({ orgId: actor.orgId, runId: run.id, priority });
-    this.eventPort?.emit('run:queued', { orgId: run.orgId, runId: run.id, agentId: run.agentId ?? '', source: run.source, at: run.createdAt });
+    this.queued(run, priority);
     return { run, created: true };
   }
 
@@ -508,33 +485,6 @@ export class RunService {
   /** Execution count, success rate, averages (tokens, billed cost, response time) and last run of an agent. */
   async agentMetrics(actor: Actor, agentId: string): Promise<AgentMetrics> {
     await this.agents.get(actor, agentId, { includeDeleted: true });
-    const [m] = await this.database.withOrg(actor.orgId, (tx) =>
-      tx
-        .select({
-          executionCount: count(),
-          succeeded: sql<number>`count(*) filter (where ${runs.status} = 'succeeded')`.mapWith(Number),
-          failed: sql<number>`count(*) filter (where ${runs.status} = 'failed')`.mapWith(Number),
-          averageTokens: avg(sql`${runs.inputTokens} + ${runs.outputTokens}`),
-          averageCostMicros: avg(runs.billedMicros),
-          averageResponseMs: sql<string | null>`avg(extract(epoch from (${runs.finishedAt} - ${runs.startedAt})) * 1000) filter (where ${runs.status} = 'succeeded')`,
-          lastExecutedAt: max(runs.createdAt),
-        })
-        .from(runs)
-        .where(and(eq(runs.orgId, actor.orgId), eq(runs.agentId, agentId))),
-    );
-    const finished = (m?.succeeded ?? 0) + (m?.failed ?? 0);
-    const num = (v: string | null | undefined) => (v === null || v === undefined ? null : Math.round(Number(v)));
-    return {
-      executionCount: m?.executionCount ?? 0,
-      succeeded: m?.succeeded ?? 0,
-      failed: m?.failed ?? 0,
-      successRate: finished ? (m!.succeeded / finished) : null,
-      averageTokens: num(m?.averageTokens),
-      averageCostMicros: num(m?.averageCostMicros),
-      averageResponseMs: num(m?.averageResponseMs),
-      lastExecutedAt: m?.lastExecutedAt ?? null,
-    };
+    return this.database.readOrg(actor.orgId, (tx) => agentMetrics(tx, actor.orgId, agentId));
   }
 }
-
-
