@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
-import { NavLink } from 'react-router';
 import { Badge } from '../../components/badge';
-import { PageHeader } from '../../components/page-header';
+import { AreaHeader, type AreaSection } from '../../components/area-header';
 import { CodeBlock } from '../runs/code-block';
 import { json, label } from '../runs/format';
 import { ACTION_LABELS, ACTION_STATUS_TONE, percent, STATUS_LABELS, STATUS_TONE, type Action, type ActionStatus, type Decision, type DecisionStatus } from './api';
@@ -10,7 +9,7 @@ import '../runs/runs.css';
 import './decisions.css';
 
 /** The pages of the Decisions area, in the order of its tabs. */
-const SECTIONS = [
+const SECTIONS: AreaSection[] = [
   { to: '/decisions', label: 'Inbox', end: true },
   { to: '/decisions/all', label: 'All decisions', end: false },
   { to: '/decisions/analytics', label: 'Analytics', end: false },
@@ -18,23 +17,8 @@ const SECTIONS = [
 ];
 
 /** A page of the Decisions area: its heading, then the tabs that move between the area's pages. */
-export function DecisionsHeader({ title, description, actions }: { title: string; description: ReactNode; actions?: ReactNode }) {
-  return (
-    <>
-      <PageHeader title={title} description={description} actions={actions} />
-      <nav className="area-tabs decisions-tabs" aria-label="Decisions sections">
-        <ul>
-          {SECTIONS.map((s) => (
-            <li key={s.to}>
-              <NavLink to={s.to} end={s.end} className="area-tab">
-                {s.label}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
-    </>
-  );
+export function DecisionsHeader(props: { title: string; description: ReactNode; actions?: ReactNode }) {
+  return <AreaHeader area="Decisions" sections={SECTIONS} tabsClass="decisions-tabs" {...props} />;
 }
 
 /** A decision's status as a coloured label (`data-status` for tests and styles). */

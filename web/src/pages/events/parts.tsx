@@ -1,8 +1,6 @@
 import type { ReactNode } from 'react';
-import { NavLink } from 'react-router';
 import { Badge } from '../../components/badge';
-import { useSession } from '../../auth/session';
-import { PageHeader } from '../../components/page-header';
+import { AreaHeader, type AreaSection } from '../../components/area-header';
 import { label } from '../runs/format';
 import { FIRE_TONE, type FireStatus } from './api';
 import '../../components/data-table.css';
@@ -11,7 +9,7 @@ import '../agents/agents.css';
 import './events.css';
 
 /** The pages of the Events area, in the order of its tabs. */
-const SECTIONS = [
+const SECTIONS: AreaSection[] = [
   { to: '/events', label: 'Event log', end: true },
   { to: '/events/dead-letters', label: 'Dead letters', end: false },
   { to: '/events/webhooks', label: 'Webhooks', end: false },
@@ -21,24 +19,8 @@ const SECTIONS = [
 ];
 
 /** A page of the Events area: its heading, then the tabs that move between the area's pages. */
-export function EventsHeader({ title, description, actions }: { title: string; description: ReactNode; actions?: ReactNode }) {
-  const { can } = useSession();
-  return (
-    <>
-      <PageHeader title={title} description={description} actions={actions} />
-      <nav className="area-tabs events-tabs" aria-label="Events sections">
-        <ul>
-          {SECTIONS.filter((s) => !('admin' in s) || can('admin')).map((s) => (
-            <li key={s.to}>
-              <NavLink to={s.to} end={s.end} className="area-tab">
-                {s.label}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
-    </>
-  );
+export function EventsHeader(props: { title: string; description: ReactNode; actions?: ReactNode }) {
+  return <AreaHeader area="Events" sections={SECTIONS} tabsClass="events-tabs" {...props} />;
 }
 
 /** A trigger fire's status as a coloured label (`data-status` for tests and styles). */

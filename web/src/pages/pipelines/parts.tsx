@@ -1,35 +1,19 @@
 import type { ReactNode } from 'react';
-import { NavLink } from 'react-router';
 import { Badge } from '../../components/badge';
-import { PageHeader } from '../../components/page-header';
+import { AreaHeader, type AreaSection } from '../../components/area-header';
 import { PRIORITY_LABELS } from './api';
 import '../../components/data-table.css';
 import '../runs/runs.css';
 import './pipelines.css';
 
-const SECTIONS = [
+const SECTIONS: AreaSection[] = [
   { to: '/pipelines', label: 'Pipelines', end: true },
   { to: '/pipelines/staff', label: 'Staff', end: false },
 ];
 
 /** A page of the Pipelines area: its heading, then the tabs between pipelines and staff. */
-export function PipelinesHeader({ title, description, actions }: { title: string; description: ReactNode; actions?: ReactNode }) {
-  return (
-    <>
-      <PageHeader title={title} description={description} actions={actions} />
-      <nav className="area-tabs pipe-tabs" aria-label="Pipelines sections">
-        <ul>
-          {SECTIONS.map((s) => (
-            <li key={s.to}>
-              <NavLink to={s.to} end={s.end} className="area-tab">
-                {s.label}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
-    </>
-  );
+export function PipelinesHeader(props: { title: string; description: ReactNode; actions?: ReactNode }) {
+  return <AreaHeader area="Pipelines" sections={SECTIONS} tabsClass="pipe-tabs" {...props} />;
 }
 
 /** An item's priority (1–5) as a label: urgent and high stand out. */
