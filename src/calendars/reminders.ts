@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { rowFromJson } from '../db/json-row.js';
+import { PassLoop } from '../shared/pass-loop.js';
 import type { Logger } from '../shared/logger.js';
 import { safeSmtpMessage, sendMail, type SmtpSettings } from '../shared/mail.js';
 import { Outbox } from '../tools/outbox.js';
@@ -40,9 +41,7 @@ export interface ReminderMailSettings {
  * update) is the same message to the reader's client.
  */
 export class ReminderProcessor {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly loop: PassLoop;
   private readonly batch: number;
   private readonly leaseMs: number;
   private readonly idleMs: number;
@@ -59,44 +58,20 @@ export class ReminderProcessor {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.idleMs = options.idleMs ?? 5000;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.loop = new PassLoop({ what: 'reminder pass', logger, idleMs: this.idleMs, pass: async () => (await this.pass()) >= this.batch });
   }
 
   start() {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop() {
-    this.running = false;
-    this.kick();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** A notice was written: look now. */
   kick() {
-    this.wake?.();
-  }
-
-  private async run() {
-    while (this.running) {
-      let took = 0;
-      try {
-        took = await this.pass();
-      } catch (err) {
-        this.logger.warn({ err }, 'reminder pass failed; trying again');
-      }
-      if (took < this.batch && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.idleMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
+    this.loop.kick();
   }
 
   /**

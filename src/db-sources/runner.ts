@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { PassLoop } from '../shared/pass-loop.js';
 import type { Logger } from '../shared/logger.js';
 import { Follower, type ChangeSink, type FollowerOptions, type FollowerState } from './follower.js';
 import { dbSources } from './schema.js';
@@ -27,11 +28,9 @@ export interface RunnerOptions extends Partial<FollowerOptions> {
  */
 export class DbSourceRunner {
   private readonly followers = new Map<string, Follower>();
-  private running = false;
   /** Set by stop(): a tick in progress starts no follower. */
   private stopping = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private readonly loop: PassLoop;
   private readonly tickMs: number;
   private readonly leaseMs: number;
   private readonly maxSources: number;
@@ -48,6 +47,7 @@ export class DbSourceRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.maxSources = options.maxSources ?? 100;
     this.followerOptions = { safetyMs: options.safetyMs ?? 5000, minBackoffMs: options.minBackoffMs ?? 250, maxBackoffMs: options.maxBackoffMs ?? 30_000 };
+    this.loop = new PassLoop({ what: 'database sources: a pass', logger, idleMs: this.tickMs, pass: async () => (await this.tick(), false) });
   }
 
   /** The sources this process follows now (tests, metrics). */
@@ -56,18 +56,14 @@ export class DbSourceRunner {
   }
 
   start() {
-    if (this.running) return;
-    this.running = true;
     this.stopping = false;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Stops every follower and gives the leases up (another process takes them at its next tick). */
   async stop() {
-    this.running = false;
     this.stopping = true;
-    this.kick();
-    await this.loop;
+    await this.loop.stop();
     await this.passes;
     const held = [...this.followers.keys()];
     await Promise.all([...this.followers.values()].map((f) => f.stop()));
@@ -81,26 +77,7 @@ export class DbSourceRunner {
 
   /** A source changed in this process: look now. */
   kick() {
-    this.wake?.();
-  }
-
-  private async run() {
-    while (this.running) {
-      try {
-        await this.tick();
-      } catch (err) {
-        this.logger.warn({ err }, 'database sources: a pass failed; trying again');
-      }
-      if (!this.running) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.tickMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
-    }
+    this.loop.kick();
   }
 
   private passes: Promise<void> = Promise.resolve();

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { ImapFlow } from 'imapflow';
 import type { Database } from '../db/client.js';
 import { rowFromJson } from '../db/json-row.js';
+import { PassLoop } from '../shared/pass-loop.js';
 import type { Logger } from '../shared/logger.js';
 import { connectImap, imapErrorText } from './imap-client.js';
 import { parseRaw, toPayload } from './message.js';
@@ -52,11 +53,7 @@ export const imapDedupeKey = (inboxId: string, uidValidity: number, uid: number)
  *   (never with the password) and the inbox is tried again at its next interval.
  */
 export class ImapPoller {
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  /** A kick that came during a pass: the next pass starts without sleeping. */
-  private kicked = false;
+  private readonly loop: PassLoop;
   private readonly batch: number;
   private readonly perPass: number;
   private readonly leaseMs: number;
@@ -72,46 +69,20 @@ export class ImapPoller {
     this.perPass = options.messagesPerPass ?? 50;
     this.leaseMs = options.leaseMs ?? 120_000;
     this.idleMs = options.idleMs ?? 5000;
+    this.loop = new PassLoop({ what: 'IMAP polling pass', logger, idleMs: this.idleMs, pass: async () => (await this.pass()).length > 0 });
   }
 
   start() {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop() {
-    this.running = false;
-    this.kick();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** An inbox became due (created, changed, "poll now"): look now. */
   kick() {
-    this.kicked = true;
-    this.wake?.();
-  }
-
-  private async run() {
-    while (this.running) {
-      let took = 0;
-      this.kicked = false;
-      try {
-        took = (await this.pass()).length;
-      } catch (err) {
-        this.logger.warn({ err }, 'IMAP polling pass failed; trying again');
-      }
-      if (took === 0 && this.running && !this.kicked) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.idleMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    }
+    this.loop.kick();
   }
 
   /** One pass: takes the due inboxes (up to `batch`) and polls each; returns what each did. */
