@@ -77,7 +77,6 @@ const FINAL_RUN_STATUSES = new Set(['succeeded', 'failed', 'canceled']);
 import { DecisionRunner } from './decisions/runner.js';
 import { DecisionService } from './decisions/service.js';
 import type { DecisionRunInput } from './decisions/store.js';
-import { ClassificationRuleStore } from './models/classification-rules.js';
 
 /** Everything a process holds: settings, the database, the logger and the services. */
 export interface AppContext {
@@ -219,11 +218,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const workflowRunner = new WorkflowRunner(database);
   // Decisions (issue 16): what the model is shown of the organization comes from the modules that
   // own it (decisionContext parts), whom a notification reaches from the people directories.
-  const ruleStore = new ClassificationRuleStore(database);
   const decisionContext: ((orgId: string, d: { agentId: string; input: DecisionRunInput['input']; decisionId: string }) => Promise<Record<string, unknown>>)[] = [];
   const decisionRunner = new DecisionRunner({
     database,
-    rules: (orgId) => ruleStore.list(orgId),
+    rules: (orgId) => models.listClassificationRules(orgId),
     context: async (orgId, d) => Object.assign({}, ...(await Promise.all(decisionContext.map((part) => part(orgId, d))))),
     // A staff member (the pipelines' assignees, by staff id) or a member (by user id).
     person: async (orgId, id) => {
