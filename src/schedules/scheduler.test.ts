@@ -4,6 +4,7 @@ import { openPostgres, type Database, type Tx } from '../db/client.js';
 import { createLogger } from '../shared/logger.js';
 import { Scheduler } from './scheduler.js';
 import { firesOf, parkAll, recorder, seedSchedule, sleep } from '../../test/helpers/schedule-fixtures.js';
+import { until } from '../../test/crash/spawn.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const LEASE_MS = 2_000;
@@ -112,9 +113,11 @@ describe('Scheduler with two processes on one PostgreSQL database', () => {
       const frozen = freezable(db1);
       const [a, b] = pair(rec, frozen.db);
       a.start();
-      await sleep(300);
+      // a leads first. On a loaded machine its first claim can take longer than any fixed head start,
+      // so b starts once a holds the lease, and is checked well inside that lease.
+      await until(() => a.isLeader, 10_000);
       b.start();
-      await sleep(2_000);
+      await sleep(1_000);
       expect([a.isLeader, b.isLeader]).toEqual([true, false]);
 
       // The leader stops (SIGSTOP, a VM pause) for three leases: the follower takes over once the lease lapses.
