@@ -135,7 +135,13 @@ export class EventProcessor {
     }
   }
 
-  /** One pass: takes up to `batch` events and processes them; returns how many it took. */
+  /**
+   * One pass: takes up to `batch` events and processes them; returns how many it took. The plain
+   * fires of the pass (triggers with no debounce, throttle or limit: `isPlain`) are written, marked and the events closed in one statement
+   * each for the whole pass, not one transaction each per event: at thousands of events a second
+   * the processor shares the machine with the intake, and each statement is a wait and a wake-up
+   * of the database (docs/events.md, decision 75).
+   */
   async pass(): Promise<number> {
     const { rows } = await this.database.system((tx) =>
       tx.execute(sql`
@@ -148,8 +154,89 @@ export class EventProcessor {
         returning to_jsonb(events.*) as e`),
     );
     const taken = (rows as { e: Record<string, unknown> }[]).map((r) => rowFromJson(events, r.e));
-    await Promise.all(taken.map((e) => this.process(e).catch((err: unknown) => this.logger.warn({ err, eventId: e.id }, 'could not process an event; it is taken again after its lease'))));
+    if (taken.length) await this.processAll(taken);
     return taken.length;
+  }
+
+  /** Fires every trigger each event matches, then marks the events processed (those that failed stay, taken again after their lease). */
+  private async processAll(taken: EventRow[]): Promise<void> {
+    const plain: PlainFire[] = [];
+    const failed = new Set<string>();
+    const fail = (event: EventRow) => (err: unknown) => {
+      failed.add(event.id);
+      this.logger.warn({ err, eventId: event.id }, 'could not process an event; it is taken again after its lease');
+    };
+    await Promise.all(
+      taken.map(async (event) => {
+        try {
+          const listening = (await this.triggers.enabledOf(event.orgId)).filter((t) => typeMatches(t.eventType, event.type));
+          if (!listening.length) return;
+          const scope = await this.scopeOf(event);
+          for (const trigger of listening) {
+            const verdict = isPlain(trigger) ? await this.filterVerdict(trigger, scope) : 'error';
+            if (verdict === 'fire') plain.push({ event, trigger, scope });
+            else if (verdict === 'error') await this.consider(event, trigger, scope);
+          }
+        } catch (err) {
+          fail(event)(err);
+        }
+      }),
+    );
+    await this.firePlain(plain).catch((err: unknown) => {
+      for (const p of plain) fail(p.event)(err);
+    });
+    const done = taken.filter((e) => !failed.has(e.id)).map((e) => e.id);
+    if (!done.length) return;
+    await this.database.system((tx) => tx.update(events).set({ processedAt: new Date(), leaseUntil: null }).where(inArray(events.id, done)));
+  }
+
+  /** A trigger's filter on the event: `error` when it throws (`consider` records that as the fire's failure). */
+  private async filterVerdict(trigger: TriggerRow, scope: ExpressionScope): Promise<'fire' | 'skip' | 'error'> {
+    if (!trigger.filter) return 'fire';
+    try {
+      return (await evaluateExpression(trigger.filter, scope, { nodeId: null, path: 'filter' })) === true ? 'fire' : 'skip';
+    } catch {
+      return 'error';
+    }
+  }
+
+  /**
+   * The plain fires of a pass: written `firing` in one statement (a pair fired before, a replay or
+   * an event taken again after its processor died, goes the one-by-one way, which finds its
+   * fire), their runs started (each once, by its idempotency key), then all marked `fired` or
+   * `failed` in one statement. A process that dies in between leaves the events unprocessed: taken
+   * again, they find their fires `firing` and start the same runs.
+   */
+  private async firePlain(plain: PlainFire[]): Promise<void> {
+    if (!plain.length) return;
+    const pairs = plain.map((p) => ({ org_id: p.event.orgId, trigger_id: p.trigger.id, event_id: p.event.id }));
+    const { rows } = await this.database.system((tx) =>
+      tx.execute(sql`
+        insert into trigger_fires (org_id, trigger_id, event_id, status)
+        select org_id, trigger_id, event_id, 'firing' from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(org_id uuid, trigger_id uuid, event_id uuid)
+        on conflict (event_id, trigger_id) do nothing
+        returning id, event_id, trigger_id`),
+    );
+    const made = new Map((rows as { id: string; event_id: string; trigger_id: string }[]).map((r) => [`${r.event_id}:${r.trigger_id}`, r.id]));
+    const outcomes: { id: string; status: 'fired' | 'failed'; run_id: string | null; error: { code: string; message: string } | null }[] = [];
+    await Promise.all(
+      plain.map(async ({ event, trigger, scope }) => {
+        const id = made.get(`${event.id}:${trigger.id}`);
+        if (!id) return this.consider(event, trigger, scope);
+        try {
+          outcomes.push({ id, status: 'fired', run_id: await this.startRun(event, trigger, scope, 1), error: null });
+        } catch (err) {
+          outcomes.push({ id, status: 'failed', run_id: null, error: errorOf(err) });
+        }
+      }),
+    );
+    if (!outcomes.length) return;
+    await this.database.system((tx) =>
+      tx.execute(sql`
+        update trigger_fires f set status = o.status, run_id = o.run_id, error = o.error, due_at = null, updated_at = now()
+        from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) as o(id uuid, status text, run_id uuid, error jsonb)
+        where f.id = o.id`),
+    );
   }
 
   /**
@@ -201,17 +288,6 @@ export class EventProcessor {
         .returning({ triggerId: triggerFires.triggerId }),
     );
     for (const f of freed) await this.admitQueued(orgId, f.triggerId);
-  }
-
-  /** Fires every trigger the event matches, then marks it processed. */
-  async process(event: EventRow): Promise<void> {
-    const all = await this.triggers.enabledOf(event.orgId);
-    const listening = all.filter((t) => typeMatches(t.eventType, event.type));
-    if (listening.length) {
-      const scope = await this.scopeOf(event);
-      for (const trigger of listening) await this.consider(event, trigger, scope);
-    }
-    await this.database.withOrg(event.orgId, (tx) => tx.update(events).set({ processedAt: new Date(), leaseUntil: null }).where(and(eq(events.orgId, event.orgId), eq(events.id, event.id))));
   }
 
   private async scopeOf(event: EventRow, collapsed = 1): Promise<ExpressionScope> {
@@ -477,6 +553,18 @@ export class EventProcessor {
         );
     }
   }
+}
+
+/** A fire of this event by this trigger, in a pass (`firePlain`). */
+interface PlainFire {
+  event: EventRow;
+  trigger: TriggerRow;
+  scope: ExpressionScope;
+}
+
+/** A trigger with no debounce, throttle or concurrency limit: its fires need no lock and no wait, and are written a pass at a time. */
+function isPlain(trigger: TriggerRow): boolean {
+  return !(trigger.debounceKey && trigger.debounceSeconds) && !(trigger.throttleKey && trigger.throttleSeconds) && !trigger.maxConcurrentRuns;
 }
 
 /** What a trigger starts (one case per kind of target). */
