@@ -13,7 +13,8 @@ const accepted = z.object({ eventId: z.uuid(), duplicate: z.boolean().describe('
  * Deliveries per minute from one address to one endpoint, in each API process: a guard against
  * floods only. A sender (a shop, a payment provider) posts from few addresses, in bursts that must
  * not be refused. Counted in the process (FloodGuard), not in Redis: a round trip per delivery
- * there cost a fifth of the intake's time, for a limit that protects the process taking the flood.
+ * there took about a seventh of the intake's busy time, for a limit that protects the process
+ * taking the flood.
  */
 const RATE_PER_MINUTE = 600_000;
 
