@@ -4,6 +4,7 @@ import { rowFromJson } from '../db/json-row.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { evaluateExpression, renderTemplate, renderTemplatedJson, type ExpressionScope } from '../workflows/expressions.js';
+import { debounceFire, insertFiring, recordFire, settleFires, type FireOutcome } from './fire-rows.js';
 import { events, triggerFires } from './schema.js';
 import type { EventRow, FireRow } from './service.js';
 import { typeMatches } from './service.js';
@@ -209,16 +210,8 @@ export class EventProcessor {
    */
   private async firePlain(plain: PlainFire[]): Promise<void> {
     if (!plain.length) return;
-    const pairs = plain.map((p) => ({ org_id: p.event.orgId, trigger_id: p.trigger.id, event_id: p.event.id }));
-    const { rows } = await this.database.system((tx) =>
-      tx.execute(sql`
-        insert into trigger_fires (org_id, trigger_id, event_id, status)
-        select org_id, trigger_id, event_id, 'firing' from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as p(org_id uuid, trigger_id uuid, event_id uuid)
-        on conflict (event_id, trigger_id) do nothing
-        returning id, event_id, trigger_id`),
-    );
-    const made = new Map((rows as { id: string; event_id: string; trigger_id: string }[]).map((r) => [`${r.event_id}:${r.trigger_id}`, r.id]));
-    const outcomes: { id: string; status: 'fired' | 'failed'; run_id: string | null; error: { code: string; message: string } | null }[] = [];
+    const made = await insertFiring(this.database, plain);
+    const outcomes: FireOutcome[] = [];
     await Promise.all(
       plain.map(async ({ event, trigger, scope }) => {
         const id = made.get(`${event.id}:${trigger.id}`);
@@ -230,13 +223,7 @@ export class EventProcessor {
         }
       }),
     );
-    if (!outcomes.length) return;
-    await this.database.system((tx) =>
-      tx.execute(sql`
-        update trigger_fires f set status = o.status, run_id = o.run_id, error = o.error, due_at = null, updated_at = now()
-        from jsonb_to_recordset(${JSON.stringify(outcomes)}::jsonb) as o(id uuid, status text, run_id uuid, error jsonb)
-        where f.id = o.id`),
-    );
+    await settleFires(this.database, outcomes);
   }
 
   /**
@@ -306,13 +293,13 @@ export class EventProcessor {
       if (trigger.throttleKey && trigger.throttleSeconds) key = String((await renderTemplate(trigger.throttleKey, scope, { ...site, path: 'throttleKey' })) ?? '');
       if (trigger.debounceKey && trigger.debounceSeconds) debounceKey = String((await renderTemplate(trigger.debounceKey, scope, { ...site, path: 'debounce.key' })) ?? '');
     } catch (err) {
-      await this.record(event, trigger, { status: 'failed', error: errorOf(err) });
+      await recordFire(this.database, event, trigger, { status: 'failed', error: errorOf(err) });
       return;
     }
     const fire =
       debounceKey !== null
-        ? await this.debounce(event, trigger, debounceKey, trigger.debounceSeconds!)
-        : await this.record(event, trigger, { status: trigger.maxConcurrentRuns ? 'queued' : 'firing', throttleKey: key, throttleSeconds: trigger.throttleSeconds });
+        ? await debounceFire(this.database, event, trigger, debounceKey, trigger.debounceSeconds!)
+        : await recordFire(this.database, event, trigger, { status: trigger.maxConcurrentRuns ? 'queued' : 'firing', throttleKey: key, throttleSeconds: trigger.throttleSeconds });
     if (fire.status === 'queued') return this.admitQueued(event.orgId, trigger.id, { event, scope });
     if (fire.status === 'failed' && trigger.maxConcurrentRuns) {
       // A dead letter tried again (a replay) waits for a place like any other.
@@ -436,97 +423,6 @@ export class EventProcessor {
     const ended = holders.filter((h) => h.runId && !active.has(h.runId)).map((h) => h.id);
     if (!ended.length) return;
     await this.database.withOrg(orgId, (tx) => tx.update(triggerFires).set({ holdsPlace: false, updatedAt: new Date() }).where(and(inArray(triggerFires.id, ended), eq(triggerFires.holdsPlace, true))));
-  }
-
-  /**
-   * A debounced trigger's fire for the event (trailing debounce), under an advisory lock on
-   * (trigger, key): the key's live fire (`pending`) is superseded by this event's, due `seconds`
-   * after this event arrived and carrying one more event; the superseded fire becomes `debounced`
-   * and points at the new one (as do those it carried). An event older than the live fire's (two
-   * processors took a burst out of order) is carried by it instead. The fire of a pair is still
-   * written once: an existing one comes back as it is (a failed one counts another attempt).
-   */
-  private async debounce(event: EventRow, trigger: TriggerRow, key: string, seconds: number): Promise<FireRow> {
-    return this.database.withOrg(event.orgId, async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`troupe:debounce:${trigger.id}:${key}`}))`);
-      const [existing] = await tx.select().from(triggerFires).where(and(eq(triggerFires.eventId, event.id), eq(triggerFires.triggerId, trigger.id)));
-      if (existing) {
-        if (existing.status !== 'failed') return existing;
-        const [again] = await tx.update(triggerFires).set({ attempts: sql`${triggerFires.attempts} + 1`, updatedAt: new Date() }).where(eq(triggerFires.id, existing.id)).returning();
-        return again!;
-      }
-      const dueAt = new Date(event.createdAt.getTime() + seconds * 1000);
-      // The live fire, locked: the due pass skips it while we hold it, and if the due pass took it
-      // first, it is no longer pending and this event starts a new window.
-      const [live] = await tx
-        .select()
-        .from(triggerFires)
-        .where(and(eq(triggerFires.orgId, event.orgId), eq(triggerFires.triggerId, trigger.id), eq(triggerFires.debounceKey, key), eq(triggerFires.status, 'pending')))
-        .limit(1)
-        .for('update');
-      const base = { orgId: event.orgId, triggerId: trigger.id, eventId: event.id, debounceKey: key };
-      // (Equal times, events stored in one statement: the one processed last is the last.)
-      if (live && live.dueAt && live.dueAt.getTime() > dueAt.getTime()) {
-        const [row] = await tx.insert(triggerFires).values({ ...base, status: 'debounced', carriedBy: live.id }).returning();
-        await tx.update(triggerFires).set({ collapsed: sql`${triggerFires.collapsed} + 1`, updatedAt: new Date() }).where(eq(triggerFires.id, live.id));
-        return row!;
-      }
-      const [row] = await tx
-        .insert(triggerFires)
-        .values({ ...base, status: 'pending', dueAt, collapsed: (live?.collapsed ?? 0) + 1 })
-        .returning();
-      if (live) {
-        await tx.update(triggerFires).set({ status: 'debounced', carriedBy: row!.id, dueAt: null, updatedAt: new Date() }).where(eq(triggerFires.id, live.id));
-        await tx.update(triggerFires).set({ carriedBy: row!.id, updatedAt: new Date() }).where(and(eq(triggerFires.orgId, event.orgId), eq(triggerFires.carriedBy, live.id)));
-      }
-      return row!;
-    });
-  }
-
-  /**
-   * The fire of (event, trigger), made once: `firing` (go on and start), `queued` (wait for a
-   * place under the trigger's concurrency limit), `throttled` (a fire for its key came within the
-   * window), or `failed`. An existing one comes back as it is; a failed one counts another attempt
-   * (a replay tries it again).
-   */
-  private async record(event: EventRow, trigger: TriggerRow, want: { status: 'firing' | 'queued' | 'failed'; throttleKey?: string | null; throttleSeconds?: number | null; error?: { code: string; message: string } }) {
-    return this.database.withOrg(event.orgId, async (tx) => {
-      if (want.throttleKey !== null && want.throttleKey !== undefined) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`troupe:throttle:${trigger.id}:${want.throttleKey}`}))`);
-      const [existing] = await tx.select().from(triggerFires).where(and(eq(triggerFires.eventId, event.id), eq(triggerFires.triggerId, trigger.id)));
-      if (existing) {
-        if (existing.status !== 'failed') return existing;
-        const [again] = await tx
-          .update(triggerFires)
-          .set({ attempts: sql`${triggerFires.attempts} + 1`, ...(want.status === 'failed' ? { error: want.error } : {}), updatedAt: new Date() })
-          .where(eq(triggerFires.id, existing.id))
-          .returning();
-        return again!;
-      }
-      let status: 'firing' | 'queued' | 'failed' | 'throttled' = want.status;
-      if (status !== 'failed' && want.throttleKey !== null && want.throttleKey !== undefined && want.throttleSeconds) {
-        const [recent] = await tx
-          .select({ id: triggerFires.id })
-          .from(triggerFires)
-          .where(
-            and(
-              eq(triggerFires.triggerId, trigger.id),
-              eq(triggerFires.throttleKey, want.throttleKey),
-              sql`${triggerFires.status} in ('firing', 'fired', 'queued')`,
-              sql`${triggerFires.createdAt} > now() - make_interval(secs => ${want.throttleSeconds})`,
-            ),
-          )
-          .limit(1);
-        if (recent) status = 'throttled';
-      }
-      const [row] = await tx
-        .insert(triggerFires)
-        .values({ orgId: event.orgId, triggerId: trigger.id, eventId: event.id, status, throttleKey: want.throttleKey ?? null, error: want.error ?? null })
-        .onConflictDoNothing()
-        .returning();
-      if (row) return row;
-      const [raced] = await tx.select().from(triggerFires).where(and(eq(triggerFires.eventId, event.id), eq(triggerFires.triggerId, trigger.id)));
-      return raced!;
-    });
   }
 
   /**
